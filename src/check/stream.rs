@@ -1,0 +1,483 @@
+//! Expectations on an event stream, checked one event at a time as the events arrive.
+//!
+//! Whatever can be decided early is (a wrong name in an exact sequence, a forbidden event, a count already too high,
+//! bad data in a checked event), so a failure shows while the server is still streaming. The rest is decided when the
+//! stream ends. Memory stays bounded: only names are kept (up to a cap), and data only for `which: last` checks.
+//!
+//! Some servers close a stream with an extra `end` event. A trailing `end` is not part of the sequence the spec
+//! describes; `end_event` says whether it must, may or must not be there.
+
+use serde_json::Value;
+
+use super::json::JsonCheck;
+use super::names::{NamePattern, SeqMatcher, SeqPattern};
+use super::{preview, Failure};
+use crate::report::diff;
+use crate::source::Loc;
+use crate::spec::raw::Bound;
+use crate::spec::template::Vars;
+
+/// Event names kept for messages; a longer stream is summarised.
+const NAMES_KEPT: usize = 10_000;
+
+#[derive(Debug, Clone)]
+pub struct StreamChecks {
+    pub loc: Loc,
+    pub sequence: Option<(Loc, SeqPattern)>,
+    pub subsequence: Option<(Loc, Vec<NamePattern>)>,
+    pub first: Option<(Loc, NamePattern)>,
+    pub last: Option<(Loc, NamePattern)>,
+    pub never: Vec<(Loc, NamePattern)>,
+    pub count: Vec<(Loc, NamePattern, Bound)>,
+    pub events: Vec<EventCheck>,
+    pub end_event: EndEvent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndEvent {
+    Optional,
+    Required,
+    Forbidden,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventCheck {
+    pub loc: Loc,
+    pub pattern: NamePattern,
+    pub which: Which,
+    pub data: Vec<JsonCheck>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    Every,
+    First,
+    Last,
+}
+
+pub struct StreamState<'a> {
+    checks: &'a StreamChecks,
+    seq: Option<SeqMatcher<'a>>,
+    subseq_next: usize,
+    counts: Vec<u64>,
+    matched: Vec<u64>,
+    last_data: Vec<Option<(usize, String)>>,
+    names: Vec<String>,
+    total: usize,
+    last_name: Option<String>,
+    /// An `end` event held back until we know whether another event follows it.
+    pending_end: Option<String>,
+}
+
+impl<'a> StreamState<'a> {
+    pub fn new(checks: &'a StreamChecks) -> Self {
+        StreamState {
+            checks,
+            seq: checks.sequence.as_ref().map(|(_, p)| p.matcher()),
+            subseq_next: 0,
+            counts: vec![0; checks.count.len()],
+            matched: vec![0; checks.events.len()],
+            last_data: vec![None; checks.events.len()],
+            names: Vec::new(),
+            total: 0,
+            last_name: None,
+            pending_end: None,
+        }
+    }
+
+    /// Takes the next event; an error is a failure that no later event can undo.
+    pub fn on_event(&mut self, name: &str, data: &str, vars: &Vars) -> Result<(), Failure> {
+        if let Some(end_data) = self.pending_end.take() {
+            self.accept("end", &end_data, vars)?;
+        }
+        if name == "end" {
+            self.pending_end = Some(data.to_string());
+            return Ok(());
+        }
+        self.accept(name, data, vars)
+    }
+
+    fn accept(&mut self, name: &str, data: &str, vars: &Vars) -> Result<(), Failure> {
+        self.total += 1;
+        let n = self.total;
+        if self.names.len() < NAMES_KEPT {
+            self.names.push(name.to_string());
+        }
+        let c = self.checks;
+        if n == 1 {
+            if let Some((loc, p)) = &c.first {
+                if !p.matches(name) {
+                    return Err(Failure::new(
+                        *loc,
+                        format!("the first event is `{name}`, expected `{p}`"),
+                    )
+                    .with_note(format!("its data: {}", preview(data, 300))));
+                }
+            }
+        }
+        for (loc, p) in &c.never {
+            if p.matches(name) {
+                return Err(Failure::new(
+                    *loc,
+                    format!("event #{n} is `{name}`, which must not occur"),
+                )
+                .with_note(format!("its data: {}", preview(data, 1000))));
+            }
+        }
+        if let Some(m) = &mut self.seq {
+            if !m.feed(name) {
+                let (loc, pat) = c.sequence.as_ref().expect("matcher implies a sequence");
+                return Err(Failure::new(
+                    *loc,
+                    format!("event #{n} `{name}` does not fit the expected sequence"),
+                )
+                .with_diff(diff(&pat.written.join("\n"), &self.names.join("\n")))
+                .with_note(format!("its data: {}", preview(data, 300))));
+            }
+        }
+        if let Some((_, items)) = &c.subsequence {
+            if items.get(self.subseq_next).is_some_and(|p| p.matches(name)) {
+                self.subseq_next += 1;
+            }
+        }
+        for (i, (loc, p, bound)) in c.count.iter().enumerate() {
+            if p.matches(name) {
+                self.counts[i] += 1;
+                if bound.max.is_some_and(|max| self.counts[i] > max) {
+                    return Err(Failure::new(
+                        *loc,
+                        format!(
+                            "more than {} `{p}` events, expected {bound}",
+                            bound.max.unwrap_or(0)
+                        ),
+                    ));
+                }
+            }
+        }
+        for (i, ec) in c.events.iter().enumerate() {
+            if !ec.pattern.matches(name) {
+                continue;
+            }
+            self.matched[i] += 1;
+            match ec.which {
+                Which::Every => check_data(ec, n, name, data, vars)?,
+                Which::First if self.matched[i] == 1 => check_data(ec, n, name, data, vars)?,
+                Which::First => {}
+                Which::Last => self.last_data[i] = Some((n, data.to_string())),
+            }
+        }
+        self.last_name = Some(name.to_string());
+        Ok(())
+    }
+
+    /// The stream ended normally: decide what could only be decided at the end.
+    pub fn finish(mut self, vars: &Vars) -> Vec<Failure> {
+        let c = self.checks;
+        let mut out = Vec::new();
+        let end_seen = self.pending_end.is_some();
+        match (c.end_event, end_seen) {
+            (EndEvent::Required, false) => out.push(Failure::new(
+                c.loc,
+                "the stream ended without a final `end` event",
+            )),
+            (EndEvent::Forbidden, true) => out.push(Failure::new(
+                c.loc,
+                "the stream ended with an `end` event, which this spec forbids",
+            )),
+            _ => {}
+        }
+        if self.total == 0 {
+            if let Some((loc, p)) = &c.first {
+                out.push(Failure::new(
+                    *loc,
+                    format!("the stream had no events, expected `{p}` first"),
+                ));
+            }
+        }
+        if let Some((loc, p)) = &c.last {
+            match &self.last_name {
+                Some(name) if p.matches(name) => {}
+                Some(name) => out.push(
+                    Failure::new(*loc, format!("the last event is `{name}`, expected `{p}`"))
+                        .with_note(self.received()),
+                ),
+                None => out.push(Failure::new(
+                    *loc,
+                    format!("the stream had no events, expected `{p}` last"),
+                )),
+            }
+        }
+        if let (Some((loc, pat)), Some(m)) = (&c.sequence, &self.seq) {
+            if !m.accepts() {
+                out.push(
+                    Failure::new(*loc, format!("the stream ended after {} event(s), before the expected sequence was complete", self.total))
+                        .with_diff(diff(&pat.written.join("\n"), &self.names.join("\n"))),
+                );
+            }
+        }
+        if let Some((loc, items)) = &c.subsequence {
+            if self.subseq_next < items.len() {
+                let want: Vec<String> = items.iter().map(|p| p.to_string()).collect();
+                out.push(
+                    Failure::new(
+                        *loc,
+                        format!(
+                            "`{}` (item {} of the subsequence) never came in order",
+                            items[self.subseq_next],
+                            self.subseq_next + 1
+                        ),
+                    )
+                    .with_diff(diff(&want.join("\n"), &self.names.join("\n"))),
+                );
+            }
+        }
+        for (i, (loc, p, bound)) in c.count.iter().enumerate() {
+            if !bound.contains(self.counts[i]) {
+                out.push(
+                    Failure::new(
+                        *loc,
+                        format!("{} `{p}` event(s), expected {bound}", self.counts[i]),
+                    )
+                    .with_note(self.received()),
+                );
+            }
+        }
+        for (i, ec) in c.events.iter().enumerate() {
+            if self.matched[i] == 0 {
+                out.push(
+                    Failure::new(
+                        ec.loc,
+                        format!(
+                            "no `{}` event came, so its data could not be checked",
+                            ec.pattern
+                        ),
+                    )
+                    .with_note(self.received()),
+                );
+            } else if let Some((n, data)) = self.last_data[i].take() {
+                let name = ec.pattern.to_string();
+                if let Err(f) = check_data(ec, n, &name, &data, vars) {
+                    out.push(f);
+                }
+            }
+        }
+        out
+    }
+
+    /// A line that lists what arrived, for messages about stalls and missing events.
+    pub fn received(&self) -> String {
+        if self.total == 0 {
+            return "no events were received".into();
+        }
+        let shown: Vec<&str> = self.names.iter().take(40).map(String::as_str).collect();
+        let more = self.total - shown.len();
+        let tail = if more > 0 {
+            format!(", … and {more} more")
+        } else {
+            String::new()
+        };
+        format!(
+            "{} event(s) received: {}{tail}",
+            self.total,
+            shown.join(", ")
+        )
+    }
+}
+
+fn check_data(
+    ec: &EventCheck,
+    n: usize,
+    name: &str,
+    data: &str,
+    vars: &Vars,
+) -> Result<(), Failure> {
+    if ec.data.is_empty() {
+        return Ok(());
+    }
+    let subject = format!("the data of event #{n} `{name}`");
+    let value: Value = serde_json::from_str(data).map_err(|e| {
+        Failure::new(ec.loc, format!("{subject} is not JSON ({e})"))
+            .with_note(format!("data: {}", preview(data, 500)))
+    })?;
+    match ec
+        .data
+        .iter()
+        .flat_map(|c| c.check(&value, vars, &subject))
+        .next()
+    {
+        None => Ok(()),
+        Some(f) => Err(f.with_note(format!("data: {}", preview(data, 1500)))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::json::{JsonType, Pred};
+    use crate::jsonpath::Path;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn empty() -> StreamChecks {
+        StreamChecks {
+            loc: Loc::new(1, 1),
+            sequence: None,
+            subsequence: None,
+            first: None,
+            last: None,
+            never: vec![],
+            count: vec![],
+            events: vec![],
+            end_event: EndEvent::Optional,
+        }
+    }
+
+    fn np(s: &str) -> NamePattern {
+        NamePattern::parse(s).unwrap()
+    }
+
+    /// Feeds events; returns the index of the event that failed early, or the failures found at the end.
+    fn run(c: &StreamChecks, events: &[(&str, &str)]) -> Result<Vec<Failure>, (usize, Failure)> {
+        let vars = Vars::new();
+        let mut s = StreamState::new(c);
+        for (i, (n, d)) in events.iter().enumerate() {
+            s.on_event(n, d, &vars).map_err(|f| (i, f))?;
+        }
+        Ok(s.finish(&vars))
+    }
+
+    const META: (&str, &str) = ("metadata", r#"{"run_id":"r","attempt":1}"#);
+    const UPD: (&str, &str) = ("updates", r#"{"agent":{"messages":[]}}"#);
+
+    #[test]
+    fn sequence_fails_on_the_wrong_event_with_a_diff() {
+        let mut c = empty();
+        c.sequence = Some((
+            Loc::new(5, 17),
+            SeqPattern::parse(&names(&["metadata", "updates"])).unwrap(),
+        ));
+        assert!(run(&c, &[META, UPD]).unwrap().is_empty());
+        let (i, f) = run(&c, &[META, ("values", "{}"), UPD]).unwrap_err();
+        assert_eq!(i, 1);
+        assert_eq!(f.loc, Loc::new(5, 17));
+        let d = f.diff.unwrap();
+        assert!(d.contains("-updates") && d.contains("+values"), "{d}");
+        let f = run(&c, &[META]).unwrap();
+        assert!(
+            f[0].message
+                .contains("before the expected sequence was complete"),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn a_trailing_end_event_is_not_part_of_the_sequence() {
+        let mut c = empty();
+        c.sequence = Some((
+            Loc::new(1, 1),
+            SeqPattern::parse(&names(&["metadata", "updates"])).unwrap(),
+        ));
+        c.last = Some((Loc::new(1, 1), np("updates")));
+        assert!(run(&c, &[META, UPD, ("end", "")]).unwrap().is_empty());
+        c.end_event = EndEvent::Required;
+        assert_eq!(run(&c, &[META, UPD]).unwrap().len(), 1);
+        c.end_event = EndEvent::Forbidden;
+        assert_eq!(run(&c, &[META, UPD, ("end", "")]).unwrap().len(), 1);
+        // An `end` that is not last is an ordinary event.
+        c.end_event = EndEvent::Optional;
+        assert!(run(&c, &[META, ("end", ""), UPD]).is_err());
+    }
+
+    #[test]
+    fn first_last_never() {
+        let mut c = empty();
+        c.first = Some((Loc::new(1, 1), np("metadata")));
+        assert!(run(&c, &[META]).unwrap().is_empty());
+        assert_eq!(run(&c, &[UPD, META]).unwrap_err().0, 0);
+        assert_eq!(run(&c, &[]).unwrap().len(), 1);
+        let mut c = empty();
+        c.last = Some((Loc::new(1, 1), np("values")));
+        assert!(run(&c, &[META, ("values", "{}")]).unwrap().is_empty());
+        assert!(run(&c, &[META, UPD]).unwrap()[0]
+            .message
+            .contains("the last event is `updates`"));
+        let mut c = empty();
+        c.never = vec![(Loc::new(1, 1), np("error"))];
+        let (i, f) = run(&c, &[META, ("error", r#"{"error":"ValueError"}"#), UPD]).unwrap_err();
+        assert_eq!(i, 1);
+        assert!(f.notes[0].contains("ValueError"));
+    }
+
+    #[test]
+    fn subsequence_allows_gaps_but_keeps_order() {
+        let mut c = empty();
+        c.subsequence = Some((Loc::new(1, 1), vec![np("metadata"), np("values")]));
+        assert!(run(&c, &[META, ("debug", "{}"), ("values", "{}")])
+            .unwrap()
+            .is_empty());
+        assert_eq!(run(&c, &[("values", "{}"), META]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn counts_fail_early_when_over_and_late_when_under() {
+        let mut c = empty();
+        c.count = vec![(
+            Loc::new(1, 1),
+            np("updates"),
+            Bound {
+                min: Some(1),
+                max: Some(1),
+            },
+        )];
+        assert!(run(&c, &[META, UPD]).unwrap().is_empty());
+        assert_eq!(run(&c, &[META, UPD, UPD, META]).unwrap_err().0, 2);
+        assert!(run(&c, &[META]).unwrap()[0]
+            .message
+            .starts_with("0 `updates` event(s)"));
+    }
+
+    #[test]
+    fn event_data_checks() {
+        let check = JsonCheck {
+            loc: Loc::new(9, 9),
+            path: Path::parse("$.run_id").unwrap().into(),
+            preds: vec![(Loc::new(9, 12), Pred::Type(vec![JsonType::String]))],
+        };
+        let ec = |which| EventCheck {
+            loc: Loc::new(8, 7),
+            pattern: np("metadata"),
+            which,
+            data: vec![check.clone()],
+        };
+        let mut c = empty();
+        c.events = vec![ec(Which::Every)];
+        assert!(run(&c, &[META, UPD]).unwrap().is_empty());
+        let (i, f) = run(&c, &[("metadata", r#"{"run_id":5}"#)]).unwrap_err();
+        assert_eq!((i, f.loc), (0, Loc::new(9, 12)));
+        assert!(f.message.contains("event #1 `metadata`"), "{}", f.message);
+        assert!(run(&c, &[("metadata", "not json")])
+            .unwrap_err()
+            .1
+            .message
+            .contains("is not JSON"));
+        assert!(run(&c, &[UPD]).unwrap()[0]
+            .message
+            .contains("no `metadata` event came"));
+        c.events = vec![ec(Which::First)];
+        assert!(run(&c, &[META, ("metadata", "{}")]).unwrap().is_empty());
+        c.events = vec![ec(Which::Last)];
+        assert_eq!(run(&c, &[META, ("metadata", "{}")]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn received_summarises_long_streams() {
+        let c = empty();
+        let mut s = StreamState::new(&c);
+        for _ in 0..100 {
+            s.on_event("values", "{}", &Vars::new()).unwrap();
+        }
+        assert!(s.received().ends_with("… and 60 more"), "{}", s.received());
+    }
+}

@@ -1,0 +1,377 @@
+//! The embedded fixture: recordings of what the reference server answered to each spec, replayed by an in-process
+//! wiremock server, one per spec, in the order they were recorded.
+//!
+//! A recording is a folder per spec under `fixtures/recordings/` (mirroring `specs/`): `exchanges.json` lists the
+//! requests in order, and each `NNN.http` holds the response as it came off the wire (status line, headers, blank
+//! line, body byte for byte), in the same form as a raw HTTP capture.
+
+use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, Mutex};
+
+use regex::Regex;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// Set on the fixture's own complaints (a request the recording does not have), so the runner reports them as such.
+pub const FIXTURE_ERROR_HEADER: &str = "x-conformance-fixture-error";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exchange {
+    pub step: usize,
+    pub method: String,
+    /// Path and query string.
+    pub target: String,
+    pub request_json: Option<Value>,
+    pub status: u16,
+    pub reason: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Index {
+    format: u32,
+    exchanges: Vec<IndexEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct IndexEntry {
+    step: usize,
+    method: String,
+    path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    json: Option<Value>,
+    response: String,
+}
+
+/// The folder of a spec's recording: `stateless::stream_updates` → `<root>/stateless/stream_updates`.
+pub fn dir_for(root: &Path, test_name: &str) -> PathBuf {
+    test_name
+        .split("::")
+        .fold(root.to_path_buf(), |p, part| p.join(part))
+}
+
+pub fn load(dir: &Path) -> Result<Vec<Exchange>, String> {
+    let index_path = dir.join("exchanges.json");
+    let text = std::fs::read_to_string(&index_path)
+        .map_err(|e| format!("{}: {e}", index_path.display()))?;
+    let index: Index =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", index_path.display()))?;
+    index
+        .exchanges
+        .into_iter()
+        .map(|e| {
+            let file = dir.join(&e.response);
+            let raw = std::fs::read(&file).map_err(|err| format!("{}: {err}", file.display()))?;
+            let (status, reason, headers, body) = parse_response(&raw)
+                .ok_or_else(|| format!("{}: not an HTTP response", file.display()))?;
+            Ok(Exchange {
+                step: e.step,
+                method: e.method,
+                target: e.path,
+                request_json: e.json,
+                status,
+                reason,
+                headers,
+                body,
+            })
+        })
+        .collect()
+}
+
+/// Replaces the recording in `dir` with `exchanges`.
+pub fn save(dir: &Path, exchanges: &[Exchange]) -> std::io::Result<()> {
+    if dir.exists() {
+        for entry in std::fs::read_dir(dir)? {
+            let p = entry?.path();
+            if p.is_file()
+                && (p.extension().is_some_and(|e| e == "http") || p.ends_with("exchanges.json"))
+            {
+                std::fs::remove_file(p)?;
+            }
+        }
+    }
+    std::fs::create_dir_all(dir)?;
+    let mut index = Index {
+        format: 1,
+        exchanges: Vec::new(),
+    };
+    for (i, e) in exchanges.iter().enumerate() {
+        let name = format!("{:03}.http", i + 1);
+        std::fs::write(dir.join(&name), render_response(e))?;
+        index.exchanges.push(IndexEntry {
+            step: e.step,
+            method: e.method.clone(),
+            path: e.target.clone(),
+            json: e.request_json.clone(),
+            response: name,
+        });
+    }
+    let mut text = serde_json::to_string_pretty(&index).map_err(std::io::Error::other)?;
+    text.push('\n');
+    std::fs::write(dir.join("exchanges.json"), text)
+}
+
+fn render_response(e: &Exchange) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {} {}\r\n", e.status, e.reason).into_bytes();
+    for (k, v) in &e.headers {
+        out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(&e.body);
+    out
+}
+
+#[allow(clippy::type_complexity)]
+fn parse_response(raw: &[u8]) -> Option<(u16, String, Vec<(String, String)>, Vec<u8>)> {
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&raw[..split]).ok()?;
+    let body = raw[split + 4..].to_vec();
+    let mut lines = head.split("\r\n");
+    let mut status_line = lines.next()?.splitn(3, ' ');
+    let _version = status_line.next()?;
+    let status: u16 = status_line.next()?.parse().ok()?;
+    let reason = status_line.next().unwrap_or("").to_string();
+    let headers = lines
+        .map(|l| {
+            let (k, v) = l.split_once(':')?;
+            Some((k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((status, reason, headers, body))
+}
+
+/// A recording as text with run-to-run noise replaced: every UUID by `<id-N>` (numbered by first appearance, so that
+/// "the same id as before" still shows), timestamps by `<time>`, and loopback ports by `<port>`. Headers that
+/// describe the connection are left out. Two recordings of the same behaviour normalise to the same text.
+pub fn normalize(exchanges: &[Exchange]) -> String {
+    static UUID: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+            .expect("static regex")
+    });
+    static TIME: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?|\b1\d{12}-\d+\b")
+            .expect("static regex")
+    });
+    static PORT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(127\.0\.0\.1|localhost):\d+").expect("static regex"));
+    let mut text = String::new();
+    for e in exchanges {
+        text.push_str(&format!("=== step {}: {} {}\n", e.step, e.method, e.target));
+        if let Some(j) = &e.request_json {
+            text.push_str(&format!("request: {j}\n"));
+        }
+        text.push_str(&format!("HTTP {} {}\n", e.status, e.reason));
+        for (k, v) in e
+            .headers
+            .iter()
+            .filter(|(k, _)| !is_hop_by_hop(k) || k == "content-type")
+        {
+            if k != "server" {
+                text.push_str(&format!("{k}: {v}\n"));
+            }
+        }
+        text.push('\n');
+        text.push_str(&String::from_utf8_lossy(&e.body).replace("\r\n", "\n"));
+        text.push_str("\n\n");
+    }
+    let mut ids: Vec<String> = Vec::new();
+    let text = UUID.replace_all(&text, |c: &regex::Captures| {
+        let id = c[0].to_ascii_lowercase();
+        let n = ids.iter().position(|x| *x == id).unwrap_or_else(|| {
+            ids.push(id);
+            ids.len() - 1
+        });
+        format!("<id-{}>", n + 1)
+    });
+    let text = TIME.replace_all(&text, "<time>");
+    PORT.replace_all(&text, "$1:<port>").into_owned()
+}
+
+/// Headers that describe one connection or message framing; the mock server sets its own.
+fn is_hop_by_hop(name: &str) -> bool {
+    matches!(
+        name,
+        "transfer-encoding"
+            | "content-length"
+            | "connection"
+            | "keep-alive"
+            | "date"
+            | "content-type"
+    )
+}
+
+struct Replay {
+    exchanges: Vec<Exchange>,
+    next: Mutex<usize>,
+}
+
+impl Respond for Replay {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let i = {
+            let mut n = self.next.lock().unwrap_or_else(|p| p.into_inner());
+            *n += 1;
+            *n - 1
+        };
+        let target = match req.url.query() {
+            Some(q) => format!("{}?{q}", req.url.path()),
+            None => req.url.path().to_string(),
+        };
+        let complaint = match self.exchanges.get(i) {
+            None => format!(
+                "the fixture has {} recorded exchange(s) for this spec, and this is request #{}: {} {target}",
+                self.exchanges.len(),
+                i + 1,
+                req.method
+            ),
+            Some(e) if e.method != req.method.as_str() || e.target != target => format!(
+                "request #{} is {} {target}, but the recording has {} {} there",
+                i + 1,
+                req.method,
+                e.method,
+                e.target
+            ),
+            Some(e) => {
+                let mut t = ResponseTemplate::new(e.status);
+                for (k, v) in e.headers.iter().filter(|(k, _)| !is_hop_by_hop(k)) {
+                    t = t.append_header(k.as_str(), v.as_str());
+                }
+                let ct = e.headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.as_str());
+                return match ct {
+                    Some(ct) => t.set_body_raw(e.body.clone(), ct),
+                    None => t.set_body_bytes(e.body.clone()),
+                };
+            }
+        };
+        ResponseTemplate::new(599)
+            .append_header(FIXTURE_ERROR_HEADER, "1")
+            .set_body_string(format!("{complaint}; record the spec again (see README)"))
+    }
+}
+
+/// Starts a mock server that answers with `exchanges`, in order.
+pub async fn serve(exchanges: Vec<Exchange>) -> MockServer {
+    let server = MockServer::builder().start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(Replay {
+            exchanges,
+            next: Mutex::new(0),
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(step: usize, target: &str, body: &[u8]) -> Exchange {
+        Exchange {
+            step,
+            method: "POST".into(),
+            target: target.into(),
+            request_json: Some(serde_json::json!({"a": 1})),
+            status: 200,
+            reason: "OK".into(),
+            headers: vec![
+                (
+                    "content-type".into(),
+                    "text/event-stream; charset=utf-8".into(),
+                ),
+                ("content-location".into(), "/runs/r1".into()),
+                ("transfer-encoding".into(), "chunked".into()),
+            ],
+            body: body.to_vec(),
+        }
+    }
+
+    #[test]
+    fn recordings_round_trip_byte_for_byte() {
+        let dir = std::env::temp_dir().join(format!("lgc-fixture-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let a = vec![
+            ex(1, "/runs/stream", b"event: metadata\r\ndata: {}\r\n\r\n"),
+            ex(2, "/x?y=1", b"\xff\x00"),
+        ];
+        save(&dir, &a).unwrap();
+        assert_eq!(load(&dir).unwrap(), a);
+        let raw = std::fs::read(dir.join("001.http")).unwrap();
+        assert!(raw
+            .starts_with(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"));
+        save(&dir, &a[..1]).unwrap();
+        assert!(
+            !dir.join("002.http").exists(),
+            "a new recording replaces the old one"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn normalising_keeps_identity_but_drops_noise() {
+        let mut a = ex(1, "/threads/01a20b1e-0c48-7490-8bf5-36206add49ba", b"");
+        a.body = br#"{"thread_id":"01a20b1e-0c48-7490-8bf5-36206add49ba","run":"11111111-0c48-7490-8bf5-36206add49ba","created_at":"2026-11-24T01:14:08.328397+00:00","url":"http://127.0.0.1:60503"}"#.to_vec();
+        a.headers
+            .push(("date".into(), "Tue, 24 Nov 2026 01:14:07 GMT".into()));
+        let mut b = a.clone();
+        let swap = |s: &str| {
+            s.replace("01a20b1e-0c48", "99a20b1e-0c48")
+                .replace("11111111", "22222222")
+                .replace("01:14:08.328397", "02:00:00.1")
+                .replace("60503", "2024")
+        };
+        b.target = swap(&b.target);
+        b.body = swap(&String::from_utf8_lossy(&b.body)).into_bytes();
+        let n = normalize(&[a.clone()]);
+        assert_eq!(n, normalize(&[b]));
+        assert!(
+            n.contains("\"thread_id\":\"<id-1>\",\"run\":\"<id-2>\",\"created_at\":\"<time>\""),
+            "{n}"
+        );
+        assert!(n.starts_with("=== step 1: POST /threads/<id-1>\n"), "{n}");
+        assert!(!n.contains("date:"), "{n}");
+        let mut c = a;
+        c.body = b"{}".to_vec();
+        assert_ne!(n, normalize(&[c]), "a different body is a difference");
+    }
+
+    #[tokio::test]
+    async fn replays_in_order_and_complains_about_the_unexpected() {
+        let server = serve(vec![ex(
+            1,
+            "/runs/stream",
+            b"event: metadata\r\ndata: {}\r\n\r\n",
+        )])
+        .await;
+        let client = crate::transport::client();
+        let r = client
+            .post(format!("{}/runs/stream", server.uri()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            r.headers()["content-type"],
+            "text/event-stream; charset=utf-8"
+        );
+        assert_eq!(r.headers()["content-location"], "/runs/r1");
+        assert_eq!(
+            r.bytes().await.unwrap().as_ref(),
+            b"event: metadata\r\ndata: {}\r\n\r\n"
+        );
+        let r = client
+            .get(format!("{}/ok", server.uri()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 599);
+        assert!(r.headers().contains_key(FIXTURE_ERROR_HEADER));
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("this is request #2: GET /ok"));
+    }
+}

@@ -1,0 +1,16 @@
+//! Declarative conformance tests for the LangGraph Platform HTTP API.
+//!
+//! Specs are YAML files (see `specs/README.md`); `tests/conformance.rs` runs each one as a test against a live
+//! deployment or the embedded fixture recorded from the reference server.
+
+pub mod check;
+pub mod exec;
+pub mod fixture;
+pub mod jsonpath;
+pub mod report;
+pub mod runner;
+pub mod source;
+pub mod spec;
+pub mod sse;
+pub mod target;
+pub mod transport;

@@ -1,0 +1,91 @@
+//! Specs: the YAML files under `specs/`, their checked model, and how they are found and loaded.
+
+pub mod load;
+pub mod raw;
+pub mod template;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use regex::Regex;
+use serde_json::Value;
+
+use crate::check::http::{HeaderCheck, StatusCheck};
+use crate::check::json::JsonCheck;
+use crate::check::names::NamePattern;
+use crate::check::stream::StreamChecks;
+use crate::jsonpath::Path;
+use crate::source::{Loc, Source};
+use template::Template;
+
+pub use load::{discover, load_spec, SpecFile};
+
+/// The version of the spec format this harness reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug)]
+pub struct Spec {
+    pub source: Arc<Source>,
+    pub name: String,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    /// Capabilities of the target this spec needs (for example `conformance-graph`).
+    pub requires: Vec<String>,
+    /// The spec's own variables, in order; each may use the target's variables.
+    pub vars: Vec<(String, Value)>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug)]
+pub struct Step {
+    pub name: String,
+    pub loc: Loc,
+    pub request: RequestTemplate,
+    pub timeout: Option<Duration>,
+    pub status: Option<StatusCheck>,
+    pub headers: Vec<HeaderCheck>,
+    pub body: Vec<JsonCheck>,
+    pub stream: Option<StreamChecks>,
+    pub captures: Vec<Capture>,
+}
+
+#[derive(Debug)]
+pub struct RequestTemplate {
+    pub method: String,
+    pub path: Template,
+    pub path_loc: Loc,
+    pub query: Vec<(String, Value)>,
+    pub headers: Vec<(String, Template)>,
+    pub body: Body,
+}
+
+#[derive(Debug)]
+pub enum Body {
+    None,
+    Json(Value),
+    Text(Template),
+}
+
+#[derive(Debug)]
+pub struct Capture {
+    pub name: String,
+    pub loc: Loc,
+    pub from: CaptureFrom,
+    /// Applied to a string value; the first group (or the whole match) is kept.
+    pub regex: Option<Regex>,
+}
+
+#[derive(Debug)]
+pub enum CaptureFrom {
+    /// Lower-cased header name.
+    Header(String),
+    Body(Path),
+    Event(NamePattern, Path),
+}
+
+impl Capture {
+    /// Header captures are known before the body, so the step's own body and stream expectations may use them.
+    pub fn is_early(&self) -> bool {
+        matches!(self.from, CaptureFrom::Header(_))
+    }
+}

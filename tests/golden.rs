@@ -1,0 +1,180 @@
+//! Golden tests of the harness's own messages, and of its verdicts against servers that misbehave.
+//!
+//! - `golden/malformed/*.yaml`: specs with a mistake; the error must match `*.err`.
+//! - `golden/failures/*.yaml`: each is run against a loopback server that answers with `*.http` (or `*.1.http`,
+//!   `*.2.http`, ... for several requests); the spec must fail, with the report in `*.err`.
+//! - `golden/tolerated/*.yaml`: wire variations real servers produce; the spec must pass.
+//!
+//! `BLESS=1 cargo test --test golden` rewrites the `.err` files from the current output; review the diff.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use langgraph_conformance::runner::{load_file, run_spec};
+use langgraph_conformance::target::Settings;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn settings(url: Option<&str>) -> Settings {
+    let url = url.map(str::to_string);
+    Settings::from_lookup(
+        |k| {
+            if k == "LANGGRAPH_URL" {
+                url.clone()
+            } else {
+                None
+            }
+        },
+        &root(),
+    )
+    .expect("settings")
+}
+
+fn cases(dir: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("tests/golden").join(dir))
+        .expect("golden folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    v.sort();
+    assert!(!v.is_empty(), "no cases in {dir}");
+    v
+}
+
+fn shown(path: &Path) -> PathBuf {
+    path.strip_prefix(root())
+        .expect("under the project")
+        .to_path_buf()
+}
+
+/// Compares with the golden file, or rewrites it under BLESS=1. Returns a description of the mismatch.
+fn golden(path: &Path, actual: &str) -> Option<String> {
+    let file = path.with_extension("err");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&file, actual).expect("write golden");
+        return None;
+    }
+    let expected = std::fs::read_to_string(&file).unwrap_or_default();
+    (expected != actual).then(|| {
+        format!(
+            "{}: output differs from the golden file (- golden, + actual; BLESS=1 to accept):\n{}",
+            file.display(),
+            langgraph_conformance::report::diff(&expected, actual)
+        )
+    })
+}
+
+fn responses(spec: &Path) -> Vec<PathBuf> {
+    let single = spec.with_extension("http");
+    if single.exists() {
+        return vec![single];
+    }
+    (1..)
+        .map(|i| spec.with_extension(format!("{i}.http")))
+        .take_while(|p| p.exists())
+        .collect()
+}
+
+/// Runs a spec against the raw server; the outer timeout proves the harness never hangs on a misbehaving server.
+fn run_against_raw(spec_path: &Path) -> (Result<(), String>, String) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let server = support::raw_server::start(responses(spec_path)).await;
+        let s = settings(Some(&server.url));
+        let spec = load_file(spec_path, shown(spec_path), &s).expect("the case's spec is valid");
+        let client = langgraph_conformance::transport::client();
+        let name = spec_path
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let out =
+            tokio::time::timeout(Duration::from_secs(20), run_spec(&s, &client, &name, &spec))
+                .await
+                .unwrap_or_else(|_| panic!("{}: the harness hung", spec_path.display()));
+        (out, server.url.clone())
+    })
+}
+
+#[test]
+fn malformed_specs_are_reported_at_file_line_column() {
+    let s = settings(None);
+    let mut problems = Vec::new();
+    for case in cases("malformed") {
+        match load_file(&case, shown(&case), &s) {
+            Ok(_) => problems.push(format!(
+                "{}: loaded, but it should be refused",
+                case.display()
+            )),
+            Err(msg) => problems.extend(golden(&case, &msg)),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn failures_say_where_and_why() {
+    let mut problems = Vec::new();
+    for case in cases("failures") {
+        match run_against_raw(&case) {
+            (Ok(()), _) => problems.push(format!(
+                "{}: passed, but the server breaks it",
+                case.display()
+            )),
+            (Err(report), url) => {
+                problems.extend(golden(&case, &report.replace(&url, "http://SERVER")))
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[test]
+fn tolerated_wire_variations_pass() {
+    let mut problems = Vec::new();
+    for case in cases("tolerated") {
+        if let (Err(report), _) = run_against_raw(&case) {
+            problems.push(format!(
+                "{}: failed, but this is valid:\n{report}",
+                case.display()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[test]
+fn the_api_key_is_sent_but_never_printed() {
+    let case = root().join("tests/golden/failures/status_mismatch.yaml");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let server = support::raw_server::start(responses(&case)).await;
+        let url = server.url.clone();
+        let s = Settings::from_lookup(
+            |k| match k {
+                "LANGGRAPH_URL" => Some(url.clone()),
+                "LANGSMITH_API_KEY" => Some("lsv2_sekrit".into()),
+                _ => None,
+            },
+            &root(),
+        )
+        .expect("settings");
+        let spec = load_file(&case, shown(&case), &s).expect("valid");
+        let report = run_spec(&s, &langgraph_conformance::transport::client(), "k", &spec)
+            .await
+            .unwrap_err();
+        assert!(!report.contains("lsv2_sekrit"), "{report}");
+        assert!(report.contains("x-api-key: $LANGGRAPH_API_KEY"), "{report}");
+        let heads = server
+            .requests
+            .lock()
+            .unwrap()
+            .join("\n")
+            .to_ascii_lowercase();
+        assert!(heads.contains("x-api-key: lsv2_sekrit"), "{heads}");
+    });
+}

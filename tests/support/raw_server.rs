@@ -1,0 +1,128 @@
+//! A loopback HTTP server that answers with bytes from a file, exactly, for testing the harness against servers
+//! that misbehave: wrong framing, cut-off streams, stalls, resets.
+//!
+//! A response file is sent as it is, but for three directives: a line `<<STALL>>` stops sending and keeps the
+//! connection open (until the test ends), a line `<<RESET>>` resets the connection at once, mid-response, and
+//! `<<PAUSE>>` anywhere (even inside a line or a UTF-8 character) sends what came before as its own write. Each request is answered with the next file in order; the connection closes
+//! after each response, so a body without Content-Length ends where the file ends.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+pub struct RawServer {
+    pub url: String,
+    /// The request heads (request line and headers) received, in order.
+    pub requests: Arc<Mutex<Vec<String>>>,
+}
+
+enum Part {
+    Bytes(Vec<u8>),
+    Stall,
+    Reset,
+    Pause,
+}
+
+fn parts(raw: &[u8]) -> Vec<Part> {
+    const TOKENS: [(&[u8], Option<fn() -> Part>); 3] = [
+        (b"<<STALL>>\n", Some(|| Part::Stall)),
+        (b"<<RESET>>\n", Some(|| Part::Reset)),
+        (b"<<PAUSE>>", None),
+    ];
+    let mut out = Vec::new();
+    let mut cur = Vec::new();
+    let mut i = 0;
+    'scan: while i < raw.len() {
+        for (tok, part) in TOKENS {
+            if raw[i..].starts_with(tok) {
+                out.push(Part::Bytes(std::mem::take(&mut cur)));
+                out.push(match part {
+                    Some(make) => make(),
+                    None => Part::Pause,
+                });
+                i += tok.len();
+                continue 'scan;
+            }
+        }
+        cur.push(raw[i]);
+        i += 1;
+    }
+    out.push(Part::Bytes(cur));
+    out
+}
+
+pub async fn start(files: Vec<PathBuf>) -> RawServer {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let url = format!("http://{}", listener.local_addr().expect("local addr"));
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&requests);
+    tokio::spawn(async move {
+        for file in files {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let raw = std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            let seen = Arc::clone(&seen);
+            tokio::spawn(async move {
+                let head = read_request(&mut sock).await;
+                seen.lock().unwrap().push(head);
+                for part in parts(&raw) {
+                    match part {
+                        Part::Bytes(b) => {
+                            if sock.write_all(&b).await.is_err() {
+                                return;
+                            }
+                            let _ = sock.flush().await;
+                        }
+                        Part::Stall => tokio::time::sleep(Duration::from_secs(3600)).await,
+                        Part::Pause => tokio::time::sleep(Duration::from_millis(30)).await,
+                        Part::Reset => {
+                            // Linger 0 makes close send a TCP reset instead of a clean end of stream.
+                            #[allow(deprecated)]
+                            let _ = sock.set_linger(Some(Duration::ZERO));
+                            drop(sock);
+                            return;
+                        }
+                    }
+                }
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    RawServer { url, requests }
+}
+
+/// Reads the request head and a Content-Length body, so the client never sees a reset for unread data.
+async fn read_request(sock: &mut tokio::net::TcpStream) -> String {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+            let len = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                })
+                .unwrap_or(0);
+            while buf.len() < end + 4 + len {
+                match sock.read(&mut chunk).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            return head;
+        }
+        match sock.read(&mut chunk).await {
+            Ok(0) | Err(_) => return String::from_utf8_lossy(&buf).into_owned(),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
