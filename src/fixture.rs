@@ -143,16 +143,20 @@ fn parse_response(raw: &[u8]) -> Option<(u16, String, Vec<(String, String)>, Vec
     Some((status, reason, headers, body))
 }
 
-/// A recording as text with run-to-run noise replaced: every UUID by `<id-N>` (numbered by first appearance, so that
-/// "the same id as before" still shows), timestamps by `<time>`, and loopback ports by `<port>`. Headers that
-/// describe the connection are left out. Two recordings of the same behaviour normalise to the same text.
+/// A recording as text with run-to-run noise replaced: every id (a UUID, or 32 hex digits as interrupt ids are) by
+/// `<id-N>` (numbered by first appearance, so that "the same id as before" still shows), timestamps (ISO-8601, and
+/// epoch milliseconds) by `<time>`, and loopback ports by `<port>`. Headers that describe the connection are left
+/// out, and so are keep-alives, whose number depends on timing: SSE comments and the blank lines `/wait` sends before
+/// its JSON. Two recordings of the same behaviour normalise to the same text.
 pub fn normalize(exchanges: &[Exchange]) -> String {
-    static UUID: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-            .expect("static regex")
+    static ID: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\b[0-9a-f]{32}\b",
+        )
+        .expect("static regex")
     });
     static TIME: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?|\b1\d{12}-\d+\b")
+        Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?|\b1\d{12}(-\d+)?\b")
             .expect("static regex")
     });
     static PORT: LazyLock<Regex> =
@@ -174,11 +178,11 @@ pub fn normalize(exchanges: &[Exchange]) -> String {
             }
         }
         text.push('\n');
-        text.push_str(&String::from_utf8_lossy(&e.body).replace("\r\n", "\n"));
+        text.push_str(&without_keepalives(e));
         text.push_str("\n\n");
     }
     let mut ids: Vec<String> = Vec::new();
-    let text = UUID.replace_all(&text, |c: &regex::Captures| {
+    let text = ID.replace_all(&text, |c: &regex::Captures| {
         let id = c[0].to_ascii_lowercase();
         let n = ids.iter().position(|x| *x == id).unwrap_or_else(|| {
             ids.push(id);
@@ -188,6 +192,54 @@ pub fn normalize(exchanges: &[Exchange]) -> String {
     });
     let text = TIME.replace_all(&text, "<time>");
     PORT.replace_all(&text, "$1:<port>").into_owned()
+}
+
+/// The body as text with LF line ends, less the keep-alives a server sends while it waits (SSE comments, and the
+/// whitespace before a JSON document), with JSON (the body, or each event's data) in a canonical form: the server's
+/// key order changes from run to run (for example in run metadata), and means nothing.
+fn without_keepalives(e: &Exchange) -> String {
+    let text = String::from_utf8_lossy(&e.body).replace("\r\n", "\n");
+    let is_sse = e.headers.iter().any(|(k, v)| {
+        k == "content-type" && v.to_ascii_lowercase().starts_with("text/event-stream")
+    });
+    if !is_sse {
+        return canonical_json(text.trim_start()).unwrap_or_else(|| text.trim_start().to_string());
+    }
+    // A comment is a line starting with `:`; alone between blank lines it makes a block of its own.
+    text.split("\n\n")
+        .filter(|block| block.is_empty() || !block.lines().all(|l| l.starts_with(':')))
+        .map(|block| {
+            block
+                .lines()
+                .map(
+                    |l| match l.strip_prefix("data: ").and_then(canonical_json) {
+                        Some(j) => format!("data: {j}"),
+                        None => l.to_string(),
+                    },
+                )
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// `text` as compact JSON with every object's keys sorted, when it is JSON.
+fn canonical_json(text: &str) -> Option<String> {
+    fn sort(v: Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let mut entries: Vec<(String, Value)> = m.into_iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::Object(entries.into_iter().map(|(k, v)| (k, sort(v))).collect())
+            }
+            Value::Array(a) => Value::Array(a.into_iter().map(sort).collect()),
+            other => other,
+        }
+    }
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .map(|v| sort(v).to_string())
 }
 
 /// Headers that describe one connection or message framing; the mock server sets its own.
@@ -335,6 +387,33 @@ mod tests {
         let mut c = a;
         c.body = b"{}".to_vec();
         assert_ne!(n, normalize(&[c]), "a different body is a difference");
+    }
+
+    #[test]
+    fn keepalives_interrupt_ids_and_epoch_times_are_noise() {
+        let quiet = ex(
+            1,
+            "/runs/stream",
+            b"event: values\r\ndata: {\"id\":\"b441a95ec8be4908062ec8bed87b2ba6\",\"t\":1795554008807}\r\n\r\n",
+        );
+        let mut busy = quiet.clone();
+        busy.body = b": heartbeat\r\n\r\nevent: values\r\ndata: {\"id\":\"0a41a95ec8be4908062ec8bed87b2ba6\",\"t\":1795554009999}\r\n\r\n: heartbeat\r\n\r\n".to_vec();
+        assert_eq!(normalize(&[quiet.clone()]), normalize(&[busy]));
+
+        let mut json = quiet.clone();
+        json.headers = vec![("content-type".into(), "application/json".into())];
+        json.body = b"{}".to_vec();
+        let mut waited = json.clone();
+        waited.body = b"\n\n{}".to_vec();
+        assert_eq!(normalize(&[json]), normalize(&[waited]));
+
+        let mut reordered = quiet.clone();
+        reordered.body = b"event: values\r\ndata: {\"t\":1795554008807,\"id\":\"b441a95ec8be4908062ec8bed87b2ba6\"}\r\n\r\n".to_vec();
+        assert_eq!(normalize(&[quiet.clone()]), normalize(&[reordered]));
+
+        let mut other_event = quiet.clone();
+        other_event.body = b"event: updates\r\ndata: {}\r\n\r\n".to_vec();
+        assert_ne!(normalize(&[quiet]), normalize(&[other_event]));
     }
 
     #[tokio::test]
