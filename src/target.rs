@@ -78,7 +78,12 @@ pub fn project_root() -> PathBuf {
 impl Settings {
     pub fn from_env() -> Result<Settings, String> {
         Self::from_lookup(
-            |k| std::env::var(k).ok().filter(|v| !v.is_empty()),
+            // An empty variable counts as unset, but for the capabilities, where empty means "none".
+            |k| {
+                std::env::var(k)
+                    .ok()
+                    .filter(|v| !v.is_empty() || k == "LANGGRAPH_CAPABILITIES")
+            },
             &project_root(),
         )
     }
