@@ -1,0 +1,114 @@
+//! The examples in `specs/README.md` are specs, so that the reference of the format cannot drift from the loader.
+//!
+//! - A block fenced as `yaml` is a complete spec: it must load, with the variables of `fixtures/target.yaml`.
+//!   Errors point at the README's own lines.
+//! - `yaml fragment` is a piece of a spec: skipped.
+//! - `yaml invalid` must be refused. A `text` block right after it is the exact error, with the file shown as
+//!   `specs/example.yaml`.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use langgraph_conformance::source::Source;
+use langgraph_conformance::spec::load_spec;
+use langgraph_conformance::target::Settings;
+
+const README: &str = "specs/README.md";
+
+/// A fenced block: the line its text starts on (1-based), the fence's info string, and the text.
+struct Block {
+    line: usize,
+    info: String,
+    text: String,
+}
+
+fn blocks(markdown: &str) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut open: Option<Block> = None;
+    for (i, line) in markdown.lines().enumerate() {
+        match &mut open {
+            None => {
+                if let Some(info) = line.strip_prefix("```") {
+                    open = Some(Block {
+                        line: i + 2,
+                        info: info.trim().to_string(),
+                        text: String::new(),
+                    });
+                }
+            }
+            Some(b) => {
+                if line.trim_end() == "```" {
+                    out.extend(open.take());
+                } else {
+                    b.text.push_str(line);
+                    b.text.push('\n');
+                }
+            }
+        }
+    }
+    assert!(open.is_none(), "{README}: a fenced block is never closed");
+    out
+}
+
+fn globals() -> HashSet<String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let settings =
+        Settings::from_lookup(|_| None, &root).expect("settings from fixtures/target.yaml");
+    settings.vars.keys().cloned().collect()
+}
+
+#[test]
+fn readme_examples_load() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(README);
+    let markdown = std::fs::read_to_string(&path).expect("specs/README.md");
+    let globals = globals();
+    let blocks = blocks(&markdown);
+    let mut problems = Vec::new();
+    let mut loaded = 0;
+    for (i, b) in blocks.iter().enumerate() {
+        match b.info.as_str() {
+            "yaml" => {
+                // Blank lines in front, so that errors give the line in the README.
+                let text = format!("{}{}", "\n".repeat(b.line - 1), b.text);
+                match load_spec(Arc::new(Source::new(README, text)), &globals) {
+                    Ok(_) => loaded += 1,
+                    Err(e) => problems.push(format!("the example does not load:\n{e}")),
+                }
+            }
+            "yaml fragment" => {}
+            "yaml invalid" => {
+                let src = Arc::new(Source::new("specs/example.yaml", b.text.clone()));
+                match load_spec(src, &globals) {
+                    Ok(_) => problems.push(format!(
+                        "{README}:{}: the invalid example loads without an error",
+                        b.line
+                    )),
+                    Err(e) => {
+                        let shown = blocks.get(i + 1).filter(|n| n.info == "text");
+                        if let Some(want) = shown {
+                            let got = e.to_string();
+                            if got.trim_end() != want.text.trim_end() {
+                                problems.push(format!(
+                                    "{README}:{}: the error shown differs from the loader's (- README, + loader):\n{}",
+                                    want.line,
+                                    langgraph_conformance::report::diff(&want.text, &got)
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            other if other.starts_with("yaml") => problems.push(format!(
+                "{README}:{}: unknown fence `{other}`: use yaml, yaml fragment or yaml invalid",
+                b.line - 1
+            )),
+            _ => {}
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+    assert!(
+        loaded >= 10,
+        "only {loaded} complete examples found in {README}"
+    );
+}
