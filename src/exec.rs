@@ -255,6 +255,22 @@ pub async fn run_step(
                 }
             }
         }
+        if !status_failed {
+            // An event capture cannot be met by a whole body; say so here rather than as an undefined variable later.
+            for c in step
+                .captures
+                .iter()
+                .filter(|c| matches!(c.from, CaptureFrom::Event(..)))
+            {
+                failures.push(Failure::new(
+                    c.loc,
+                    format!(
+                        "cannot capture `{}` from an event: the response is not an event stream (content type {content_type:?})",
+                        c.name
+                    ),
+                ));
+            }
+        }
     } else {
         for h in &step.headers {
             failures.extend(h.check(&header(&h.name), vars));
@@ -269,6 +285,19 @@ pub async fn run_step(
         } else {
             if !step.body.is_empty() {
                 failures.push(Failure::new(step.body[0].loc, "`body` checks need a JSON response; this one is an event stream (check event data under `stream.events`)"));
+            }
+            for c in step
+                .captures
+                .iter()
+                .filter(|c| matches!(c.from, CaptureFrom::Body(_)))
+            {
+                failures.push(Failure::new(
+                    c.loc,
+                    format!(
+                        "cannot capture `{}` from the body: the response is an event stream (capture from an event with `event:` and `path:`)",
+                        c.name
+                    ),
+                ));
             }
             let checks = step.stream.as_ref().unwrap_or(&NO_STREAM_CHECKS);
             let rec = if record.is_some() {

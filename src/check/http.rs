@@ -40,7 +40,7 @@ pub enum HeaderPred {
     Present(bool),
     Equals(Template),
     Matches(Pattern),
-    Contains(String),
+    Contains(Template),
 }
 
 impl HeaderCheck {
@@ -76,13 +76,13 @@ impl HeaderCheck {
                     ))),
                     Err(e) => out.push(fail(e)),
                 },
-                (HeaderPred::Contains(s), Some(v)) => {
-                    if !v.contains(s.as_str()) {
-                        out.push(fail(format!(
-                            "header `{name}` is {v:?}, which does not contain {s:?}"
-                        )))
-                    }
-                }
+                (HeaderPred::Contains(t), Some(v)) => match t.render_string(vars) {
+                    Ok(part) if v.contains(part.as_str()) => {}
+                    Ok(part) => out.push(fail(format!(
+                        "header `{name}` is {v:?}, which does not contain {part:?}"
+                    ))),
+                    Err(e) => out.push(fail(e)),
+                },
             }
         }
         out
@@ -137,9 +137,23 @@ mod tests {
             .len(),
             1
         );
-        assert!(hc(HeaderPred::Contains("event-stream".into()))
-            .check(&sse, &vars)
-            .is_empty());
+        assert!(hc(HeaderPred::Contains(
+            Template::parse("event-stream").unwrap()
+        ))
+        .check(&sse, &vars)
+        .is_empty());
+        let vars: Vars = [("mode".to_string(), serde_json::json!("event-stream"))].into();
+        assert!(
+            hc(HeaderPred::Contains(Template::parse("${mode}").unwrap()))
+                .check(&sse, &vars)
+                .is_empty()
+        );
+        assert_eq!(
+            hc(HeaderPred::Contains(Template::parse("json").unwrap()))
+                .check(&sse, &vars)
+                .len(),
+            1
+        );
         let eq = hc(HeaderPred::Equals(
             Template::parse("text/event-stream").unwrap(),
         ));

@@ -398,8 +398,8 @@ impl Loader<'_> {
             if let Some(m) = &h.matches {
                 preds.push((loc(m), HeaderPred::Matches(self.pattern(m)?)));
             }
-            if let Some(c) = h.contains {
-                preds.push((loc(&c), HeaderPred::Contains(c.value)));
+            if let Some(c) = &h.contains {
+                preds.push((loc(c), HeaderPred::Contains(self.template(c)?)));
             }
             if preds.is_empty() {
                 return Err(self.err(at, format!("header `{name}`: give at least one of equals, matches, contains, present, absent")));
@@ -725,6 +725,20 @@ steps:
         assert_eq!(s.steps[0].loc, Loc::new(4, 5));
         assert_eq!(s.steps[1].name, "GET /threads/${tid}");
         assert_eq!(s.steps[0].captures.len(), 2);
+    }
+
+    #[test]
+    fn a_bare_null_type_is_the_type_null() {
+        let text = "version: 1\nname: t\nsteps:\n  - request: {method: GET, path: /ok}\n    expect:\n      body:\n        - {path: $.a, type: null, exists: true}\n";
+        let s = load(text).unwrap();
+        let preds = &s.steps[0].body[0].preds;
+        assert_eq!(preds.len(), 2, "{preds:?}");
+        assert!(
+            preds
+                .iter()
+                .any(|(_, p)| matches!(p, crate::check::json::Pred::Type(t) if t == &[crate::check::json::JsonType::Null])),
+            "{preds:?}"
+        );
     }
 
     #[test]

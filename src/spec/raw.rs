@@ -95,7 +95,7 @@ pub struct RawJsonCheck {
     #[serde(default, deserialize_with = "present")]
     pub equals: Option<Spanned<Value>>,
     /// `null` may be written bare: YAML reads it as a null, which stands for the type name.
-    #[serde(default, rename = "type")]
+    #[serde(default, rename = "type", deserialize_with = "present")]
     pub type_: Option<Spanned<OneOrMany<TypeName>>>,
     #[serde(default)]
     pub matches: Option<Spanned<String>>,
