@@ -77,6 +77,18 @@ async fn run(s: &Settings, spec_path: &Path) -> Result<(), String> {
     .expect("the harness never hangs")
 }
 
+/// Settings that run against a new loopback server (answering with `id`, a later time, and `status` in step 2) and
+/// compare what it says with the recordings.
+async fn drift_check_against(dir: &Path, id: &str, status: &str, recordings: &Path) -> Settings {
+    let server =
+        support::raw_server::start(answers(dir, id, "2026-11-25T09:00:00.1+00:00", status)).await;
+    settings(
+        Some(&server.url),
+        &[("LANGGRAPH_DRIFT_CHECK", "1")],
+        recordings,
+    )
+}
+
 #[tokio::test]
 async fn recorded_replayed_and_checked_for_drift() {
     let tmp = std::env::temp_dir().join(format!("lgc-recording-{}", std::process::id()));
@@ -118,35 +130,13 @@ async fn recorded_replayed_and_checked_for_drift() {
     run(&s, &spec_path).await.expect("passes on the fixture");
 
     // Another server run: new ids and times, same behaviour. No drift.
-    let server = support::raw_server::start(answers(
-        &tmp.join("b"),
-        id_b,
-        "2026-11-25T09:00:00.1+00:00",
-        "idle",
-    ))
-    .await;
-    let s = settings(
-        Some(&server.url),
-        &[("LANGGRAPH_DRIFT_CHECK", "1")],
-        &recordings,
-    );
+    let s = drift_check_against(&tmp.join("b"), id_b, "idle", &recordings).await;
     run(&s, &spec_path)
         .await
         .expect("ids and timestamps are not drift");
 
     // A server that answers otherwise (the spec itself does not look at `status`): drift, with a diff.
-    let server = support::raw_server::start(answers(
-        &tmp.join("c"),
-        id_b,
-        "2026-11-25T09:00:00.1+00:00",
-        "busy",
-    ))
-    .await;
-    let s = settings(
-        Some(&server.url),
-        &[("LANGGRAPH_DRIFT_CHECK", "1")],
-        &recordings,
-    );
+    let s = drift_check_against(&tmp.join("c"), id_b, "busy", &recordings).await;
     let report = run(&s, &spec_path)
         .await
         .expect_err("a changed body is drift");
