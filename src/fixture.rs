@@ -398,7 +398,7 @@ mod tests {
         );
         let mut busy = quiet.clone();
         busy.body = b": heartbeat\r\n\r\nevent: values\r\ndata: {\"id\":\"0a41a95ec8be4908062ec8bed87b2ba6\",\"t\":1795554009999}\r\n\r\n: heartbeat\r\n\r\n".to_vec();
-        assert_eq!(normalize(&[quiet.clone()]), normalize(&[busy]));
+        assert_eq!(normalize(std::slice::from_ref(&quiet)), normalize(&[busy]));
 
         let mut json = quiet.clone();
         json.headers = vec![("content-type".into(), "application/json".into())];
@@ -409,7 +409,10 @@ mod tests {
 
         let mut reordered = quiet.clone();
         reordered.body = b"event: values\r\ndata: {\"t\":1795554008807,\"id\":\"b441a95ec8be4908062ec8bed87b2ba6\"}\r\n\r\n".to_vec();
-        assert_eq!(normalize(&[quiet.clone()]), normalize(&[reordered]));
+        assert_eq!(
+            normalize(std::slice::from_ref(&quiet)),
+            normalize(&[reordered])
+        );
 
         let mut other_event = quiet.clone();
         other_event.body = b"event: updates\r\ndata: {}\r\n\r\n".to_vec();

@@ -326,6 +326,11 @@ fn check_value(
                 }
                 (Value::Array(a), w) => a.iter().any(|x| includes(x, w)),
                 (Value::Object(_), Value::Object(_)) => includes(value, &want),
+                (Value::Object(_), _) => {
+                    return fail(format!(
+                        "`{p}` in {subject} is an object; `contains` needs an object (the keys and values to look for)"
+                    ))
+                }
                 (other, _) => return fail(format!(
                     "`{p}` in {subject} is {} {}; `contains` needs a string, an array or an object",
                     type_of(other),

@@ -27,7 +27,9 @@ enum Part {
 }
 
 fn parts(raw: &[u8]) -> Vec<Part> {
-    const TOKENS: [(&[u8], Option<fn() -> Part>); 3] = [
+    // A directive, and the part it makes (none for a pause, which only splits the bytes).
+    type Directive = (&'static [u8], Option<fn() -> Part>);
+    const TOKENS: [Directive; 3] = [
         (b"<<STALL>>\n", Some(|| Part::Stall)),
         (b"<<RESET>>\n", Some(|| Part::Reset)),
         (b"<<PAUSE>>", None),

@@ -1,0 +1,99 @@
+//! `cargo bench`: the harness's speed and memory targets, measured and checked.
+//!
+//! Each benchmark is a small loop of its own (a warm-up, a few timed iterations, the median), so the build needs no
+//! benchmarking framework. `cargo bench -- FILTER` runs the benchmarks whose name contains FILTER; `--list` lists
+//! them. A missed target makes the run fail.
+//!
+//! Without `--bench` (as under `cargo test --all-targets`, an unoptimised build) each benchmark runs once on a small
+//! input, to prove it still works, and targets are not checked: a timing from a debug build says nothing.
+
+mod measure;
+mod mem;
+mod server;
+mod specs;
+mod sse;
+mod stream;
+mod workload;
+
+use std::process::ExitCode;
+
+use measure::{Mode, Table};
+
+/// Measures something and adds its rows to the table.
+type Run = Box<dyn Fn(Mode, &mut Table)>;
+
+/// A benchmark: the name the filter matches, and what it runs.
+struct Bench {
+    name: String,
+    run: Run,
+}
+
+fn benches() -> Vec<Bench> {
+    let mut all: Vec<Bench> = sse::CASES
+        .iter()
+        .map(|case| Bench {
+            name: case.name(),
+            run: Box::new(move |mode, table| sse::bench(case, mode, table)),
+        })
+        .collect();
+    all.push(Bench {
+        name: "specs/load".into(),
+        run: Box::new(specs::bench),
+    });
+    all.push(Bench {
+        name: "stream/end-to-end".into(),
+        run: Box::new(stream::bench),
+    });
+    all
+}
+
+struct Args {
+    filter: Option<String>,
+    list: bool,
+    mode: Mode,
+}
+
+impl Args {
+    /// libtest's conventions, as far as a bench needs them: one optional name filter; other flags are ignored.
+    fn parse(args: impl Iterator<Item = String>) -> Args {
+        let mut parsed = Args {
+            filter: None,
+            list: false,
+            mode: Mode::Smoke,
+        };
+        for a in args {
+            match a.as_str() {
+                "--bench" => parsed.mode = Mode::Measure,
+                "--list" => parsed.list = true,
+                flag if flag.starts_with('-') => {}
+                name => parsed.filter = Some(name.to_string()),
+            }
+        }
+        parsed
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse(std::env::args().skip(1));
+    let selected: Vec<Bench> = benches()
+        .into_iter()
+        .filter(|b| args.filter.as_ref().is_none_or(|f| b.name.contains(f)))
+        .collect();
+    if args.list {
+        for b in &selected {
+            println!("{}: benchmark", b.name);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let mut table = Table::default();
+    for b in &selected {
+        eprintln!("running {}", b.name);
+        (b.run)(args.mode, &mut table);
+    }
+    table.print(args.mode);
+    if args.mode == Mode::Measure && !table.all_met() {
+        eprintln!("error: a target was missed");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,171 @@
+//! End to end: one long event stream through the runner's own path (`load_file`, `run_spec`: the HTTP client, the
+//! body reader, the SSE parser and the stream checks, with a JSONPath check on every event) from a loopback server.
+//!
+//! Besides speed, this holds the memory promise of `check/stream.rs`: events are checked as they arrive and not
+//! kept, so the peak resident memory must not grow with the stream's length. Two lengths, ten times apart, are
+//! compared.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use langgraph_conformance::runner::{load_file, run_spec};
+use langgraph_conformance::spec::Spec;
+use langgraph_conformance::target::Settings;
+
+use crate::measure::{fmt_count, fmt_duration, mb_per_s, median, mib, Mode, Row, Table, Target};
+use crate::mem;
+use crate::server;
+use crate::workload::Framing;
+
+/// The whole path, JSON parse and check of every event included, must keep up with any real server by far: a run
+/// streams a few MB/s at most. Measured 43-94 MB/s on 2 shared cores (the server shares them); the target leaves
+/// room for a busy machine.
+const MIN_MB_PER_S: f64 = 30.0;
+
+/// What ten times more events may add to the peak resident memory: allocator noise (up to about 2 MiB), nothing per
+/// event. Keeping the 90k more events of about 1 KiB would add some 100 MiB; keeping only their names, without the
+/// cap `check/stream.rs` puts on them, some 5 MiB.
+const MAX_GROWTH_MIB: f64 = 4.0;
+
+pub fn bench(mode: Mode, table: &mut Table) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let client = langgraph_conformance::transport::client();
+    let mut run = |updates, iters| measure(&rt, &client, updates, iters, table);
+    let short = run(mode.pick(10_000, 100), mode.iterations(2, 5));
+    let long = run(mode.pick(100_000, 1_000), mode.iterations(1, 3));
+    memory_row(short, long, table);
+}
+
+/// A stream's length, and the peak resident memory while it ran (after its warm-up).
+struct Peak {
+    updates: usize,
+    bytes: Option<u64>,
+}
+
+fn measure(
+    rt: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    updates: usize,
+    (warmup, timed): (usize, usize),
+    table: &mut Table,
+) -> Peak {
+    let server = rt.block_on(server::start(updates, Framing::Crlf));
+    let settings = settings(&server.url);
+    let spec = long_stream_spec(updates, &settings);
+    let run = || {
+        rt.block_on(run_spec(&settings, client, "bench::long_stream", &spec))
+            .unwrap_or_else(|report| panic!("the long stream failed its checks:\n{report}"))
+    };
+    // The warm-up pays what a process pays once (the runtime's threads, the allocator's arenas, the connection
+    // setup) before any peak is taken, so that it does not count as this length's memory.
+    for _ in 0..warmup {
+        run();
+    }
+    let mut times = Vec::new();
+    let mut peaks = Vec::new();
+    for _ in 0..timed {
+        let reset = mem::reset_peak();
+        let start = Instant::now();
+        run();
+        times.push(start.elapsed());
+        peaks.push(reset.then(mem::peak).flatten());
+    }
+    // Medians of both: the allocator's per-thread arenas make one run's peak jitter by a MiB or two.
+    let t = median(times);
+    let peak = median(peaks);
+    let events = updates + 1;
+    let rate = mb_per_s(server.body_bytes, t);
+    table.push(Row {
+        name: format!("stream/{} events", fmt_count(events)),
+        result: format!(
+            "{} / {:.1} MB",
+            fmt_duration(t),
+            server.body_bytes as f64 / 1e6
+        ),
+        rate: format!(
+            "{rate:.0} MB/s, {:.0}k events/s",
+            events as f64 / t.as_secs_f64() / 1e3
+        ),
+        target: Some(Target::at_least(rate, MIN_MB_PER_S, "MB/s")),
+    });
+    Peak {
+        updates,
+        bytes: peak,
+    }
+}
+
+fn memory_row(short: Peak, long: Peak, table: &mut Table) {
+    let (Some(a), Some(b)) = (short.bytes, long.bytes) else {
+        // Without resetting VmHWM the peak is the whole process's, earlier benchmarks included: meaningless here.
+        eprintln!("stream: peak memory not measured (needs Linux's /proc/self/clear_refs)");
+        return;
+    };
+    let growth = mib(b as f64 - a as f64);
+    table.push(Row {
+        name: format!(
+            "stream/peak RSS {} → {}",
+            fmt_count(short.updates),
+            fmt_count(long.updates)
+        ),
+        result: format!("{:.1} → {:.1} MiB", mib(a as f64), mib(b as f64)),
+        rate: format!("{growth:+.1} MiB"),
+        target: Some(Target::at_most(growth, MAX_GROWTH_MIB, "MiB growth")),
+    });
+}
+
+fn settings(url: &str) -> Settings {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    Settings::from_lookup(|k| (k == "LANGGRAPH_URL").then(|| url.to_string()), &root)
+        .expect("settings for the loopback server")
+}
+
+/// Loads the spec through `load_file`, as the runner would, from a file that exists only for that.
+fn long_stream_spec(updates: usize, settings: &Settings) -> Spec {
+    let path = std::env::temp_dir().join(format!(
+        "langgraph-conformance-bench-{}-{updates}.yaml",
+        std::process::id()
+    ));
+    std::fs::write(&path, spec_yaml(updates)).expect("write the bench spec");
+    let spec = load_file(&path, Path::new("bench/long_stream.yaml").into(), settings);
+    let _ = std::fs::remove_file(&path);
+    spec.unwrap_or_else(|e| panic!("the bench spec does not load:\n{e}"))
+}
+
+/// Every kind of stream expectation that costs per event: an exact sequence, a count, a forbidden name, and a
+/// JSONPath check of every event's data (which parses it).
+fn spec_yaml(updates: usize) -> String {
+    format!(
+        r#"version: 1
+name: long stream
+steps:
+  - name: stream
+    timeout: 5m
+    request:
+      method: POST
+      path: /runs/stream
+      json: {{assistant_id: agent, stream_mode: [updates]}}
+    expect:
+      status: 200
+      headers:
+        content-type: {{matches: '^text/event-stream'}}
+      stream:
+        first: metadata
+        sequence: [metadata, updates+]
+        last: updates
+        never: [error]
+        count:
+          updates: {updates}
+        events:
+          - event: metadata
+            data:
+              - {{path: $.run_id, type: string}}
+          - event: updates
+            data:
+              - {{path: '$.agent.messages[0].type', equals: ai}}
+              - {{path: '$.agent.messages[0].content', type: string}}
+"#
+    )
+}
