@@ -210,6 +210,12 @@ pub async fn run_step(
     let is_sse = content_type
         .to_ascii_lowercase()
         .starts_with("text/event-stream");
+    // A stream the spec did not expect still needs `curl -N` to show as it arrives.
+    let curl = if is_sse && !streaming {
+        Some(prepared.curl(ctx.api_key.is_some(), true))
+    } else {
+        curl
+    };
     let status_failed = step
         .status
         .as_ref()
