@@ -262,20 +262,7 @@ pub async fn run_step(
             }
         }
         if !status_failed {
-            // An event capture cannot be met by a whole body; say so here rather than as an undefined variable later.
-            for c in step
-                .captures
-                .iter()
-                .filter(|c| matches!(c.from, CaptureFrom::Event(..)))
-            {
-                failures.push(Failure::new(
-                    c.loc,
-                    format!(
-                        "cannot capture `{}` from an event: the response is not an event stream (content type {content_type:?})",
-                        c.name
-                    ),
-                ));
-            }
+            failures.extend(misplaced_captures(step, false, &content_type));
         }
     } else {
         for h in &step.headers {
@@ -292,19 +279,7 @@ pub async fn run_step(
             if !step.body.is_empty() {
                 failures.push(Failure::new(step.body[0].loc, "`body` checks need a JSON response; this one is an event stream (check event data under `stream.events`)"));
             }
-            for c in step
-                .captures
-                .iter()
-                .filter(|c| matches!(c.from, CaptureFrom::Body(_)))
-            {
-                failures.push(Failure::new(
-                    c.loc,
-                    format!(
-                        "cannot capture `{}` from the body: the response is an event stream (capture from an event with `event:` and `path:`)",
-                        c.name
-                    ),
-                ));
-            }
+            failures.extend(misplaced_captures(step, true, &content_type));
             let checks = step.stream.as_ref().unwrap_or(&NO_STREAM_CHECKS);
             let rec = if record.is_some() {
                 Some(&mut recorded)
@@ -340,6 +315,24 @@ pub async fn run_step(
     }
     vars.extend(late);
     Ok(())
+}
+
+/// Captures the response cannot meet: body captures on an event stream, event captures on anything else. Said here,
+/// at the capture, rather than later as an undefined variable.
+fn misplaced_captures(step: &Step, is_stream: bool, content_type: &str) -> Vec<Failure> {
+    step.captures
+        .iter()
+        .filter_map(|c| {
+            let why = match (&c.from, is_stream) {
+                (CaptureFrom::Body(_), true) => "from the body: the response is an event stream (capture from an event with `event:` and `path:`)".to_string(),
+                (CaptureFrom::Event(..), false) => format!(
+                    "from an event: the response is not an event stream (content type {content_type:?})"
+                ),
+                _ => return None,
+            };
+            Some(Failure::new(c.loc, format!("cannot capture `{}` {why}", c.name)))
+        })
+        .collect()
 }
 
 fn secs(d: Duration) -> String {

@@ -178,7 +178,7 @@ pub fn normalize(exchanges: &[Exchange]) -> String {
             }
         }
         text.push('\n');
-        text.push_str(&without_keepalives(e));
+        text.push_str(&normalized_body(e));
         text.push_str("\n\n");
     }
     let mut ids: Vec<String> = Vec::new();
@@ -197,7 +197,7 @@ pub fn normalize(exchanges: &[Exchange]) -> String {
 /// The body as text with LF line ends, less the keep-alives a server sends while it waits (SSE comments, and the
 /// whitespace before a JSON document), with JSON (the body, or each event's data) in a canonical form: the server's
 /// key order changes from run to run (for example in run metadata), and means nothing.
-fn without_keepalives(e: &Exchange) -> String {
+fn normalized_body(e: &Exchange) -> String {
     let text = String::from_utf8_lossy(&e.body).replace("\r\n", "\n");
     let is_sse = e.headers.iter().any(|(k, v)| {
         k == "content-type" && v.to_ascii_lowercase().starts_with("text/event-stream")
