@@ -11,7 +11,7 @@ use std::sync::{LazyLock, Mutex};
 use regex::Regex;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// Set on the fixture's own complaints (a request the recording does not have), so the runner reports them as such.
@@ -30,9 +30,19 @@ pub struct Exchange {
     pub body: Vec<u8>,
 }
 
+/// What a run of one spec sent and received, and the built-in values (`${unique}`, `${uuid}`) it used, so that a
+/// replay sends the same requests.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Recording {
+    pub exchanges: Vec<Exchange>,
+    pub values: Map<String, Value>,
+}
+
 #[derive(Serialize, Deserialize)]
 struct Index {
     format: u32,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    values: Map<String, Value>,
     exchanges: Vec<IndexEntry>,
 }
 
@@ -53,13 +63,14 @@ pub fn dir_for(root: &Path, test_name: &str) -> PathBuf {
         .fold(root.to_path_buf(), |p, part| p.join(part))
 }
 
-pub fn load(dir: &Path) -> Result<Vec<Exchange>, String> {
+pub fn load(dir: &Path) -> Result<Recording, String> {
     let index_path = dir.join("exchanges.json");
     let text = std::fs::read_to_string(&index_path)
         .map_err(|e| format!("{}: {e}", index_path.display()))?;
     let index: Index =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", index_path.display()))?;
-    index
+    let values = index.values;
+    let exchanges = index
         .exchanges
         .into_iter()
         .map(|e| {
@@ -78,11 +89,13 @@ pub fn load(dir: &Path) -> Result<Vec<Exchange>, String> {
                 body,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Recording { exchanges, values })
 }
 
 /// Replaces the recording in `dir` with `exchanges`.
-pub fn save(dir: &Path, exchanges: &[Exchange]) -> std::io::Result<()> {
+pub fn save(dir: &Path, recording: &Recording) -> std::io::Result<()> {
+    let exchanges = &recording.exchanges;
     if dir.exists() {
         for entry in std::fs::read_dir(dir)? {
             let p = entry?.path();
@@ -96,6 +109,7 @@ pub fn save(dir: &Path, exchanges: &[Exchange]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut index = Index {
         format: 1,
+        values: recording.values.clone(),
         exchanges: Vec::new(),
     };
     for (i, e) in exchanges.iter().enumerate() {
@@ -148,7 +162,7 @@ fn parse_response(raw: &[u8]) -> Option<(u16, String, Vec<(String, String)>, Vec
 /// epoch milliseconds) by `<time>`, and loopback ports by `<port>`. Headers that describe the connection are left
 /// out, and so are keep-alives, whose number depends on timing: SSE comments and the blank lines `/wait` sends before
 /// its JSON. Two recordings of the same behaviour normalise to the same text.
-pub fn normalize(exchanges: &[Exchange]) -> String {
+pub fn normalize(recording: &Recording) -> String {
     static ID: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
             r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\b[0-9a-f]{32}\b",
@@ -162,7 +176,7 @@ pub fn normalize(exchanges: &[Exchange]) -> String {
     static PORT: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"(127\.0\.0\.1|localhost):\d+").expect("static regex"));
     let mut text = String::new();
-    for e in exchanges {
+    for e in last_attempts(&recording.exchanges) {
         text.push_str(&format!("=== step {}: {} {}\n", e.step, e.method, e.target));
         if let Some(j) = &e.request_json {
             text.push_str(&format!("request: {j}\n"));
@@ -191,7 +205,50 @@ pub fn normalize(exchanges: &[Exchange]) -> String {
         format!("<id-{}>", n + 1)
     });
     let text = TIME.replace_all(&text, "<time>");
-    PORT.replace_all(&text, "$1:<port>").into_owned()
+    let text = PORT.replace_all(&text, "$1:<port>").into_owned();
+    unique_values_out(text, &recording.values)
+}
+
+/// A retried step is recorded once per attempt; how many attempts it took depends on timing, so a comparison looks
+/// at the attempt that counted: each step's last.
+fn last_attempts(exchanges: &[Exchange]) -> impl Iterator<Item = &Exchange> {
+    exchanges
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| exchanges.get(i + 1).is_none_or(|next| next.step != e.step))
+        .map(|(_, e)| e)
+}
+
+/// Replaces the run's built-in values (which differ from run to run by design) with their names.
+fn unique_values_out(mut text: String, values: &Map<String, Value>) -> String {
+    for (name, v) in values {
+        if let Some(v) = v.as_str().filter(|v| v.len() >= 6) {
+            text = text.replace(v, &format!("<{name}>"));
+        }
+    }
+    text
+}
+
+/// A request body as the replay compares it: canonical JSON with ids, timestamps and the run's built-in values
+/// replaced, so that only a change the spec made to its request tells.
+fn comparable_request(json: &Value, values: &Map<String, Value>) -> String {
+    let probe = Recording {
+        exchanges: vec![Exchange {
+            step: 0,
+            method: String::new(),
+            target: String::new(),
+            request_json: None,
+            status: 0,
+            reason: String::new(),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: json.to_string().into_bytes(),
+        }],
+        values: values.clone(),
+    };
+    let text = normalize(&probe);
+    text.split_once("\n\n")
+        .map(|(_, body)| body.trim().to_string())
+        .unwrap_or(text)
 }
 
 /// The body as text with LF line ends, less the keep-alives a server sends while it waits (SSE comments, and the
@@ -256,7 +313,7 @@ fn is_hop_by_hop(name: &str) -> bool {
 }
 
 struct Replay {
-    exchanges: Vec<Exchange>,
+    recording: Recording,
     next: Mutex<usize>,
 }
 
@@ -271,10 +328,11 @@ impl Respond for Replay {
             Some(q) => format!("{}?{q}", req.url.path()),
             None => req.url.path().to_string(),
         };
-        let complaint = match self.exchanges.get(i) {
+        let exchanges = &self.recording.exchanges;
+        let complaint = match exchanges.get(i) {
             None => format!(
                 "the fixture has {} recorded exchange(s) for this spec, and this is request #{}: {} {target}",
-                self.exchanges.len(),
+                exchanges.len(),
                 i + 1,
                 req.method
             ),
@@ -284,6 +342,12 @@ impl Respond for Replay {
                 req.method,
                 e.method,
                 e.target
+            ),
+            Some(e) if self.body_differs(e, &req.body).is_some() => format!(
+                "request #{} {} {target} sends another body than the recording has:\n{}",
+                i + 1,
+                req.method,
+                self.body_differs(e, &req.body).unwrap_or_default()
             ),
             Some(e) => {
                 let mut t = ResponseTemplate::new(e.status);
@@ -303,12 +367,31 @@ impl Respond for Replay {
     }
 }
 
-/// Starts a mock server that answers with `exchanges`, in order.
-pub async fn serve(exchanges: Vec<Exchange>) -> MockServer {
+impl Replay {
+    /// A diff (- recorded, + sent) when the request's JSON body is not the recorded one, ids and times aside.
+    fn body_differs(&self, e: &Exchange, sent: &[u8]) -> Option<String> {
+        let sent: Option<Value> = serde_json::from_slice(sent).ok();
+        let (want, got) = match (&e.request_json, &sent) {
+            (None, None) => return None,
+            (w, g) => (
+                w.as_ref()
+                    .map(|v| comparable_request(v, &self.recording.values))
+                    .unwrap_or_default(),
+                g.as_ref()
+                    .map(|v| comparable_request(v, &self.recording.values))
+                    .unwrap_or_default(),
+            ),
+        };
+        (want != got).then(|| crate::report::diff(&want, &got))
+    }
+}
+
+/// Starts a mock server that answers as the recording says, in order.
+pub async fn serve(recording: Recording) -> MockServer {
     let server = MockServer::builder().start().await;
     Mock::given(wiremock::matchers::any())
         .respond_with(Replay {
-            exchanges,
+            recording,
             next: Mutex::new(0),
         })
         .mount(&server)
@@ -319,6 +402,17 @@ pub async fn serve(exchanges: Vec<Exchange>) -> MockServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rec(exchanges: Vec<Exchange>) -> Recording {
+        Recording {
+            exchanges,
+            values: Map::new(),
+        }
+    }
+
+    fn norm(e: &[Exchange]) -> String {
+        normalize(&rec(e.to_vec()))
+    }
 
     fn ex(step: usize, target: &str, body: &[u8]) -> Exchange {
         Exchange {
@@ -348,12 +442,12 @@ mod tests {
             ex(1, "/runs/stream", b"event: metadata\r\ndata: {}\r\n\r\n"),
             ex(2, "/x?y=1", b"\xff\x00"),
         ];
-        save(&dir, &a).unwrap();
-        assert_eq!(load(&dir).unwrap(), a);
+        save(&dir, &rec(a.clone())).unwrap();
+        assert_eq!(load(&dir).unwrap().exchanges, a);
         let raw = std::fs::read(dir.join("001.http")).unwrap();
         assert!(raw
             .starts_with(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"));
-        save(&dir, &a[..1]).unwrap();
+        save(&dir, &rec(a[..1].to_vec())).unwrap();
         assert!(
             !dir.join("002.http").exists(),
             "a new recording replaces the old one"
@@ -376,8 +470,8 @@ mod tests {
         };
         b.target = swap(&b.target);
         b.body = swap(&String::from_utf8_lossy(&b.body)).into_bytes();
-        let n = normalize(&[a.clone()]);
-        assert_eq!(n, normalize(&[b]));
+        let n = norm(&[a.clone()]);
+        assert_eq!(n, norm(&[b]));
         assert!(
             n.contains("\"thread_id\":\"<id-1>\",\"run\":\"<id-2>\",\"created_at\":\"<time>\""),
             "{n}"
@@ -386,7 +480,7 @@ mod tests {
         assert!(!n.contains("date:"), "{n}");
         let mut c = a;
         c.body = b"{}".to_vec();
-        assert_ne!(n, normalize(&[c]), "a different body is a difference");
+        assert_ne!(n, norm(&[c]), "a different body is a difference");
     }
 
     #[test]
@@ -398,38 +492,36 @@ mod tests {
         );
         let mut busy = quiet.clone();
         busy.body = b": heartbeat\r\n\r\nevent: values\r\ndata: {\"id\":\"0a41a95ec8be4908062ec8bed87b2ba6\",\"t\":1795554009999}\r\n\r\n: heartbeat\r\n\r\n".to_vec();
-        assert_eq!(normalize(std::slice::from_ref(&quiet)), normalize(&[busy]));
+        assert_eq!(norm(std::slice::from_ref(&quiet)), norm(&[busy]));
 
         let mut json = quiet.clone();
         json.headers = vec![("content-type".into(), "application/json".into())];
         json.body = b"{}".to_vec();
         let mut waited = json.clone();
         waited.body = b"\n\n{}".to_vec();
-        assert_eq!(normalize(&[json]), normalize(&[waited]));
+        assert_eq!(norm(&[json]), norm(&[waited]));
 
         let mut reordered = quiet.clone();
         reordered.body = b"event: values\r\ndata: {\"t\":1795554008807,\"id\":\"b441a95ec8be4908062ec8bed87b2ba6\"}\r\n\r\n".to_vec();
-        assert_eq!(
-            normalize(std::slice::from_ref(&quiet)),
-            normalize(&[reordered])
-        );
+        assert_eq!(norm(std::slice::from_ref(&quiet)), norm(&[reordered]));
 
         let mut other_event = quiet.clone();
         other_event.body = b"event: updates\r\ndata: {}\r\n\r\n".to_vec();
-        assert_ne!(normalize(&[quiet]), normalize(&[other_event]));
+        assert_ne!(norm(&[quiet]), norm(&[other_event]));
     }
 
     #[tokio::test]
     async fn replays_in_order_and_complains_about_the_unexpected() {
-        let server = serve(vec![ex(
+        let server = serve(rec(vec![ex(
             1,
             "/runs/stream",
             b"event: metadata\r\ndata: {}\r\n\r\n",
-        )])
+        )]))
         .await;
         let client = crate::transport::client();
         let r = client
             .post(format!("{}/runs/stream", server.uri()))
+            .body(r#"{ "a" : 1 }"#)
             .send()
             .await
             .unwrap();
@@ -455,5 +547,54 @@ mod tests {
             .await
             .unwrap()
             .contains("this is request #2: GET /ok"));
+    }
+
+    #[tokio::test]
+    async fn a_request_body_other_than_recorded_is_refused() {
+        let mut e = ex(1, "/threads", b"{}");
+        e.request_json = Some(
+            serde_json::json!({"metadata": {"k": "v"}, "thread_id": "01a20b1e-0c48-7490-8bf5-36206add49ba"}),
+        );
+        let server = serve(rec(vec![e.clone(), e])).await;
+        let client = crate::transport::client();
+        let url = format!("{}/threads", server.uri());
+        // Another id is noise; another value is a change.
+        let same =
+            r#"{"thread_id": "99a20b1e-0c48-7490-8bf5-36206add49ba", "metadata": {"k": "v"}}"#;
+        let r = client.post(&url).body(same).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let changed =
+            r#"{"metadata": {"k": "w"}, "thread_id": "01a20b1e-0c48-7490-8bf5-36206add49ba"}"#;
+        let r = client.post(&url).body(changed).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 599);
+        let text = r.text().await.unwrap();
+        assert!(
+            text.contains("sends another body than the recording has"),
+            "{text}"
+        );
+        assert!(text.contains("-{\"metadata\":{\"k\":\"v\"}"), "{text}");
+    }
+
+    #[test]
+    fn only_the_last_attempt_of_a_step_and_no_unique_value_is_compared() {
+        let first = ex(1, "/threads/search", b"[]");
+        let mut second = first.clone();
+        second.body = b"[{\"name\":\"conf-k3x9q2m7ab\"}]".to_vec();
+        let mut values = Map::new();
+        values.insert("unique".into(), Value::String("k3x9q2m7ab".into()));
+        let slow = Recording {
+            exchanges: vec![first.clone(), first.clone(), second.clone()],
+            values,
+        };
+        let mut values = Map::new();
+        values.insert("unique".into(), Value::String("zz81p0qqtt".into()));
+        let mut fast_second = second;
+        fast_second.body = b"[{\"name\":\"conf-zz81p0qqtt\"}]".to_vec();
+        let fast = Recording {
+            exchanges: vec![first, fast_second],
+            values,
+        };
+        assert_eq!(normalize(&slow), normalize(&fast));
+        assert!(normalize(&fast).contains("conf-<unique>"));
     }
 }

@@ -3,15 +3,12 @@
 
 use std::collections::HashSet;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
-use crate::exec::{run_step, Ctx};
-use crate::fixture;
-use crate::report::{render, StepContext};
+use crate::exec::spec::Verdict;
 use crate::source::Source;
-use crate::spec::template::render_json;
 use crate::spec::{discover, load_spec, Spec, SpecFile};
 use crate::target::Settings;
 
@@ -19,6 +16,16 @@ struct Shared {
     settings: Settings,
     client: reqwest::Client,
     runtime: tokio::runtime::Runtime,
+    tally: Mutex<Tally>,
+}
+
+/// What the end-of-run summary counts: expectations that did not hold, by level, and the warnings to show.
+#[derive(Default)]
+struct Tally {
+    musts_failed: usize,
+    shoulds_failed: usize,
+    /// Test name and report of each spec that passed with `should` warnings.
+    warnings: Vec<(String, String)>,
 }
 
 /// Runs the suite as a libtest-compatible test binary (`cargo test --test conformance -- ARGS`).
@@ -53,7 +60,7 @@ pub fn main() -> ExitCode {
     };
     if !args.list {
         match &settings.url {
-            Some(u) if settings.record => eprintln!(
+            Some(u) if settings.record != crate::target::RecordMode::Off => eprintln!(
                 "target: {u} (recording into {})",
                 settings.record_dir.display()
             ),
@@ -67,10 +74,14 @@ pub fn main() -> ExitCode {
         client: crate::transport::client(),
         settings,
         runtime,
+        tally: Mutex::new(Tally::default()),
     });
     let mut skipped = Vec::new();
     let trials = trials(&shared, files, &mut skipped);
     let conclusion = libtest_mimic::run(&args, trials);
+    if !args.list {
+        summarise(&shared);
+    }
     if !args.list && !skipped.is_empty() && conclusion.num_ignored > 0 {
         eprintln!(
             "\nignored for lack of a capability ({}):",
@@ -104,14 +115,56 @@ fn trials(shared: &Arc<Shared>, files: Vec<SpecFile>, skipped: &mut Vec<String>)
             let name = file.test_name.clone();
             Trial::test(file.test_name.clone(), move || match loaded {
                 Err(msg) => Err(Failed::from(msg)),
-                Ok(spec) => shared
-                    .runtime
-                    .block_on(run_spec(&shared.settings, &shared.client, &name, &spec))
-                    .map_err(Failed::from),
+                Ok(spec) => {
+                    let v = shared.runtime.block_on(crate::exec::spec::run(
+                        &shared.settings,
+                        &shared.client,
+                        &name,
+                        &spec,
+                    ));
+                    shared.count(&name, &v);
+                    if v.failed {
+                        Err(Failed::from(v.report))
+                    } else {
+                        Ok(())
+                    }
+                }
             })
             .with_ignored_flag(!missing.is_empty())
         })
         .collect()
+}
+
+impl Shared {
+    fn count(&self, name: &str, v: &Verdict) {
+        let mut t = self.tally.lock().unwrap_or_else(|p| p.into_inner());
+        t.musts_failed += v.musts_failed;
+        t.shoulds_failed += v.shoulds_failed;
+        if !v.failed && !v.report.is_empty() {
+            t.warnings.push((name.to_string(), v.report.clone()));
+        }
+    }
+}
+
+/// The warnings of specs that passed, and the count of expectations that did not hold, by level.
+fn summarise(shared: &Shared) {
+    let t = shared.tally.lock().unwrap_or_else(|p| p.into_inner());
+    let mut warnings = t.warnings.clone();
+    warnings.sort();
+    for (name, report) in &warnings {
+        eprintln!("\n---- {name} passed, with warnings ----\n{report}");
+    }
+    if t.musts_failed + t.shoulds_failed > 0 {
+        let strict = if shared.settings.strict {
+            "LANGGRAPH_STRICT is set: they fail their tests"
+        } else {
+            "warnings only; LANGGRAPH_STRICT=1 makes them fail"
+        };
+        eprintln!(
+            "\nexpectations not met: {} must, {} should ({strict})",
+            t.musts_failed, t.shoulds_failed
+        );
+    }
 }
 
 /// Reads and checks one spec file; `shown_as` is the path its messages name. The error is ready to print.
@@ -135,92 +188,18 @@ fn display_path(file: &SpecFile) -> std::path::PathBuf {
         .unwrap_or_else(|_| file.path.clone())
 }
 
-/// Runs one loaded spec against the target `s` describes. The error is the failure report, ready to print.
+/// Runs one loaded spec against the target `s` describes. The error is the failure report, ready to print; warnings
+/// (`should`s that did not hold) of a spec that passed are dropped: `exec::spec::run` has them.
 pub async fn run_spec(
     s: &Settings,
     client: &reqwest::Client,
     test_name: &str,
     spec: &Spec,
 ) -> Result<(), String> {
-    // The fixture server lives as long as this function: it is dropped (and stopped) when the spec ends.
-    let (base, _server) = match &s.url {
-        Some(u) => (u.clone(), None),
-        None => {
-            let dir = fixture::dir_for(&s.recordings_dir, test_name);
-            let exchanges = fixture::load(&dir).map_err(|e| {
-                format!(
-                    "error: no recording for this spec in the embedded fixture ({e})\n\
-                     record it from a live server: LANGGRAPH_RECORD=1 LANGGRAPH_URL=<url> cargo test --test conformance -- {test_name}"
-                )
-            })?;
-            let server = fixture::serve(exchanges).await;
-            (server.uri(), Some(server))
-        }
-    };
-    let mut vars = s.vars.clone();
-    for (k, v) in &spec.vars {
-        let value = render_json(v, &vars)
-            .map_err(|e| format!("error: in the spec's variable `{k}`: {e}"))?;
-        vars.insert(k.clone(), value);
+    let v = crate::exec::spec::run(s, client, test_name, spec).await;
+    if v.failed {
+        Err(v.report)
+    } else {
+        Ok(())
     }
-    let ctx = Ctx {
-        client,
-        base: &base,
-        api_key: s.api_key.as_deref(),
-        default_timeout: s.default_timeout,
-    };
-    let mut recording = (s.record || s.drift_check).then(Vec::new);
-    let mut outcome = Ok(());
-    for (i, step) in spec.steps.iter().enumerate() {
-        if let Err(e) = run_step(&ctx, i + 1, step, &mut vars, recording.as_mut()).await {
-            let sc = StepContext {
-                number: i + 1,
-                of: spec.steps.len(),
-                name: &step.name,
-                line: step.loc.line,
-                curl: e.curl.as_deref(),
-            };
-            outcome = Err(render(&spec.source, &sc, &e.failures));
-            break;
-        }
-    }
-    if let Some(rec) = recording {
-        if s.record {
-            let dir = fixture::dir_for(&s.record_dir, test_name);
-            fixture::save(&dir, &rec).map_err(|e| {
-                format!(
-                    "error: cannot write the recording into {}: {e}",
-                    dir.display()
-                )
-            })?;
-        }
-        if s.drift_check && outcome.is_ok() {
-            outcome = drift(&s.recordings_dir, test_name, &rec);
-        }
-    }
-    outcome
-}
-
-/// Whether the live server still answers as the committed recording says, ids and timestamps aside.
-fn drift(
-    recordings: &std::path::Path,
-    test_name: &str,
-    live: &[fixture::Exchange],
-) -> Result<(), String> {
-    let dir = fixture::dir_for(recordings, test_name);
-    let committed = fixture::load(&dir)
-        .map_err(|e| format!("error: no committed recording to compare with ({e})"))?;
-    let (want, got) = (fixture::normalize(&committed), fixture::normalize(live));
-    if want == got {
-        return Ok(());
-    }
-    Err(format!(
-        "error: the server no longer answers as the committed recording in {} says (ids and timestamps aside)
-            = diff (- recording, + server):
-{}
-if the change is expected, record again:          LANGGRAPH_RECORD=1 LANGGRAPH_URL=<url> cargo test --test conformance -- --exact {test_name}
-",
-        dir.display(),
-        crate::report::diff(&want, &got).lines().map(|l| format!("     {l}\n")).collect::<String>()
-    ))
 }

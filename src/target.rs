@@ -13,13 +13,25 @@ use crate::spec::template::{is_name, Vars};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Whether and when a live run writes what the server answered into the record folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordMode {
+    Off,
+    /// `LANGGRAPH_RECORD=1`: specs that pass.
+    Passed,
+    /// `LANGGRAPH_RECORD=force`: every spec, failed or not.
+    Force,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// A live deployment; `None` runs the embedded fixture.
     pub url: Option<String>,
     pub api_key: Option<String>,
     /// Write what the live target answered into `record_dir`.
-    pub record: bool,
+    pub record: RecordMode,
+    /// `LANGGRAPH_STRICT=1`: a `should` that does not hold fails its test too.
+    pub strict: bool,
     pub record_dir: PathBuf,
     /// Compare what the live target answered with the committed recordings (ids and timestamps aside).
     pub drift_check: bool,
@@ -77,7 +89,11 @@ pub fn project_root() -> PathBuf {
 
 impl Settings {
     pub fn from_env() -> Result<Settings, String> {
-        Self::from_lookup(
+        let overrides: Vec<String> = std::env::vars_os()
+            .filter_map(|(k, _)| k.into_string().ok())
+            .filter(|k| k.starts_with("LANGGRAPH_VAR_"))
+            .collect();
+        Self::from_lookup_and_names(
             // An empty variable counts as unset, but for the capabilities, where empty means "none".
             |k| {
                 std::env::var(k)
@@ -85,6 +101,7 @@ impl Settings {
                     .filter(|v| !v.is_empty() || k == "LANGGRAPH_CAPABILITIES")
             },
             &project_root(),
+            &overrides,
         )
     }
 
@@ -92,6 +109,15 @@ impl Settings {
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
         root: &Path,
+    ) -> Result<Settings, String> {
+        Self::from_lookup_and_names(lookup, root, &[])
+    }
+
+    /// `var_names_in_env` are the `LANGGRAPH_VAR_*` variables set, so that one that overrides nothing is an error.
+    pub fn from_lookup_and_names(
+        lookup: impl Fn(&str) -> Option<String>,
+        root: &Path,
+        var_names_in_env: &[String],
     ) -> Result<Settings, String> {
         let url = lookup("LANGGRAPH_URL").map(|u| u.trim_end_matches('/').to_string());
         if let Some(u) = &url {
@@ -104,8 +130,13 @@ impl Settings {
         let api_key = lookup("LANGGRAPH_API_KEY")
             .or_else(|| lookup("LANGSMITH_API_KEY"))
             .map(|k| k.trim().trim_matches(|c| c == '"' || c == '\'').to_string());
-        let record = lookup("LANGGRAPH_RECORD").is_some_and(|v| v != "0" && v != "false");
-        if record && url.is_none() {
+        let record = match lookup("LANGGRAPH_RECORD").as_deref() {
+            None | Some("0" | "false") => RecordMode::Off,
+            Some("force") => RecordMode::Force,
+            Some(_) => RecordMode::Passed,
+        };
+        let strict = lookup("LANGGRAPH_STRICT").is_some_and(|v| v != "0" && v != "false");
+        if record != RecordMode::Off && url.is_none() {
             return Err(
                 "LANGGRAPH_RECORD needs LANGGRAPH_URL: recordings are made from a live server"
                     .into(),
@@ -162,6 +193,7 @@ impl Settings {
                 }
             }
         }
+        check_var_overrides(var_names_in_env, &vars)?;
         if let Some(bad) = vars.keys().find(|k| !is_name(k)) {
             return Err(format!(
                 "`{bad}` is not a variable name (letters, digits and `_`)"
@@ -171,6 +203,7 @@ impl Settings {
             url,
             api_key,
             record,
+            strict,
             record_dir,
             drift_check,
             recordings_dir,
@@ -181,6 +214,25 @@ impl Settings {
             capabilities_from,
         })
     }
+}
+
+/// A `LANGGRAPH_VAR_<NAME>` must name a variable of the target: a typo would otherwise change nothing, silently.
+fn check_var_overrides(set: &[String], vars: &Vars) -> Result<(), String> {
+    for env_name in set {
+        let name = env_name["LANGGRAPH_VAR_".len()..].to_ascii_lowercase();
+        if !vars.contains_key(&name) {
+            let mut known: Vec<String> = vars
+                .keys()
+                .map(|k| format!("LANGGRAPH_VAR_{}", k.to_ascii_uppercase()))
+                .collect();
+            known.sort();
+            return Err(format!(
+                "{env_name} overrides no variable: the target defines {} (a spec's own `vars` cannot be overridden)",
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A variable given in the environment: JSON when it is an object or array, otherwise the text itself.
@@ -230,6 +282,42 @@ mod tests {
         assert_eq!(s.vars["assistant_id"], "my_graph");
         assert_eq!(s.vars["chat_input"], serde_json::json!({"messages": []}));
         assert!(s.capabilities.is_empty());
+    }
+
+    #[test]
+    fn an_override_of_no_variable_is_an_error_that_lists_the_known_ones() {
+        let env = |k: &str| match k {
+            "LANGGRAPH_URL" => Some("http://127.0.0.1:9".to_string()),
+            "LANGGRAPH_VAR_ASISTANT_ID" => Some("x".to_string()),
+            _ => None,
+        };
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let e = Settings::from_lookup_and_names(env, root, &["LANGGRAPH_VAR_ASISTANT_ID".into()])
+            .unwrap_err();
+        assert!(
+            e.starts_with("LANGGRAPH_VAR_ASISTANT_ID overrides no variable"),
+            "{e}"
+        );
+        assert!(e.contains("LANGGRAPH_VAR_ASSISTANT_ID"), "{e}");
+        assert!(
+            Settings::from_lookup_and_names(env, root, &["LANGGRAPH_VAR_ASSISTANT_ID".into()])
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn record_modes_and_strictness() {
+        let s = settings(&[
+            ("LANGGRAPH_URL", "http://h"),
+            ("LANGGRAPH_RECORD", "force"),
+            ("LANGGRAPH_STRICT", "1"),
+        ])
+        .unwrap();
+        assert_eq!(s.record, RecordMode::Force);
+        assert!(s.strict);
+        let s = settings(&[("LANGGRAPH_URL", "http://h"), ("LANGGRAPH_RECORD", "1")]).unwrap();
+        assert_eq!(s.record, RecordMode::Passed);
+        assert!(!s.strict);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Expectations on the status line and the headers.
 
-use super::{preview, Failure};
+use super::{preview, Failure, Level};
 use crate::source::Loc;
 use crate::spec::template::{Pattern, Template, Vars};
 
@@ -8,18 +8,24 @@ use crate::spec::template::{Pattern, Template, Vars};
 pub struct StatusCheck {
     pub loc: Loc,
     pub any_of: Vec<u16>,
+    pub level: Level,
 }
 
 impl StatusCheck {
+    pub fn holds(&self, status: u16) -> bool {
+        self.any_of.contains(&status)
+    }
+
     pub fn check(&self, status: u16, body_preview: &str) -> Option<Failure> {
-        if self.any_of.contains(&status) {
+        if self.holds(status) {
             return None;
         }
         let want: Vec<String> = self.any_of.iter().map(|s| s.to_string()).collect();
         let mut f = Failure::new(
             self.loc,
             format!("status {status}, expected {}", want.join(" or ")),
-        );
+        )
+        .at_level(self.level);
         if !body_preview.is_empty() {
             f = f.with_note(format!("response body: {body_preview}"));
         }
@@ -33,6 +39,7 @@ pub struct HeaderCheck {
     /// Lower-cased.
     pub name: String,
     pub preds: Vec<(Loc, HeaderPred)>,
+    pub level: Level,
 }
 
 #[derive(Debug, Clone)]
@@ -45,12 +52,12 @@ pub enum HeaderPred {
 
 impl HeaderCheck {
     /// `values` holds every value the header came with (usually one); several are joined with ", " as RFC 9110 allows.
-    pub fn check(&self, values: &[String], vars: &Vars) -> Vec<Failure> {
+    pub fn check(&self, values: &[&str], vars: &Vars) -> Vec<Failure> {
         let name = &self.name;
         let joined = (!values.is_empty()).then(|| values.join(", "));
         let mut out = Vec::new();
         for (loc, pred) in &self.preds {
-            let fail = |m: String| Failure::new(*loc, m);
+            let fail = |m: String| Failure::new(*loc, m).at_level(self.level);
             match (pred, &joined) {
                 (HeaderPred::Present(true), None) => {
                     out.push(fail(format!("header `{name}` is missing")))
@@ -98,6 +105,7 @@ mod tests {
             loc: Loc::new(1, 1),
             name: "content-type".into(),
             preds: vec![(Loc::new(1, 5), pred)],
+            level: Level::Must,
         }
     }
 
@@ -106,6 +114,7 @@ mod tests {
         let c = StatusCheck {
             loc: Loc::new(3, 9),
             any_of: vec![200, 202],
+            level: Level::Must,
         };
         assert!(c.check(202, "").is_none());
         let f = c.check(422, "{\"detail\":\"x\"}").unwrap();
@@ -115,7 +124,7 @@ mod tests {
 
     #[test]
     fn header_predicates() {
-        let sse = vec!["text/event-stream; charset=utf-8".to_string()];
+        let sse = vec!["text/event-stream; charset=utf-8"];
         let vars = Vars::new();
         assert!(hc(HeaderPred::Present(true)).check(&sse, &vars).is_empty());
         assert_eq!(

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::{preview, Failure};
+use super::{preview, Failure, Level};
 use crate::jsonpath::Path;
 use crate::report::diff;
 use crate::source::Loc;
@@ -18,6 +18,8 @@ pub struct JsonCheck {
     pub loc: Loc,
     pub path: CheckPath,
     pub preds: Vec<(Loc, Pred)>,
+    /// Nested checks (under `every`) take the level of the check they are in.
+    pub level: Level,
 }
 
 /// A JSONPath, or one with variables in it (`$['${node}'].messages`), compiled once the variables are known.
@@ -166,6 +168,14 @@ fn short(v: &Value) -> String {
 impl JsonCheck {
     /// Checks `root`; `subject` names the document in messages ("the response body", "event #2 `updates`").
     pub fn check(&self, root: &Value, vars: &Vars, subject: &str) -> Vec<Failure> {
+        let mut out = self.evaluate(root, vars, subject);
+        if self.level == Level::Should {
+            out.iter_mut().for_each(|f| f.level = Level::Should);
+        }
+        out
+    }
+
+    fn evaluate(&self, root: &Value, vars: &Vars, subject: &str) -> Vec<Failure> {
         let path = match self.path.resolve(vars) {
             Ok(p) => p,
             Err(e) => return vec![Failure::new(self.loc, e)],
@@ -384,6 +394,7 @@ mod tests {
             loc: Loc::new(1, 1),
             path: Path::parse(path).unwrap().into(),
             preds: vec![(Loc::new(2, 3), pred)],
+            level: Level::Must,
         };
         c.check(doc, &Vars::new(), "the response body")
     }
@@ -530,12 +541,14 @@ mod tests {
             loc: Loc::new(3, 1),
             path: Path::parse("$.content").unwrap().into(),
             preds: vec![(Loc::new(3, 5), Pred::Type(vec![JsonType::String]))],
+            level: Level::Must,
         };
         assert!(check("$.messages[*]", Pred::Every(vec![inner.clone()]), &doc()).is_empty());
         let tc = JsonCheck {
             loc: Loc::new(4, 1),
             path: Path::parse("$.tool_calls").unwrap().into(),
             preds: vec![(Loc::new(4, 5), Pred::Exists(true))],
+            level: Level::Must,
         };
         let f = check("$.messages[*]", Pred::Every(vec![tc]), &doc());
         assert_eq!(f.len(), 1);
@@ -558,6 +571,7 @@ mod tests {
                     max: None,
                 }),
             )],
+            level: Level::Must,
         };
         assert!(c
             .check(&json!({"agent": {"messages": [1]}}), &vars, "x")
@@ -577,6 +591,7 @@ mod tests {
             loc: Loc::new(1, 1),
             path: Path::parse("$.run_id").unwrap().into(),
             preds: vec![(Loc::new(1, 1), Pred::Equals(json!("${rid}")))],
+            level: Level::Must,
         };
         assert!(c.check(&doc(), &vars, "x").is_empty());
         vars.insert("rid".into(), json!("r2"));

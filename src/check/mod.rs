@@ -8,6 +8,33 @@ pub mod stream;
 
 use crate::source::Loc;
 
+/// How binding an expectation is. `Must` is what the API documents (its OpenAPI document, its documented
+/// semantics); `Should` is what the reference server does without promising it (header details, exact error text,
+/// framing). A `Should` that does not hold is a warning unless the run is strict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Level {
+    #[default]
+    Must,
+    Should,
+}
+
+impl Level {
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "must" => Some(Level::Must),
+            "should" => Some(Level::Should),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Must => "must",
+            Level::Should => "should",
+        }
+    }
+}
+
 /// One expectation that did not hold, with where it is written and what was seen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
@@ -19,6 +46,7 @@ pub struct Failure {
     pub diff: Option<String>,
     /// Further lines that help, such as the events received before a stall.
     pub notes: Vec<String>,
+    pub level: Level,
 }
 
 impl Failure {
@@ -28,7 +56,18 @@ impl Failure {
             message: message.into(),
             diff: None,
             notes: Vec::new(),
+            level: Level::Must,
         }
+    }
+
+    pub fn at_level(mut self, level: Level) -> Self {
+        self.level = level;
+        self
+    }
+
+    /// Whether this failure fails its test: every `must`, and a `should` in a strict run.
+    pub fn blocks(&self, strict: bool) -> bool {
+        self.level == Level::Must || strict
     }
 
     pub fn with_diff(mut self, diff: String) -> Self {

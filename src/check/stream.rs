@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::json::JsonCheck;
 use super::names::{NamePattern, SeqMatcher, SeqPattern};
-use super::{preview, Failure};
+use super::{preview, Failure, Level};
 use crate::report::diff;
 use crate::source::Loc;
 use crate::spec::raw::Bound;
@@ -31,6 +31,8 @@ pub struct StreamChecks {
     pub count: Vec<(Loc, NamePattern, Bound)>,
     pub events: Vec<EventCheck>,
     pub end_event: EndEvent,
+    /// The level of every check here but `events`, which have their own.
+    pub level: Level,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +48,7 @@ pub struct EventCheck {
     pub pattern: NamePattern,
     pub which: Which,
     pub data: Vec<JsonCheck>,
+    pub level: Level,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +101,14 @@ impl<'a> StreamState<'a> {
     }
 
     fn accept(&mut self, name: &str, data: &str, vars: &Vars) -> Result<(), Failure> {
+        let level = self.checks.level;
+        self.accept_name(name, data)
+            .map_err(|f| f.at_level(level))?;
+        self.accept_data(name, data, vars)
+    }
+
+    /// The checks on names: first, never, sequence, subsequence, count.
+    fn accept_name(&mut self, name: &str, data: &str) -> Result<(), Failure> {
         self.total += 1;
         let n = self.total;
         if self.names.len() < NAMES_KEPT {
@@ -154,7 +165,14 @@ impl<'a> StreamState<'a> {
                 }
             }
         }
-        for (i, ec) in c.events.iter().enumerate() {
+        self.last_name = Some(name.to_string());
+        Ok(())
+    }
+
+    /// The checks on the data of events.
+    fn accept_data(&mut self, name: &str, data: &str, vars: &Vars) -> Result<(), Failure> {
+        let n = self.total;
+        for (i, ec) in self.checks.events.iter().enumerate() {
             if !ec.pattern.matches(name) {
                 continue;
             }
@@ -166,12 +184,18 @@ impl<'a> StreamState<'a> {
                 Which::Last => self.last_data[i] = Some((n, data.to_string())),
             }
         }
-        self.last_name = Some(name.to_string());
         Ok(())
     }
 
     /// The stream ended normally: decide what could only be decided at the end.
     pub fn finish(mut self, vars: &Vars) -> Vec<Failure> {
+        let mut out = self.finish_names();
+        out.iter_mut().for_each(|f| f.level = self.checks.level);
+        out.extend(self.finish_data(vars));
+        out
+    }
+
+    fn finish_names(&self) -> Vec<Failure> {
         let c = self.checks;
         let mut out = Vec::new();
         let end_seen = self.pending_end.is_some();
@@ -242,7 +266,12 @@ impl<'a> StreamState<'a> {
                 );
             }
         }
-        for (i, ec) in c.events.iter().enumerate() {
+        out
+    }
+
+    fn finish_data(&mut self, vars: &Vars) -> Vec<Failure> {
+        let mut out = Vec::new();
+        for (i, ec) in self.checks.events.iter().enumerate() {
             if self.matched[i] == 0 {
                 out.push(
                     Failure::new(
@@ -252,6 +281,7 @@ impl<'a> StreamState<'a> {
                             ec.pattern
                         ),
                     )
+                    .at_level(ec.level)
                     .with_note(self.received()),
                 );
             } else if let Some((n, data)) = self.last_data[i].take() {
@@ -294,6 +324,16 @@ fn check_data(
     if ec.data.is_empty() {
         return Ok(());
     }
+    check_json_data(ec, n, name, data, vars).map_err(|f| f.at_level(ec.level))
+}
+
+fn check_json_data(
+    ec: &EventCheck,
+    n: usize,
+    name: &str,
+    data: &str,
+    vars: &Vars,
+) -> Result<(), Failure> {
     let subject = format!("the data of event #{n} `{name}`");
     let value: Value = serde_json::from_str(data).map_err(|e| {
         Failure::new(ec.loc, format!("{subject} is not JSON ({e})"))
@@ -331,6 +371,7 @@ mod tests {
             count: vec![],
             events: vec![],
             end_event: EndEvent::Optional,
+            level: Level::Must,
         }
     }
 
@@ -444,12 +485,14 @@ mod tests {
             loc: Loc::new(9, 9),
             path: Path::parse("$.run_id").unwrap().into(),
             preds: vec![(Loc::new(9, 12), Pred::Type(vec![JsonType::String]))],
+            level: crate::check::Level::Must,
         };
         let ec = |which| EventCheck {
             loc: Loc::new(8, 7),
             pattern: np("metadata"),
             which,
             data: vec![check.clone()],
+            level: Level::Must,
         };
         let mut c = empty();
         c.events = vec![ec(Which::Every)];

@@ -10,13 +10,17 @@ use regex::Regex;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use super::raw::{RawCapture, RawExpect, RawJsonCheck, RawRequest, RawSpec, RawStep, RawStream};
+use super::raw::{
+    RawCapture, RawExpect, RawJsonCheck, RawRequest, RawRetry, RawSpec, RawStep, RawStream,
+};
 use super::template::{is_name, value_vars, Pattern, Template};
 use super::{Body, Capture, CaptureFrom, RequestTemplate, Spec, Step, FORMAT_VERSION};
 use crate::check::http::{HeaderCheck, HeaderPred, StatusCheck};
 use crate::check::json::{CheckPath, JsonCheck, JsonType, Pred};
 use crate::check::names::{NamePattern, SeqPattern};
 use crate::check::stream::{EndEvent, EventCheck, StreamChecks, Which};
+use crate::check::Level;
+use crate::exec::retry::Retry;
 use crate::jsonpath::Path;
 use crate::source::{Loc, Source, SpecError};
 
@@ -75,11 +79,9 @@ pub fn load_spec(src: Arc<Source>, globals: &HashSet<String>) -> Result<Spec, Sp
         }
         SpecError::new(&src, loc, msg)
     })?;
-    Loader {
-        src: &src,
-        defined: globals.clone(),
-    }
-    .spec(raw, src.clone())
+    let mut defined = globals.clone();
+    defined.extend(super::builtins::NAMES.iter().map(|n| n.to_string()));
+    Loader { src: &src, defined }.spec(raw, src.clone())
 }
 
 /// The parser's message without its own snippet and position suffix: we render both ourselves.
@@ -142,6 +144,7 @@ impl Loader<'_> {
                     format!("`{name}` is not a variable name (letters, digits and `_`)"),
                 ));
             }
+            self.not_builtin(&name, loc(&value))?;
             self.check_json_vars(&value.value, loc(&value))?;
             self.defined.insert(name.clone());
             vars.push((name, value.value));
@@ -155,6 +158,20 @@ impl Loader<'_> {
             let at = loc(&s);
             steps.push(self.step(i, at, s.value, default_timeout)?);
         }
+        // Clean-up steps may use any capture: each runs only if the values its request needs were captured.
+        let mut finally = Vec::new();
+        if let Some(f) = raw.finally {
+            if f.value.is_empty() {
+                return Err(self.err(
+                    loc(&f),
+                    "`finally` needs at least one step (or leave it out)",
+                ));
+            }
+            for (i, s) in f.value.into_iter().enumerate() {
+                let at = loc(&s);
+                finally.push(self.step(i, at, s.value, default_timeout)?);
+            }
+        }
         Ok(Spec {
             source: src,
             name: raw.name.value,
@@ -163,7 +180,42 @@ impl Loader<'_> {
             requires: raw.requires.into_iter().map(|r| r.value).collect(),
             vars,
             steps,
+            finally,
         })
+    }
+
+    fn not_builtin(&self, name: &str, at: Loc) -> R<()> {
+        if super::builtins::NAMES.contains(&name) {
+            return Err(self.err(
+                at,
+                format!("`{name}` is a built-in variable (a fresh value for each run of the spec); choose another name"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn level(&self, raw: &Option<Spanned<String>>) -> R<Level> {
+        match raw {
+            None => Ok(Level::Must),
+            Some(l) => Level::parse(&l.value).ok_or_else(|| {
+                self.err(
+                    loc(l),
+                    format!("`level` is must or should, not `{}`", l.value),
+                )
+            }),
+        }
+    }
+
+    fn retry(&self, raw: &Spanned<RawRetry>) -> R<Retry> {
+        let every = self.duration(&raw.value.every)?;
+        let within = self.duration(&raw.value.within)?;
+        if within < every {
+            return Err(self.err(
+                loc(&raw.value.within),
+                "`within` is shorter than `every`: the step would be tried only once",
+            ));
+        }
+        Ok(Retry { every, within })
     }
 
     fn step(
@@ -178,6 +230,7 @@ impl Loader<'_> {
             Some(t) => Some(self.duration(t)?),
             None => default_timeout,
         };
+        let retry = raw.retry.as_ref().map(|r| self.retry(r)).transpose()?;
         let mut captures = Vec::new();
         for (name, c) in raw.capture.0 {
             if !is_name(&name) {
@@ -186,6 +239,7 @@ impl Loader<'_> {
                     format!("`{name}` is not a variable name (letters, digits and `_`)"),
                 ));
             }
+            self.not_builtin(&name, loc(&c))?;
             captures.push(self.capture(name, loc(&c), c.value)?);
         }
         // Header captures may be used by this step's expectations; the others only by later steps.
@@ -205,6 +259,7 @@ impl Loader<'_> {
             loc: at,
             request,
             timeout,
+            retry,
             status,
             headers,
             body,
@@ -368,15 +423,22 @@ impl Loader<'_> {
     )> {
         let status = match raw.status {
             Some(s) => {
-                if let Some(bad) = s.value.0.iter().find(|c| !(100..=599).contains(*c)) {
+                if let Some(bad) = s.value.codes.iter().find(|c| !(100..=599).contains(*c)) {
                     return Err(self.err(loc(&s), format!("{bad} is not an HTTP status code")));
                 }
-                if s.value.0.is_empty() {
+                if s.value.codes.is_empty() {
                     return Err(self.err(loc(&s), "`status` needs at least one code"));
                 }
+                let level = match &s.value.level {
+                    None => Level::Must,
+                    Some(l) => Level::parse(l).ok_or_else(|| {
+                        self.err(loc(&s), format!("`level` is must or should, not `{l}`"))
+                    })?,
+                };
                 Some(StatusCheck {
                     loc: loc(&s),
-                    any_of: s.value.0,
+                    any_of: s.value.codes,
+                    level,
                 })
             }
             None => None,
@@ -408,6 +470,7 @@ impl Loader<'_> {
                 loc: at,
                 name: name.to_ascii_lowercase(),
                 preds,
+                level: self.level(&h.level)?,
             });
         }
         let body = raw
@@ -492,6 +555,7 @@ impl Loader<'_> {
             loc: loc(&c.path),
             path,
             preds,
+            level: self.level(&c.level)?,
         })
     }
 
@@ -563,6 +627,7 @@ impl Loader<'_> {
                 pattern: self.name_pattern(&e.event)?,
                 which,
                 data,
+                level: self.level(&e.level)?,
             });
         }
         let end_event = match raw.end_event.as_ref().map(|w| (w.value.as_str(), loc(w))) {
@@ -586,6 +651,7 @@ impl Loader<'_> {
             count,
             events,
             end_event,
+            level: self.level(&raw.level)?,
         })
     }
 

@@ -1,5 +1,6 @@
 //! Specs: the YAML files under `specs/`, their checked model, and how they are found and loaded.
 
+pub mod builtins;
 pub mod load;
 pub mod raw;
 pub mod template;
@@ -34,6 +35,8 @@ pub struct Spec {
     /// The spec's own variables, in order; each may use the target's variables.
     pub vars: Vec<(String, Value)>,
     pub steps: Vec<Step>,
+    /// Clean-up steps: run after `steps` whether they passed or not.
+    pub finally: Vec<Step>,
 }
 
 #[derive(Debug)]
@@ -42,6 +45,7 @@ pub struct Step {
     pub loc: Loc,
     pub request: RequestTemplate,
     pub timeout: Option<Duration>,
+    pub retry: Option<crate::exec::retry::Retry>,
     pub status: Option<StatusCheck>,
     pub headers: Vec<HeaderCheck>,
     pub body: Vec<JsonCheck>,
@@ -57,6 +61,29 @@ pub struct RequestTemplate {
     pub query: Vec<(String, Value)>,
     pub headers: Vec<(String, Template)>,
     pub body: Body,
+}
+
+impl RequestTemplate {
+    /// Every variable the request uses.
+    pub fn vars(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.path.vars().map(str::to_string).collect();
+        for (_, t) in &self.headers {
+            names.extend(t.vars().map(str::to_string));
+        }
+        let mut in_values = Vec::new();
+        for (_, v) in &self.query {
+            let _ = template::value_vars(v, &mut in_values);
+        }
+        match &self.body {
+            Body::Json(v) => {
+                let _ = template::value_vars(v, &mut in_values);
+            }
+            Body::Text(t) => names.extend(t.vars().map(str::to_string)),
+            Body::None => {}
+        }
+        names.extend(in_values.into_iter().map(|(name, _)| name));
+        names
+    }
 }
 
 #[derive(Debug)]

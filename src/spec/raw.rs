@@ -25,6 +25,8 @@ pub struct RawSpec {
     #[serde(default)]
     pub timeout: Option<Spanned<String>>,
     pub steps: Spanned<Vec<Spanned<RawStep>>>,
+    #[serde(default)]
+    pub finally: Option<Spanned<Vec<Spanned<RawStep>>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -36,9 +38,18 @@ pub struct RawStep {
     #[serde(default)]
     pub timeout: Option<Spanned<String>>,
     #[serde(default)]
+    pub retry: Option<Spanned<RawRetry>>,
+    #[serde(default)]
     pub expect: Option<RawExpect>,
     #[serde(default)]
     pub capture: OrderedMap<Spanned<RawCapture>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetry {
+    pub every: Spanned<String>,
+    pub within: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,7 +71,7 @@ pub struct RawRequest {
 #[serde(deny_unknown_fields)]
 pub struct RawExpect {
     #[serde(default)]
-    pub status: Option<Spanned<OneOrMany<u16>>>,
+    pub status: Option<Spanned<RawStatus>>,
     #[serde(default)]
     pub headers: OrderedMap<Spanned<RawHeaderCheck>>,
     #[serde(default)]
@@ -82,6 +93,8 @@ pub struct RawHeaderCheck {
     pub present: Option<Spanned<bool>>,
     #[serde(default)]
     pub absent: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub level: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -109,6 +122,8 @@ pub struct RawJsonCheck {
     pub one_of: Option<Spanned<Vec<Value>>>,
     #[serde(default)]
     pub every: Option<Spanned<Vec<Spanned<RawJsonCheck>>>>,
+    #[serde(default)]
+    pub level: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +145,8 @@ pub struct RawStream {
     pub events: Vec<Spanned<RawEventCheck>>,
     #[serde(default)]
     pub end_event: Option<Spanned<String>>,
+    #[serde(default)]
+    pub level: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -140,6 +157,8 @@ pub struct RawEventCheck {
     pub which: Option<Spanned<String>>,
     #[serde(default)]
     pub data: Vec<Spanned<RawJsonCheck>>,
+    #[serde(default)]
+    pub level: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,6 +248,59 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
             }
         }
         d.deserialize_any(V_(PhantomData))
+    }
+}
+
+/// `status: 200`, `status: [200, 202]`, or with a level: `status: {code: [200, 202], level: should}`.
+#[derive(Debug)]
+pub struct RawStatus {
+    pub codes: Vec<u16>,
+    pub level: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RawStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Long {
+            code: OneOrMany<u16>,
+            #[serde(default)]
+            level: Option<String>,
+        }
+        struct V_;
+        impl<'de> Visitor<'de> for V_ {
+            type Value = RawStatus;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a status code, a list of them, or a mapping with `code` and `level`")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<RawStatus, A::Error> {
+                let l = Long::deserialize(de::value::MapAccessDeserializer::new(m))?;
+                Ok(RawStatus {
+                    codes: l.code.0,
+                    level: l.level,
+                })
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<RawStatus, A::Error> {
+                let codes =
+                    OneOrMany::<u16>::deserialize(de::value::SeqAccessDeserializer::new(s))?;
+                Ok(RawStatus {
+                    codes: codes.0,
+                    level: None,
+                })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawStatus, E> {
+                let code = u16::try_from(v)
+                    .map_err(|_| E::custom(format!("{v} is not an HTTP status code")))?;
+                Ok(RawStatus {
+                    codes: vec![code],
+                    level: None,
+                })
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawStatus, E> {
+                Err(E::custom(format!("{v} is not an HTTP status code")))
+            }
+        }
+        d.deserialize_any(V_)
     }
 }
 

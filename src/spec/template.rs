@@ -158,7 +158,17 @@ impl Pattern {
 
 fn lookup<'v>(vars: &'v Vars, name: &str) -> Result<&'v Value, String> {
     vars.get(name)
-        .ok_or_else(|| format!("variable `{name}` is not defined"))
+        .ok_or_else(|| format!("{UNBOUND}{name}` is not defined"))
+}
+
+const UNBOUND: &str = "variable `";
+
+/// The variable an error from rendering is about, when the error is that it has no value. The loader guarantees every
+/// variable is defined where it is used, so at run time this means a capture failed.
+pub fn unbound_name(message: &str) -> Option<&str> {
+    message
+        .strip_prefix(UNBOUND)?
+        .strip_suffix("` is not defined")
 }
 
 pub fn is_name(s: &str) -> bool {
@@ -269,6 +279,8 @@ mod tests {
             .render_value(&vars())
             .unwrap_err();
         assert_eq!(err, "variable `nope` is not defined");
+        assert_eq!(unbound_name(&err), Some("nope"));
+        assert_eq!(unbound_name("variable `a` is odd"), None);
     }
 
     #[test]

@@ -1,0 +1,88 @@
+//! A whole (not streamed) body: read it within the deadline, check it as JSON, capture from it.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::capture;
+use super::response::{json_body, read_failure, Head};
+use crate::check::{preview, Failure};
+use crate::spec::template::Vars;
+use crate::spec::{CaptureFrom, Step};
+use crate::transport::BodyReader;
+
+pub struct BodyOutcome {
+    pub captured: Vec<(String, Value)>,
+    pub failures: Vec<Failure>,
+    /// The body as it came, for recordings and for the note beside a wrong status.
+    pub raw: Vec<u8>,
+}
+
+pub async fn read_and_check(
+    reader: &mut BodyReader,
+    head: &Head,
+    step: &Step,
+    vars: &Vars,
+    timeout: Duration,
+) -> BodyOutcome {
+    let (raw, err) = reader.read_all().await;
+    let mut failures = Vec::new();
+    let mut captured = Vec::new();
+    let status = head.status.as_u16();
+    let status_failed = step.status.as_ref().is_some_and(|s| !s.holds(status));
+    if let Some(s) = &step.status {
+        if let Some(f) = s.check(status, &preview(&String::from_utf8_lossy(&raw), 2000)) {
+            failures.push(f);
+        }
+    }
+    for h in &step.headers {
+        failures.extend(h.check(&head.values(&h.name), vars));
+    }
+    if let Some(e) = err {
+        failures.push(read_failure(step.loc, e, timeout, &raw));
+        return BodyOutcome {
+            captured,
+            failures,
+            raw,
+        };
+    }
+    // Behind a wrong status the body is some other document: checking it would only echo the status failure.
+    if status_failed {
+        return BodyOutcome {
+            captured,
+            failures,
+            raw,
+        };
+    }
+    failures.extend(capture::misplaced(step, false, head.content_type()));
+    let body_captures = || {
+        step.captures
+            .iter()
+            .filter(|c| matches!(c.from, CaptureFrom::Body(_)))
+    };
+    if step.body.is_empty() && body_captures().next().is_none() {
+        return BodyOutcome {
+            captured,
+            failures,
+            raw,
+        };
+    }
+    let (doc, complaint) = json_body(step.loc, head.content_type(), &raw);
+    failures.extend(complaint);
+    if let Some(doc) = doc {
+        for c in &step.body {
+            failures.extend(c.check(&doc, vars, "the response body"));
+        }
+        for c in body_captures() {
+            match capture::from_json(c, &doc) {
+                Ok(v) => captured.push((c.name.clone(), v)),
+                Err(f) => failures.push(f),
+            }
+        }
+    }
+    BodyOutcome {
+        captured,
+        failures,
+        raw,
+    }
+}

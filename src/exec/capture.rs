@@ -1,0 +1,137 @@
+//! Captures: values taken from a response (a header, a JSONPath in the body or in an event's data) into variables
+//! that later expectations and steps use.
+
+use serde_json::Value;
+
+use crate::check::{preview, Failure};
+use crate::spec::template::unbound_name;
+use crate::spec::{Capture, CaptureFrom, Step};
+
+pub fn from_header(c: &Capture, values: &[&str]) -> Result<Value, Failure> {
+    let CaptureFrom::Header(name) = &c.from else {
+        unreachable!("only header captures are taken from headers")
+    };
+    if values.is_empty() {
+        return Err(Failure::new(
+            c.loc,
+            format!("cannot capture `{}`: header `{name}` is missing", c.name),
+        ));
+    }
+    apply_regex(c, Value::String(values.join(", ")))
+}
+
+pub fn from_json(c: &Capture, doc: &Value) -> Result<Value, Failure> {
+    let path = match &c.from {
+        CaptureFrom::Body(p) | CaptureFrom::Event(_, p) => p,
+        CaptureFrom::Header(_) => unreachable!("header captures are taken from headers"),
+    };
+    let nodes = path.query(doc);
+    let v = if path.is_singular() {
+        match nodes.first() {
+            Some(v) => (*v).clone(),
+            None => {
+                return Err(Failure::new(
+                    c.loc,
+                    format!(
+                        "cannot capture `{}`: `{}` selects nothing",
+                        c.name,
+                        path.as_str()
+                    ),
+                )
+                .with_note(format!("looked in: {}", preview(&doc.to_string(), 300))))
+            }
+        }
+    } else {
+        Value::Array(nodes.into_iter().cloned().collect())
+    };
+    apply_regex(c, v)
+}
+
+fn apply_regex(c: &Capture, v: Value) -> Result<Value, Failure> {
+    let Some(re) = &c.regex else { return Ok(v) };
+    let Value::String(s) = &v else {
+        return Err(Failure::new(
+            c.loc,
+            format!(
+                "cannot capture `{}`: a regex needs a string, got {}",
+                c.name,
+                preview(&v.to_string(), 100)
+            ),
+        ));
+    };
+    match re.captures(s) {
+        Some(m) => Ok(Value::String(
+            m.get(1)
+                .or_else(|| m.get(0))
+                .map(|g| g.as_str().to_string())
+                .unwrap_or_default(),
+        )),
+        None => Err(Failure::new(
+            c.loc,
+            format!(
+                "cannot capture `{}`: {:?} does not match /{}/",
+                c.name,
+                preview(s, 200),
+                re.as_str()
+            ),
+        )),
+    }
+}
+
+/// Captures the response cannot meet: body captures on an event stream, event captures on anything else. Said here,
+/// at the capture, rather than later as an undefined variable.
+pub fn misplaced(step: &Step, is_stream: bool, content_type: &str) -> Vec<Failure> {
+    step.captures
+        .iter()
+        .filter_map(|c| {
+            let why = match (&c.from, is_stream) {
+                (CaptureFrom::Body(_), true) => "from the body: the response is an event stream (capture from an event with `event:` and `path:`)".to_string(),
+                (CaptureFrom::Event(..), false) => format!(
+                    "from an event: the response is not an event stream (content type {content_type:?})"
+                ),
+                _ => return None,
+            };
+            Some(Failure::new(c.loc, format!("cannot capture `{}` {why}", c.name)))
+        })
+        .collect()
+}
+
+/// The failures of a step, with every expectation that could not be checked because a capture it uses failed
+/// folded into one note on that capture's failure: the capture is the finding, not its echoes.
+pub fn fold_unbound(failures: Vec<Failure>, step: &Step) -> Vec<Failure> {
+    let capture_of = |f: &Failure| {
+        unbound_name(&f.message).and_then(|name| step.captures.iter().position(|c| c.name == name))
+    };
+    let mut echoes: Vec<Vec<u32>> = vec![Vec::new(); step.captures.len()];
+    let mut kept = Vec::new();
+    for f in failures {
+        match capture_of(&f) {
+            Some(i) => echoes[i].push(f.loc.line),
+            None => kept.push(f),
+        }
+    }
+    for (i, lines) in echoes.into_iter().enumerate() {
+        if lines.is_empty() {
+            continue;
+        }
+        let c = &step.captures[i];
+        let note = format!(
+            "so {} expectation(s) that use `{}` were not checked (line {})",
+            lines.len(),
+            c.name,
+            lines
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        match kept.iter_mut().find(|f| f.loc == c.loc) {
+            Some(f) => f.notes.push(note),
+            None => kept.push(Failure::new(
+                c.loc,
+                format!("`{}` was not captured, {note}", c.name),
+            )),
+        }
+    }
+    kept
+}

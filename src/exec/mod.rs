@@ -1,0 +1,204 @@
+//! Running a spec: each step's request ([`request`]), the answer taken in ([`response`]) and checked whole
+//! ([`body`]) or as a stream ([`stream`]), the values captured ([`capture`]), a step repeated until it holds
+//! ([`retry`]), and the spec's steps with its clean-up ([`spec`]).
+
+pub mod body;
+pub mod capture;
+pub mod request;
+pub mod response;
+pub mod retry;
+pub mod spec;
+pub mod stream;
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::check::stream::{EndEvent, StreamChecks};
+use crate::check::{preview, Failure};
+use crate::fixture::{Exchange, FIXTURE_ERROR_HEADER};
+use crate::source::Loc;
+use crate::spec::template::Vars;
+use crate::spec::{CaptureFrom, Step};
+
+pub use request::prepare;
+
+/// What a step needs from the run it belongs to.
+pub struct Ctx<'a> {
+    pub client: &'a reqwest::Client,
+    pub base: &'a str,
+    pub api_key: Option<&'a str>,
+    pub default_timeout: Duration,
+    /// `should` failures fail the test too.
+    pub strict: bool,
+    /// The target is the embedded fixture: its answers are fixed, so a retried step need not wait between attempts.
+    pub replaying: bool,
+}
+
+/// One try of a step: what failed (at any level), what it captured, how to send it again.
+#[derive(Debug, Default)]
+pub struct Attempt {
+    pub failures: Vec<Failure>,
+    pub captured: Vec<(String, Value)>,
+    pub curl: Option<String>,
+    pub exchange: Option<Exchange>,
+    /// The embedded fixture had no answer for this request: trying again cannot help.
+    pub unanswerable: bool,
+}
+
+impl Attempt {
+    pub fn blocked(&self, strict: bool) -> bool {
+        self.failures.iter().any(|f| f.blocks(strict))
+    }
+
+    fn failed(f: Failure, curl: Option<String>) -> Attempt {
+        Attempt {
+            failures: vec![f],
+            curl,
+            ..Attempt::default()
+        }
+    }
+}
+
+/// Checks an event stream must pass even when the spec asks nothing of it (so captures still work).
+static NO_STREAM_CHECKS: LazyLock<StreamChecks> = LazyLock::new(|| StreamChecks {
+    loc: Loc::default(),
+    sequence: None,
+    subsequence: None,
+    first: None,
+    last: None,
+    never: vec![],
+    count: vec![],
+    events: vec![],
+    end_event: EndEvent::Optional,
+    level: crate::check::Level::Must,
+});
+
+/// Sends a step's request once and checks the answer. Header captures go into `vars` at once (the step's own
+/// expectations may use them); the others come back in the attempt, for the caller to keep if the step holds.
+pub async fn attempt(
+    ctx: &Ctx<'_>,
+    number: usize,
+    step: &Step,
+    vars: &mut Vars,
+    recording: bool,
+    deadline: Instant,
+) -> Attempt {
+    let prepared = match prepare(&step.request, vars, ctx.base) {
+        Ok(p) => p,
+        Err(f) => return Attempt::failed(f, None),
+    };
+    let timeout = step.timeout.unwrap_or(ctx.default_timeout);
+    let curl = |streaming: bool| Some(prepared.curl(ctx.api_key.is_some(), streaming));
+    let (head, mut reader) = match response::send(ctx, &prepared, step.loc, deadline, timeout).await
+    {
+        Ok(r) => r,
+        Err(f) => return Attempt::failed(f, curl(step.stream.is_some())),
+    };
+    if !head.values(FIXTURE_ERROR_HEADER).is_empty() {
+        let (body, _) = reader.read_all().await;
+        let why = format!(
+            "the embedded fixture cannot answer: {}",
+            String::from_utf8_lossy(&body)
+        );
+        return Attempt {
+            unanswerable: true,
+            ..Attempt::failed(Failure::new(step.loc, why), curl(false))
+        };
+    }
+    let mut failures = Vec::new();
+    for c in step.captures.iter().filter(|c| c.is_early()) {
+        let CaptureFrom::Header(name) = &c.from else {
+            continue;
+        };
+        match capture::from_header(c, &head.values(name)) {
+            Ok(v) => {
+                vars.insert(c.name.clone(), v);
+            }
+            Err(f) => failures.push(f),
+        }
+    }
+    let status = head.status.as_u16();
+    let status_failed = step.status.as_ref().is_some_and(|s| !s.holds(status));
+    let as_stream = !status_failed && (head.is_event_stream() || step.stream.is_some());
+    let (captured, raw) = if as_stream {
+        let (mut f, c, raw) =
+            stream_answer(ctx, step, &head, &mut reader, vars, timeout, recording).await;
+        failures.append(&mut f);
+        (c, raw)
+    } else {
+        let mut out = body::read_and_check(&mut reader, &head, step, vars, timeout).await;
+        failures.append(&mut out.failures);
+        (out.captured, out.raw)
+    };
+    let exchange = recording.then(|| Exchange {
+        step: number,
+        method: prepared.method.clone(),
+        target: prepared.target.clone(),
+        request_json: prepared
+            .body
+            .as_ref()
+            .and_then(|b| serde_json::from_slice(b).ok()),
+        status,
+        reason: head.status.canonical_reason().unwrap_or("").to_string(),
+        headers: head.pairs(),
+        body: raw,
+    });
+    Attempt {
+        failures: capture::fold_unbound(failures, step),
+        captured,
+        // A stream the spec did not expect still needs `curl -N` to show as it arrives.
+        curl: curl(head.is_event_stream() || step.stream.is_some()),
+        exchange,
+        unanswerable: false,
+    }
+}
+
+/// An answer read as an event stream: headers checked first, then each event as it arrives.
+async fn stream_answer(
+    ctx: &Ctx<'_>,
+    step: &Step,
+    head: &response::Head,
+    reader: &mut crate::transport::BodyReader,
+    vars: &Vars,
+    timeout: Duration,
+    recording: bool,
+) -> (Vec<Failure>, Vec<(String, Value)>, Vec<u8>) {
+    let mut failures = Vec::new();
+    if let Some(s) = &step.status {
+        failures.extend(s.check(head.status.as_u16(), ""));
+    }
+    for h in &step.headers {
+        failures.extend(h.check(&head.values(&h.name), vars));
+    }
+    let mut raw = Vec::new();
+    if !head.is_event_stream() {
+        let (body, _) = reader.read_all().await;
+        let at = step.stream.as_ref().map(|s| s.loc).unwrap_or(step.loc);
+        failures.push(
+            Failure::new(
+                at,
+                format!(
+                    "expected an event stream (text/event-stream), but the content type is {:?}",
+                    head.content_type()
+                ),
+            )
+            .with_note(format!(
+                "response body: {}",
+                preview(&String::from_utf8_lossy(&body), 2000)
+            )),
+        );
+        return (failures, Vec::new(), body);
+    }
+    if let Some(first) = step.body.first() {
+        failures.push(Failure::new(first.loc, "`body` checks need a JSON response; this one is an event stream (check event data under `stream.events`)"));
+    }
+    failures.extend(capture::misplaced(step, true, head.content_type()));
+    let checks = step.stream.as_ref().unwrap_or(&NO_STREAM_CHECKS);
+    let record = recording.then_some(&mut raw);
+    let out = stream::read(reader, checks, step, vars, timeout, ctx.strict, record).await;
+    failures.extend(out.failures);
+    (failures, out.captured, raw)
+}

@@ -1,0 +1,168 @@
+//! Sending a step's request and taking in the answer: the status and headers at once, the body within the step's
+//! deadline, whole or as a stream.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::Ctx;
+use crate::check::{preview, Failure};
+use crate::source::Loc;
+use crate::transport::{BodyReader, Prepared, ReadError, MAX_BODY_BYTES};
+
+/// The status line and headers of an answer.
+pub struct Head {
+    pub status: reqwest::StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Head {
+    /// Every value the header came with (usually one); names are matched without regard to case.
+    pub fn values(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap_or("<not text>"))
+            .collect()
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    pub fn is_event_stream(&self) -> bool {
+        self.content_type()
+            .to_ascii_lowercase()
+            .starts_with("text/event-stream")
+    }
+
+    /// Headers as text, for recordings.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Sends the request; the answer's head, and a reader for its body bounded by `deadline`.
+pub async fn send(
+    ctx: &Ctx<'_>,
+    prepared: &Prepared,
+    at: Loc,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<(Head, BodyReader), Failure> {
+    let request = prepared
+        .build(ctx.client, ctx.api_key)
+        .map_err(|e| Failure::new(at, e))?;
+    let resp = match tokio::time::timeout_at(deadline, ctx.client.execute(request)).await {
+        Err(_) => {
+            return Err(Failure::new(
+                at,
+                format!("no response within {}", secs(timeout)),
+            ))
+        }
+        Ok(Err(e)) => {
+            return Err(Failure::new(
+                at,
+                format!("the request failed: {}", crate::transport::error_chain(&e)),
+            ))
+        }
+        Ok(Ok(r)) => r,
+    };
+    let head = Head {
+        status: resp.status(),
+        headers: resp.headers().clone(),
+    };
+    Ok((head, BodyReader::new(resp, deadline)))
+}
+
+pub fn secs(d: Duration) -> String {
+    format!("{}s", d.as_secs_f64())
+}
+
+pub fn read_failure(at: Loc, e: ReadError, timeout: Duration, so_far: &[u8]) -> Failure {
+    let f = match e {
+        ReadError::Timeout => Failure::new(
+            at,
+            format!("the body did not complete within {}", secs(timeout)),
+        ),
+        ReadError::Broken(m) => Failure::new(
+            at,
+            format!("the connection failed while reading the body: {m}"),
+        ),
+        ReadError::TooLarge => Failure::new(
+            at,
+            format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+        ),
+    };
+    f.with_note(format!(
+        "received so far: {}",
+        preview(&String::from_utf8_lossy(so_far), 500)
+    ))
+}
+
+fn is_json_type(content_type: &str) -> bool {
+    let ct = content_type.to_ascii_lowercase();
+    let mime = ct.split(';').next().unwrap_or("").trim();
+    mime == "application/json" || mime.ends_with("+json")
+}
+
+/// The body as JSON, whatever its content type: a body that parses is checked as JSON. A content type that does not
+/// say JSON is its own failure, reported once, beside the checks.
+pub fn json_body(at: Loc, content_type: &str, body: &[u8]) -> (Option<Value>, Option<Failure>) {
+    // `/wait` bodies may start with newline keep-alives; JSON allows leading whitespace.
+    match serde_json::from_slice::<Value>(body) {
+        Ok(doc) if is_json_type(content_type) => (Some(doc), None),
+        Ok(doc) => (
+            Some(doc),
+            Some(Failure::new(
+                at,
+                format!("the body is JSON, but its content type is {content_type:?}, not application/json"),
+            )),
+        ),
+        Err(e) => {
+            let text = String::from_utf8_lossy(body);
+            let what = if is_json_type(content_type) {
+                format!("the body is not valid JSON ({e})")
+            } else {
+                format!("expected a JSON body, but the content type is {content_type:?} and the body is not JSON ({e})")
+            };
+            (None, Some(Failure::new(at, what).with_note(format!("body: {}", preview(&text, 500)))))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_json_whatever_the_content_type() {
+        let at = Loc::new(1, 1);
+        let (doc, f) = json_body(at, "application/json; charset=utf-8", b"\n\n{\"a\":1}");
+        assert_eq!(doc, Some(serde_json::json!({"a": 1})));
+        assert!(f.is_none());
+        let (doc, f) = json_body(at, "text/plain", b"{\"a\":1}");
+        assert!(doc.is_some(), "checked as JSON all the same");
+        assert!(f
+            .unwrap()
+            .message
+            .contains("content type is \"text/plain\""));
+        let (doc, f) = json_body(at, "text/plain", b"Thread not found");
+        assert!(doc.is_none());
+        assert!(f.unwrap().message.starts_with("expected a JSON body"));
+        let (_, f) = json_body(at, "application/problem+json", b"{");
+        assert!(f.unwrap().message.starts_with("the body is not valid JSON"));
+    }
+}

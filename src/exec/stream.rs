@@ -1,0 +1,225 @@
+//! Reading an event stream to its end, each event checked and captured from as it arrives.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::capture;
+use super::response::secs;
+use crate::check::stream::{StreamChecks, StreamState};
+use crate::check::{preview, Failure};
+use crate::source::Loc;
+use crate::spec::template::{unbound_name, Vars};
+use crate::spec::{Capture, CaptureFrom, Step};
+use crate::sse::{SseEvent, SseItem, SseParser};
+use crate::transport::{BodyReader, ReadError, MAX_BODY_BYTES};
+
+/// What reading the stream found: values captured from events, and failures.
+pub struct StreamOutcome {
+    pub captured: Vec<(String, Value)>,
+    pub failures: Vec<Failure>,
+}
+
+/// What each event capture has come to.
+enum Taken {
+    Waiting,
+    Value(Value),
+    Failed,
+}
+
+struct EventCaptures<'s> {
+    captures: Vec<&'s Capture>,
+    taken: Vec<Taken>,
+}
+
+impl<'s> EventCaptures<'s> {
+    fn new(step: &'s Step) -> Self {
+        let captures: Vec<&Capture> = step
+            .captures
+            .iter()
+            .filter(|c| matches!(c.from, CaptureFrom::Event(..)))
+            .collect();
+        let taken = captures.iter().map(|_| Taken::Waiting).collect();
+        EventCaptures { captures, taken }
+    }
+
+    /// Takes what the event offers; a capture that fails is reported once and not tried again.
+    fn on_event(&mut self, ev: &SseEvent, failures: &mut Vec<Failure>) {
+        for (c, taken) in self.captures.iter().zip(self.taken.iter_mut()) {
+            let CaptureFrom::Event(pattern, _) = &c.from else {
+                continue;
+            };
+            if !matches!(taken, Taken::Waiting) || !pattern.matches(&ev.event) {
+                continue;
+            }
+            let value = serde_json::from_str::<Value>(&ev.data)
+                .map_err(|e| {
+                    Failure::new(
+                        c.loc,
+                        format!(
+                            "cannot capture `{}`: the data of `{}` is not JSON ({e})",
+                            c.name, ev.event
+                        ),
+                    )
+                    .with_note(format!("data: {}", preview(&ev.data, 300)))
+                })
+                .and_then(|doc| capture::from_json(c, &doc));
+            *taken = match value {
+                Ok(v) => Taken::Value(v),
+                Err(f) => {
+                    failures.push(f);
+                    Taken::Failed
+                }
+            };
+        }
+    }
+
+    fn finish(self, failures: &mut Vec<Failure>) -> Vec<(String, Value)> {
+        let mut out = Vec::new();
+        for (c, taken) in self.captures.into_iter().zip(self.taken) {
+            match taken {
+                Taken::Value(v) => out.push((c.name.clone(), v)),
+                Taken::Failed => {}
+                Taken::Waiting => {
+                    if let CaptureFrom::Event(p, _) = &c.from {
+                        failures.push(Failure::new(
+                            c.loc,
+                            format!("cannot capture `{}`: no `{p}` event came", c.name),
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Reads an event stream to its end, checking each event as it comes. A failure that no later event can undo ends
+/// the read at once (and so the connection), unless it is only a warning (`should`) or the echo of a failed capture:
+/// those are noted once and the rest of the stream is still checked.
+pub async fn read(
+    reader: &mut BodyReader,
+    checks: &StreamChecks,
+    step: &Step,
+    vars: &Vars,
+    timeout: Duration,
+    strict: bool,
+    mut record: Option<&mut Vec<u8>>,
+) -> StreamOutcome {
+    let mut state = StreamState::new(checks);
+    let mut parser = SseParser::new();
+    let mut items = Vec::new();
+    let mut caps = EventCaptures::new(step);
+    let mut failures = Vec::new();
+    let at = if checks.loc.line == 0 {
+        step.loc
+    } else {
+        checks.loc
+    };
+    let mut ended = false;
+    while !ended {
+        match reader.next().await {
+            Ok(Some(chunk)) => {
+                if let Some(r) = record.as_deref_mut() {
+                    if r.len() + chunk.len() <= MAX_BODY_BYTES {
+                        r.extend_from_slice(&chunk);
+                    }
+                }
+                parser.feed(&chunk, &mut items);
+            }
+            Ok(None) => {
+                parser.finish(&mut items);
+                ended = true;
+            }
+            Err(e) => {
+                failures.push(broken(at, e, timeout).with_note(state.received()));
+                return stop(failures);
+            }
+        }
+        for item in items.drain(..) {
+            if let Err(f) = on_item(item, &mut state, &mut caps, vars, at, &mut failures) {
+                failures.push(f.with_note(state.received()));
+                return stop(failures);
+            }
+        }
+        if failures
+            .iter()
+            .any(|f| f.blocks(strict) && unbound_name(&f.message).is_none())
+        {
+            return stop(failures);
+        }
+    }
+    failures.extend(state.finish(vars));
+    let captured = caps.finish(&mut failures);
+    StreamOutcome { captured, failures }
+}
+
+/// The read ends early: captures still waiting are not failures of their own, the stream already failed.
+fn stop(mut failures: Vec<Failure>) -> StreamOutcome {
+    failures.dedup_by(|a, b| a.loc == b.loc && a.message == b.message);
+    StreamOutcome {
+        captured: Vec::new(),
+        failures,
+    }
+}
+
+fn broken(at: Loc, e: ReadError, timeout: Duration) -> Failure {
+    match e {
+        ReadError::Timeout => Failure::new(
+            at,
+            format!(
+                "the stream did not end within {} (the step's timeout)",
+                secs(timeout)
+            ),
+        ),
+        ReadError::Broken(m) => {
+            Failure::new(at, format!("the connection failed during the stream: {m}"))
+        }
+        ReadError::TooLarge => unreachable!("streams are not collected"),
+    }
+}
+
+/// One parsed item. `Err` ends the read: the stream itself is broken.
+fn on_item(
+    item: SseItem,
+    state: &mut StreamState<'_>,
+    caps: &mut EventCaptures<'_>,
+    vars: &Vars,
+    at: Loc,
+    failures: &mut Vec<Failure>,
+) -> Result<(), Failure> {
+    match item {
+        SseItem::Event(ev) => {
+            caps.on_event(&ev, failures);
+            if let Err(f) = state.on_event(&ev.event, &ev.data, vars) {
+                // Each expectation speaks once, however many events it fails on.
+                if !failures.iter().any(|g| g.loc == f.loc) {
+                    failures.push(f.with_note(state.received()));
+                }
+            }
+            Ok(())
+        }
+        SseItem::Comment(_) | SseItem::Retry(_) => Ok(()),
+        SseItem::LineTooLong { limit } => Err(Failure::new(
+            at,
+            format!("a line of the stream is longer than {limit} bytes"),
+        )),
+        SseItem::Unterminated {
+            partial_line,
+            event,
+        } => {
+            let mut f = Failure::new(at, "the stream was cut off: it ended without the blank line that completes its last event");
+            if let Some(l) = partial_line {
+                f = f.with_note(format!("last line, unfinished: {}", preview(&l, 300)));
+            }
+            if let Some(e) = event {
+                f = f.with_note(format!(
+                    "incomplete event `{}`: {}",
+                    e.event,
+                    preview(&e.data, 300)
+                ));
+            }
+            Err(f)
+        }
+    }
+}
