@@ -4,6 +4,8 @@
 //! - `golden/failures/*.yaml`: each is run against a loopback server that answers with `*.http` (or `*.1.http`,
 //!   `*.2.http`, ... for several requests); the spec must fail, with the report in `*.err`.
 //! - `golden/tolerated/*.yaml`: wire variations real servers produce; the spec must pass.
+//! - `golden/warnings/*.yaml`: `should`s that do not hold; the spec passes with the warnings in `*.err`, and fails
+//!   with the same report when the run is strict.
 //!
 //! `BLESS=1 cargo test --test golden` rewrites the `.err` files from the current output; review the diff.
 
@@ -12,6 +14,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use langgraph_conformance::exec::spec::{run, Verdict};
 use langgraph_conformance::runner::{load_file, run_spec};
 use langgraph_conformance::target::Settings;
 
@@ -79,6 +82,29 @@ fn responses(spec: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// A retried step's note says how many attempts it took and how long: timing, not behaviour.
+fn without_timing(report: &str) -> String {
+    let re = regex::Regex::new(r"retried: \d+ attempt\(s\) in [\d.]+s").expect("static regex");
+    re.replace_all(report, "retried: N attempt(s) in Ts")
+        .into_owned()
+}
+
+/// Runs a spec against the raw server and gives its verdict, and the server's URL.
+fn verdict_against_raw(spec_path: &Path, strict: bool) -> (Verdict, String) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let server = support::raw_server::start(responses(spec_path)).await;
+        let mut s = settings(Some(&server.url));
+        s.strict = strict;
+        let spec = load_file(spec_path, shown(spec_path), &s).expect("the case's spec is valid");
+        let client = langgraph_conformance::transport::client();
+        let v = tokio::time::timeout(Duration::from_secs(20), run(&s, &client, "case", &spec))
+            .await
+            .unwrap_or_else(|_| panic!("{}: the harness hung", spec_path.display()));
+        (v, server.url.clone())
+    })
+}
+
 /// Runs a spec against the raw server; the outer timeout proves the harness never hangs on a misbehaving server.
 fn run_against_raw(spec_path: &Path) -> (Result<(), String>, String) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -125,9 +151,33 @@ fn failures_say_where_and_why() {
                 "{}: passed, but the server breaks it",
                 case.display()
             )),
-            (Err(report), url) => {
-                problems.extend(golden(&case, &report.replace(&url, "http://SERVER")))
-            }
+            (Err(report), url) => problems.extend(golden(
+                &case,
+                &without_timing(&report.replace(&url, "http://SERVER")),
+            )),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[test]
+fn should_level_failures_warn_and_fail_only_when_strict() {
+    let mut problems = Vec::new();
+    for case in cases("warnings") {
+        let (v, url) = verdict_against_raw(&case, false);
+        if v.failed || v.musts_failed > 0 || v.shoulds_failed == 0 {
+            problems.push(format!(
+                "{}: expected warnings only, got {v:?}",
+                case.display()
+            ));
+        }
+        problems.extend(golden(&case, &v.report.replace(&url, "http://SERVER")));
+        let (strict, _) = verdict_against_raw(&case, true);
+        if !strict.failed || strict.shoulds_failed != v.shoulds_failed {
+            problems.push(format!(
+                "{}: a strict run must fail it: {strict:?}",
+                case.display()
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
@@ -176,5 +226,33 @@ fn the_api_key_is_sent_but_never_printed() {
             .join("\n")
             .to_ascii_lowercase();
         assert!(heads.contains("x-api-key: lsv2_sekrit"), "{heads}");
+    });
+}
+
+#[test]
+fn a_retried_step_is_sent_until_it_holds_and_clean_up_runs_after() {
+    let case = root().join("tests/golden/tolerated/retry_until_idle.yaml");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let server = support::raw_server::start(responses(&case)).await;
+        let s = settings(Some(&server.url));
+        let spec = load_file(&case, shown(&case), &s).expect("valid");
+        let v = run(&s, &langgraph_conformance::transport::client(), "k", &spec).await;
+        assert!(!v.failed, "{}", v.report);
+        let heads = server.requests.lock().unwrap().clone();
+        let lines: Vec<&str> = heads
+            .iter()
+            .map(|h| h.lines().next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "POST /threads HTTP/1.1",
+                "GET /threads/t-1 HTTP/1.1",
+                "GET /threads/t-1 HTTP/1.1",
+                "GET /threads/t-1 HTTP/1.1",
+                "DELETE /threads/t-1 HTTP/1.1"
+            ]
+        );
     });
 }

@@ -137,16 +137,14 @@ pub async fn read(
             }
         }
         for item in items.drain(..) {
-            if let Err(f) = on_item(item, &mut state, &mut caps, vars, at, &mut failures) {
-                failures.push(f.with_note(state.received()));
-                return stop(failures);
+            match on_item(item, &mut state, &mut caps, vars, at, strict, &mut failures) {
+                Ok(Read::On) => {}
+                Ok(Read::Stop) => return stop(failures),
+                Err(f) => {
+                    failures.push(f.with_note(state.received()));
+                    return stop(failures);
+                }
             }
-        }
-        if failures
-            .iter()
-            .any(|f| f.blocks(strict) && unbound_name(&f.message).is_none())
-        {
-            return stop(failures);
         }
     }
     failures.extend(state.finish(vars));
@@ -179,27 +177,38 @@ fn broken(at: Loc, e: ReadError, timeout: Duration) -> Failure {
     }
 }
 
-/// One parsed item. `Err` ends the read: the stream itself is broken.
+/// Whether to read on after an item.
+enum Read {
+    On,
+    /// An expectation failed that no later event can undo.
+    Stop,
+}
+
+/// One parsed item. `Err` ends the read: the stream itself is broken. A failed capture never ends it, nor does a
+/// warning, nor an expectation that could not be checked for want of a captured value.
 fn on_item(
     item: SseItem,
     state: &mut StreamState<'_>,
     caps: &mut EventCaptures<'_>,
     vars: &Vars,
     at: Loc,
+    strict: bool,
     failures: &mut Vec<Failure>,
-) -> Result<(), Failure> {
+) -> Result<Read, Failure> {
     match item {
         SseItem::Event(ev) => {
             caps.on_event(&ev, failures);
-            if let Err(f) = state.on_event(&ev.event, &ev.data, vars) {
-                // Each expectation speaks once, however many events it fails on.
-                if !failures.iter().any(|g| g.loc == f.loc) {
-                    failures.push(f.with_note(state.received()));
-                }
+            let Err(f) = state.on_event(&ev.event, &ev.data, vars) else {
+                return Ok(Read::On);
+            };
+            let ends = f.blocks(strict) && unbound_name(&f.message).is_none();
+            // Each expectation speaks once, however many events it fails on.
+            if !failures.iter().any(|g| g.loc == f.loc) {
+                failures.push(f.with_note(state.received()));
             }
-            Ok(())
+            Ok(if ends { Read::Stop } else { Read::On })
         }
-        SseItem::Comment(_) | SseItem::Retry(_) => Ok(()),
+        SseItem::Comment(_) | SseItem::Retry(_) => Ok(Read::On),
         SseItem::LineTooLong { limit } => Err(Failure::new(
             at,
             format!("a line of the stream is longer than {limit} bytes"),
