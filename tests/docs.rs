@@ -112,3 +112,28 @@ fn readme_examples_load() {
         "only {loaded} complete examples found in {README}"
     );
 }
+
+/// README.md's "Your first spec" walks through writing a spec that is not in the suite yet, and that spec loads.
+#[test]
+fn the_first_spec_walkthrough_is_a_new_spec_that_loads() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let section = readme
+        .split("## Your first spec")
+        .nth(1)
+        .expect("README.md has a \"Your first spec\" section");
+    let file = section
+        .split('`')
+        .find(|s| s.starts_with("specs/") && s.ends_with(".yaml"))
+        .expect("the walkthrough names the file to create");
+    assert!(
+        !root.join(file).exists(),
+        "{file} is already in the suite: the walkthrough should write a new spec"
+    );
+    let block = blocks(section)
+        .into_iter()
+        .find(|b| b.info == "yaml")
+        .expect("the walkthrough shows the spec");
+    load_spec(Arc::new(Source::new(file, block.text)), &globals())
+        .unwrap_or_else(|e| panic!("README.md's first spec does not load:\n{e}"));
+}
