@@ -100,12 +100,15 @@ fn trials(shared: &Arc<Shared>, files: Vec<SpecFile>, skipped: &mut Vec<String>)
         .map(|file| {
             let loaded = load_file(&file.path, display_path(&file), &shared.settings);
             let missing: Vec<String> = match &loaded {
-                Ok(spec) => spec
-                    .requires
-                    .iter()
-                    .filter(|r| !shared.settings.capabilities.contains(*r))
-                    .cloned()
-                    .collect(),
+                Ok(spec) => {
+                    let mut m: Vec<String> =
+                        crate::target::expand_capabilities(spec.requires.iter().cloned())
+                            .into_iter()
+                            .filter(|r| !shared.settings.capabilities.contains(r))
+                            .collect();
+                    m.sort();
+                    m
+                }
                 Err(_) => Vec::new(),
             };
             if !missing.is_empty() {

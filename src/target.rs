@@ -162,11 +162,7 @@ impl Settings {
         let defaults_path = root.join("fixtures").join("target.yaml");
         let defaults = read_target_file(&defaults_path)?;
         let mut vars: Vars = defaults.vars.into_iter().collect();
-        let mut capabilities: HashSet<String> = defaults
-            .capabilities
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
+        let mut capabilities = expand_capabilities(defaults.capabilities.unwrap_or_default());
         let mut capabilities_from = "the conformance graph (fixtures/target.yaml)".to_string();
 
         // The fixture was recorded with the defaults, so overrides only apply to a live target.
@@ -175,16 +171,16 @@ impl Settings {
                 let t = read_target_file(Path::new(&p))?;
                 vars.extend(t.vars);
                 if let Some(c) = t.capabilities {
-                    capabilities = c.into_iter().collect();
+                    capabilities = expand_capabilities(c);
                     capabilities_from = p.clone();
                 }
             }
             if let Some(c) = lookup("LANGGRAPH_CAPABILITIES") {
-                capabilities = c
-                    .split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect();
+                capabilities = expand_capabilities(
+                    c.split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty()),
+                );
                 capabilities_from = "LANGGRAPH_CAPABILITIES".into();
             }
             for name in vars.keys().cloned().collect::<Vec<_>>() {
@@ -214,6 +210,29 @@ impl Settings {
             capabilities_from,
         })
     }
+}
+
+/// The graph facts the conformance graph has: what `conformance-graph`, the capability of earlier versions, stands for.
+pub const CONFORMANCE_GRAPH: [&str; 6] = [
+    "echo-reply",
+    "input-delay",
+    "input-custom",
+    "input-subgraph",
+    "input-interrupt",
+    "input-fail",
+];
+
+/// Capabilities with shorthands spelled out.
+pub fn expand_capabilities<I: IntoIterator<Item = String>>(caps: I) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for c in caps {
+        if c == "conformance-graph" {
+            out.extend(CONFORMANCE_GRAPH.iter().map(|s| s.to_string()));
+        } else {
+            out.insert(c);
+        }
+    }
+    out
 }
 
 /// A `LANGGRAPH_VAR_<NAME>` must name a variable of the target: a typo would otherwise change nothing, silently.
@@ -263,7 +282,27 @@ mod tests {
     fn fixture_by_default_with_the_conformance_graph() {
         let s = settings(&[]).unwrap();
         assert!(s.url.is_none());
-        assert!(s.capabilities.contains("conformance-graph"));
+        assert!(s.capabilities.contains("input-interrupt"));
+        assert!(s.capabilities.contains("crons"));
+        let s = settings(&[
+            ("LANGGRAPH_URL", "http://h"),
+            ("LANGGRAPH_CAPABILITIES", "conformance-graph, store"),
+        ])
+        .unwrap();
+        let mut caps: Vec<&str> = s.capabilities.iter().map(String::as_str).collect();
+        caps.sort_unstable();
+        assert_eq!(
+            caps,
+            [
+                "echo-reply",
+                "input-custom",
+                "input-delay",
+                "input-fail",
+                "input-interrupt",
+                "input-subgraph",
+                "store"
+            ]
+        );
         assert_eq!(s.vars["assistant_id"], "agent");
     }
 

@@ -30,7 +30,7 @@ pub struct Spec {
     pub name: String,
     pub description: Option<String>,
     pub tags: Vec<String>,
-    /// Capabilities of the target this spec needs (for example `conformance-graph`).
+    /// Capabilities of the target this spec needs (for example `input-interrupt` or `crons`).
     pub requires: Vec<String>,
     /// The spec's own variables, in order; each may use the target's variables.
     pub vars: Vec<(String, Value)>,
