@@ -158,13 +158,13 @@ fn summarise(shared: &Shared) {
         eprintln!("\n---- {name} passed, with warnings ----\n{report}");
     }
     if t.musts_failed + t.shoulds_failed > 0 {
-        let strict = if shared.settings.strict {
-            "LANGGRAPH_STRICT is set: they fail their tests"
-        } else {
-            "warnings only; LANGGRAPH_STRICT=1 makes them fail"
+        let strict = match (t.shoulds_failed, shared.settings.strict) {
+            (0, _) => "",
+            (_, true) => " (LANGGRAPH_STRICT is set: the shoulds fail their tests too)",
+            (_, false) => " (the shoulds are warnings; LANGGRAPH_STRICT=1 makes them fail)",
         };
         eprintln!(
-            "\nexpectations not met: {} must, {} should ({strict})",
+            "\nexpectations not met: {} must, {} should{strict}",
             t.musts_failed, t.shoulds_failed
         );
     }

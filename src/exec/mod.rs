@@ -9,6 +9,7 @@ pub mod response;
 pub mod retry;
 pub mod spec;
 pub mod stream;
+pub mod webhook;
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -35,6 +36,9 @@ pub struct Ctx<'a> {
     pub strict: bool,
     /// The target is the embedded fixture: its answers are fixed, so a retried step need not wait between attempts.
     pub replaying: bool,
+    /// The webhook receiver of a live run of a spec that uses one. Against the fixture, a `receive` step asks the
+    /// fixture for the recorded call instead.
+    pub webhooks: Option<&'a webhook::Receiver>,
 }
 
 /// One try of a step: what failed (at any level), what it captured, how to send it again.
@@ -86,6 +90,10 @@ pub async fn attempt(
     recording: bool,
     deadline: Instant,
 ) -> Attempt {
+    if let (true, Some(rx)) = (step.receive, ctx.webhooks) {
+        let timeout = step.timeout.unwrap_or(ctx.default_timeout);
+        return webhook::receive(rx, number, step, vars, recording, deadline, timeout).await;
+    }
     let prepared = match prepare(&step.request, vars, ctx.base) {
         Ok(p) => p,
         Err(f) => return Attempt::failed(f, None),
@@ -109,7 +117,14 @@ pub async fn attempt(
         };
     }
     let mut failures = Vec::new();
-    for c in step.captures.iter().filter(|c| c.is_early()) {
+    let status = head.status.as_u16();
+    let status_failed = step.status.as_ref().is_some_and(|s| !s.holds(status));
+    // Behind a wrong status, a missing header is an echo of the status, not a finding of its own.
+    for c in step
+        .captures
+        .iter()
+        .filter(|c| c.is_early() && !status_failed)
+    {
         let CaptureFrom::Header(name) = &c.from else {
             continue;
         };
@@ -120,8 +135,6 @@ pub async fn attempt(
             Err(f) => failures.push(f),
         }
     }
-    let status = head.status.as_u16();
-    let status_failed = step.status.as_ref().is_some_and(|s| !s.holds(status));
     let as_stream = !status_failed && (head.is_event_stream() || step.stream.is_some());
     let (captured, raw) = if as_stream {
         let (mut f, c, raw) =

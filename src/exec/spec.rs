@@ -73,6 +73,19 @@ pub async fn run(s: &Settings, client: &reqwest::Client, test_name: &str, spec: 
             (server.uri(), values, Some(server))
         }
     };
+    let mut builtin_values = builtin_values;
+    let receiver = match (&s.url, spec.uses_webhooks) {
+        (Some(_), true) => {
+            let token = builtin_values[builtins::UNIQUE]
+                .as_str()
+                .unwrap_or("run")
+                .to_string();
+            let rx = super::webhook::Receiver::start(&token).await;
+            builtin_values.insert(builtins::WEBHOOK_URL.into(), rx.url.clone().into());
+            Some(rx)
+        }
+        _ => None,
+    };
     let mut vars = s.vars.clone();
     vars.extend(builtin_values.iter().map(|(k, v)| (k.clone(), v.clone())));
     for (k, v) in &spec.vars {
@@ -88,6 +101,7 @@ pub async fn run(s: &Settings, client: &reqwest::Client, test_name: &str, spec: 
         default_timeout: s.default_timeout,
         strict: s.strict,
         replaying: s.url.is_none(),
+        webhooks: receiver.as_ref(),
     };
     let mut recording = (s.record != RecordMode::Off || s.drift_check).then(Vec::new);
     let mut verdict = Verdict::default();

@@ -179,6 +179,8 @@ impl Loader<'_> {
             tags: raw.tags,
             requires: raw.requires.into_iter().map(|r| r.value).collect(),
             vars,
+            uses_webhooks: steps.iter().chain(&finally).any(|s| s.receive)
+                || self.src.text.contains("${webhook_url}"),
             steps,
             finally,
         })
@@ -225,7 +227,49 @@ impl Loader<'_> {
         raw: RawStep,
         default_timeout: Option<Duration>,
     ) -> R<Step> {
-        let request = self.request(raw.request)?;
+        let mut raw = raw;
+        let receive = match (&raw.receive, raw.request.take()) {
+            (Some(r), None) if r.value == "webhook" => true,
+            (Some(r), None) => {
+                return Err(self.err(
+                    loc(r),
+                    format!("`receive` takes `webhook`, not `{}`", r.value),
+                ))
+            }
+            (Some(r), Some(_)) => {
+                return Err(self.err(
+                    loc(r),
+                    "a step either sends a `request` or `receive`s a webhook call, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(self.err(at, "a step needs a `request` (or `receive: webhook`)"))
+            }
+            (None, Some(req)) => {
+                let request = self.request(req)?;
+                return self.step_with(i, at, request, false, raw, default_timeout);
+            }
+        };
+        let request = RequestTemplate {
+            method: super::WEBHOOK_METHOD.into(),
+            path: Template::parse(super::WEBHOOK_PATH).expect("a fixed path"),
+            path_loc: at,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::None,
+        };
+        self.step_with(i, at, request, receive, raw, default_timeout)
+    }
+
+    fn step_with(
+        &mut self,
+        i: usize,
+        at: Loc,
+        request: RequestTemplate,
+        receive: bool,
+        raw: RawStep,
+        default_timeout: Option<Duration>,
+    ) -> R<Step> {
         let timeout = match &raw.timeout {
             Some(t) => Some(self.duration(t)?),
             None => default_timeout,
@@ -248,16 +292,29 @@ impl Loader<'_> {
         }
         let expect = raw.expect.unwrap_or_default();
         let (status, headers, body, stream) = self.expect(expect)?;
+        if receive {
+            if let Some(s) = &status {
+                return Err(self.err(s.loc, "a received webhook call has no status to check; check its `body` and `headers`"));
+            }
+            if let Some(s) = &stream {
+                return Err(self.err(
+                    s.loc,
+                    "a received webhook call is not an event stream; check its `body`",
+                ));
+            }
+        }
         for c in &captures {
             self.defined.insert(c.name.clone());
         }
-        let name = raw
-            .name
-            .unwrap_or_else(|| format!("{} {}", request.method, request.path_text()));
+        let name = raw.name.unwrap_or_else(|| match receive {
+            true => "receive: webhook".to_string(),
+            false => format!("{} {}", request.method, request.path_text()),
+        });
         Ok(Step {
             name: if i == usize::MAX { String::new() } else { name },
             loc: at,
             request,
+            receive,
             timeout,
             retry,
             status,

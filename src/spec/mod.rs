@@ -37,13 +37,22 @@ pub struct Spec {
     pub steps: Vec<Step>,
     /// Clean-up steps: run after `steps` whether they passed or not.
     pub finally: Vec<Step>,
+    /// The spec uses `${webhook_url}` or receives webhook calls: the harness starts a receiver for it.
+    pub uses_webhooks: bool,
 }
+
+/// How a `receive: webhook` step appears where a request would: in recordings and replays, and in reports.
+pub const WEBHOOK_METHOD: &str = "WEBHOOK";
+pub const WEBHOOK_PATH: &str = "/webhook";
 
 #[derive(Debug)]
 pub struct Step {
     pub name: String,
     pub loc: Loc,
     pub request: RequestTemplate,
+    /// The step takes the next call the harness's webhook receiver got instead of sending `request` (which then
+    /// stands for it: `WEBHOOK /webhook`).
+    pub receive: bool,
     pub timeout: Option<Duration>,
     pub retry: Option<crate::exec::retry::Retry>,
     pub status: Option<StatusCheck>,

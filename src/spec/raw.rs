@@ -34,7 +34,11 @@ pub struct RawSpec {
 pub struct RawStep {
     #[serde(default)]
     pub name: Option<String>,
-    pub request: RawRequest,
+    #[serde(default)]
+    pub request: Option<RawRequest>,
+    /// `receive: webhook`: instead of sending a request, take the next call the harness's webhook receiver got.
+    #[serde(default)]
+    pub receive: Option<Spanned<String>>,
     #[serde(default)]
     pub timeout: Option<Spanned<String>>,
     #[serde(default)]
