@@ -10,6 +10,7 @@ use regex::Regex;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+use super::duration::parse_duration;
 use super::raw::{RawCapture, RawExpect, RawJsonCheck, RawRequest, RawSpec, RawStep, RawStream};
 use super::template::{is_name, value_vars, Pattern, Template};
 use super::{Body, Capture, CaptureFrom, RequestTemplate, Spec, Step, FORMAT_VERSION};
@@ -305,15 +306,7 @@ impl Loader<'_> {
     }
 
     fn duration(&self, s: &Spanned<String>) -> R<Duration> {
-        parse_duration(&s.value).ok_or_else(|| {
-            self.err(
-                loc(s),
-                format!(
-                    "`{}` is not a duration (write `30s`, `500ms` or `2m`)",
-                    s.value
-                ),
-            )
-        })
+        parse_duration(&s.value).map_err(|e| self.err(loc(s), e))
     }
 
     fn regex(&self, s: &Spanned<String>) -> R<Regex> {
@@ -652,23 +645,6 @@ impl RequestTemplate {
     }
 }
 
-/// `30s`, `1500ms`, `2m`, or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let (num, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
-        Some(i) => (&s[..i], s[i..].trim()),
-        None => (s, "s"),
-    };
-    let n: f64 = num.parse().ok()?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        _ => return None,
-    };
-    (secs > 0.0 && secs.is_finite()).then(|| Duration::from_secs_f64(secs))
-}
-
 /// The regex crate's message is a small drawing over several lines; its last line says what is wrong.
 pub fn regex_message(e: &str) -> String {
     let what = e
@@ -739,16 +715,6 @@ steps:
                 .any(|(_, p)| matches!(p, crate::check::json::Pred::Type(t) if t == &[crate::check::json::JsonType::Null])),
             "{preds:?}"
         );
-    }
-
-    #[test]
-    fn parse_durations() {
-        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
-        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_duration("5"), Some(Duration::from_secs(5)));
-        assert_eq!(parse_duration("0s"), None);
-        assert_eq!(parse_duration("soon"), None);
     }
 
     fn err(text: &str) -> (Loc, String) {

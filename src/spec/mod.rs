@@ -1,5 +1,6 @@
 //! Specs: the YAML files under `specs/`, their checked model, and how they are found and loaded.
 
+pub mod duration;
 pub mod load;
 pub mod raw;
 pub mod template;
