@@ -325,7 +325,15 @@ impl Loader<'_> {
     }
 
     fn path(&self, s: &Spanned<String>) -> R<Path> {
-        Path::parse(&s.value).map_err(|e| self.err(loc(s), e))
+        Path::parse(&s.value).map_err(|e| self.path_err(s, e))
+    }
+
+    /// A JSONPath error, pointing at the regex pattern inside the path when that is what is wrong.
+    fn path_err(&self, s: &Spanned<String>, e: String) -> SpecError {
+        let at = Path::invalid_pattern(&s.value)
+            .and_then(|p| self.src.find_from(loc(s), &p))
+            .unwrap_or(loc(s));
+        self.err(at, e)
     }
 
     /// A check's path may hold variables; its syntax is checked now with a placeholder in each.
@@ -341,7 +349,7 @@ impl Loader<'_> {
         let probe = t
             .render_string(&placeholders)
             .map_err(|e| self.err(loc(s), e))?;
-        Path::parse(&probe).map_err(|e| self.err(loc(s), e))?;
+        Path::parse(&probe).map_err(|e| self.path_err(s, e))?;
         Ok(CheckPath::Template(t))
     }
 
