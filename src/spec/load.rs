@@ -2,7 +2,6 @@
 //! file:line:column.
 
 use std::collections::HashSet;
-use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,44 +20,7 @@ use crate::check::stream::{EndEvent, EventCheck, StreamChecks, Which};
 use crate::jsonpath::Path;
 use crate::source::{Loc, Source, SpecError};
 
-/// A spec file found on disk, with the test name derived from its path.
-#[derive(Debug, Clone)]
-pub struct SpecFile {
-    /// `stateless::stream_updates` for `specs/stateless/stream_updates.yaml`.
-    pub test_name: String,
-    pub path: PathBuf,
-}
-
-/// Every `.yaml`/`.yml` file below `dir`, sorted by path so runs and listings are stable.
-pub fn discover(dir: &FsPath) -> std::io::Result<Vec<SpecFile>> {
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out)?;
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
-}
-
-fn walk(root: &FsPath, dir: &FsPath, out: &mut Vec<SpecFile>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(root, &path, out)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        ) {
-            let rel = path.strip_prefix(root).unwrap_or(&path).with_extension("");
-            let test_name = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("::");
-            out.push(SpecFile { test_name, path });
-        }
-    }
-    Ok(())
-}
-
-fn yaml_options() -> serde_saphyr::Options {
+pub(crate) fn yaml_options() -> serde_saphyr::Options {
     let mut o = serde_saphyr::Options::default();
     // YAML 1.1 would read `no`, `on`, `off` as booleans; a spec means the strings.
     o.strict_booleans = true;
