@@ -10,6 +10,7 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use super::duration::parse_duration;
+use super::headers;
 use super::raw::{RawCapture, RawExpect, RawJsonCheck, RawRequest, RawSpec, RawStep, RawStream};
 use super::template::{is_name, value_vars, Pattern, Template};
 use super::{Body, Capture, CaptureFrom, RequestTemplate, Spec, Step, FORMAT_VERSION};
@@ -31,9 +32,11 @@ pub(crate) fn yaml_options() -> serde_saphyr::Options {
 pub fn load_spec(src: Arc<Source>, globals: &HashSet<String>) -> Result<Spec, SpecError> {
     let raw: RawSpec = serde_saphyr::from_str_with_options(&src.text, yaml_options()).map_err(|e| {
         let loc = e.location().map(|l| Loc::from_saphyr(&l)).unwrap_or_default();
-        let mut msg = yaml_message(&e);
+        let mut msg = super::yaml_errors::message(&e);
         let line = src.text.lines().nth((loc.line as usize).saturating_sub(1)).unwrap_or("");
-        if line.contains("{") && line.contains('$') && (line.contains('[') || line.contains('*')) {
+        // Only a syntax error can come from an unquoted JSONPath; a wrong value on the same line is something else.
+        let syntax = msg.starts_with("while ");
+        if syntax && line.contains("{") && line.contains('$') && (line.contains('[') || line.contains('*')) {
             msg.push_str(" (inside `{...}`, quote a JSONPath that has `[`, `]`, `*` or `,`: path: '$.a[0]')");
         }
         SpecError::new(&src, loc, msg)
@@ -43,15 +46,6 @@ pub fn load_spec(src: Arc<Source>, globals: &HashSet<String>) -> Result<Spec, Sp
         defined: globals.clone(),
     }
     .spec(raw, src.clone())
-}
-
-/// The parser's message without its own snippet and position suffix: we render both ourselves.
-fn yaml_message(e: &serde_saphyr::Error) -> String {
-    let msg = e.without_snippet().to_string();
-    let msg = msg.strip_prefix("error: ").unwrap_or(&msg);
-    let re =
-        Regex::new(r"^line \d+ column \d+: |,? at line \d+, column \d+$").expect("static regex");
-    re.replace_all(msg.trim(), "").into_owned()
 }
 
 struct Loader<'a> {
@@ -230,6 +224,14 @@ impl Loader<'_> {
                 format!("`path` must start with `/`: it is relative to the target, and requests to other origins are refused (got {p:?})"),
             ));
         }
+        headers::check_no_control("`path`", p).map_err(|e| {
+            self.err(
+                loc(&raw.path),
+                format!(
+                    "{e}: it would not be sent as written (percent-encode it: a line break is %0A)"
+                ),
+            )
+        })?;
         let path = self.template(&raw.path)?;
         let mut query = Vec::new();
         for (k, v) in raw.query.0 {
@@ -239,12 +241,19 @@ impl Loader<'_> {
             self.check_json_vars(&v.value, loc(&v))?;
             query.push((k, v.value));
         }
-        let mut headers = Vec::new();
+        let mut headers: Vec<(String, Template)> = Vec::new();
         for (k, v) in &raw.headers.0 {
-            if reqwest::header::HeaderName::from_bytes(k.as_bytes()).is_err() {
-                return Err(self.err(loc(v), format!("`{k}` is not a valid header name")));
+            headers::check_request_name(k).map_err(|e| self.err(loc(v), e))?;
+            headers::check_no_control(&format!("the value of header `{k}`"), &v.value)
+                .map_err(|e| self.err(loc(v), format!("{e}, which header values cannot hold")))?;
+            let name = k.to_ascii_lowercase();
+            if headers.iter().any(|(n, _)| *n == name) {
+                return Err(self.err(
+                    loc(v),
+                    format!("header `{k}` is set twice (header names ignore case)"),
+                ));
             }
-            headers.push((k.to_ascii_lowercase(), self.template(v)?));
+            headers.push((name, self.template(v)?));
         }
         let body = match (raw.json, raw.body) {
             (Some(_), Some(b)) => {
@@ -331,22 +340,33 @@ impl Loader<'_> {
     )> {
         let status = match raw.status {
             Some(s) => {
-                if let Some(bad) = s.value.0.iter().find(|c| !(100..=599).contains(*c)) {
+                let codes: Vec<u16> = s.value.0.iter().map(|c| c.0).collect();
+                if let Some(bad) = codes.iter().find(|c| !(100..=599).contains(*c)) {
                     return Err(self.err(loc(&s), format!("{bad} is not an HTTP status code")));
                 }
-                if s.value.0.is_empty() {
+                if codes.is_empty() {
                     return Err(self.err(loc(&s), "`status` needs at least one code"));
                 }
                 Some(StatusCheck {
                     loc: loc(&s),
-                    any_of: s.value.0,
+                    any_of: codes,
                 })
             }
             None => None,
         };
-        let mut headers = Vec::new();
+        let mut headers: Vec<HeaderCheck> = Vec::new();
         for (name, h) in raw.headers.0 {
             let at = loc(&h);
+            headers::check_name(&name).map_err(|e| self.err(at, e))?;
+            if let Some(first) = headers.iter().find(|c| c.name == name.to_ascii_lowercase()) {
+                return Err(self.err(
+                    at,
+                    format!(
+                        "header `{name}` is checked twice (header names ignore case; the first is on line {}): put all its checks in one mapping",
+                        first.loc.line
+                    ),
+                ));
+            }
             let h = h.value;
             let mut preds = Vec::new();
             if let Some(p) = &h.present {
@@ -567,6 +587,7 @@ impl Loader<'_> {
                 if let Some(p) = &raw.path {
                     return Err(self.err(loc(p), "`path` goes with `event`, not with `header`"));
                 }
+                headers::check_name(&h.value).map_err(|e| self.err(loc(h), e))?;
                 CaptureFrom::Header(h.value.to_ascii_lowercase())
             }
             (None, None, Some(e)) => {

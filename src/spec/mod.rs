@@ -2,10 +2,12 @@
 
 pub mod discover;
 pub mod duration;
+pub mod headers;
 pub mod load;
 pub mod raw;
 pub mod read;
 pub mod template;
+pub mod yaml_errors;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -60,7 +60,7 @@ pub struct RawRequest {
 #[serde(deny_unknown_fields)]
 pub struct RawExpect {
     #[serde(default)]
-    pub status: Option<Spanned<OneOrMany<u16>>>,
+    pub status: Option<Spanned<OneOrMany<StatusCode>>>,
     #[serde(default)]
     pub headers: OrderedMap<Spanned<RawHeaderCheck>>,
     #[serde(default)]
@@ -227,8 +227,55 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
                 T::deserialize(v.into_deserializer()).map(|t| OneOrMany(vec![t]))
             }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                T::deserialize(v.into_deserializer()).map(|t| OneOrMany(vec![t]))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                T::deserialize(v.into_deserializer()).map(|t| OneOrMany(vec![t]))
+            }
         }
         d.deserialize_any(V_(PhantomData))
+    }
+}
+
+/// An HTTP status code, 100 to 599, written as a number.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusCode(pub u16);
+
+impl<'de> Deserialize<'de> for StatusCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V_;
+        impl<'de> Visitor<'de> for V_ {
+            type Value = StatusCode;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an HTTP status code (a number from 100 to 599)")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<StatusCode, E> {
+                match u16::try_from(v) {
+                    Ok(c) if (100..=599).contains(&c) => Ok(StatusCode(c)),
+                    _ => Err(E::custom(format!(
+                        "{v} is not an HTTP status code (they go from 100 to 599)"
+                    ))),
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<StatusCode, E> {
+                match u64::try_from(v) {
+                    Ok(v) => self.visit_u64(v),
+                    Err(_) => Err(E::custom(format!(
+                        "{v} is not an HTTP status code (they go from 100 to 599)"
+                    ))),
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StatusCode, E> {
+                Err(E::custom(match v.trim().parse::<u64>() {
+                    Ok(n) => format!("write the status code as a number, without quotes: {n}"),
+                    Err(_) => {
+                        format!("{v:?} is not an HTTP status code (a number from 100 to 599)")
+                    }
+                }))
+            }
+        }
+        d.deserialize_any(V_)
     }
 }
 
@@ -296,6 +343,13 @@ impl<'de> Deserialize<'de> for Bound {
                 }
                 if b.min.is_none() && b.max.is_none() {
                     return Err(de::Error::custom("give `min`, `max` or both"));
+                }
+                if let (Some(min), Some(max)) = (b.min, b.max) {
+                    if min > max {
+                        return Err(de::Error::custom(format!(
+                            "`min` ({min}) is more than `max` ({max}): no count can pass"
+                        )));
+                    }
                 }
                 Ok(b)
             }
