@@ -187,11 +187,15 @@ pub fn load_file(
     settings: &Settings,
 ) -> Result<Spec, String> {
     let shown = shown_as.display().to_string();
-    let load = || {
+    panic_as_error(&shown, || {
         let src = read_source(path, shown_as)?;
         let globals: HashSet<String> = settings.vars.keys().cloned().collect();
         load_spec(Arc::new(src), &globals).map_err(|e| e.to_string())
-    };
+    })
+}
+
+/// Runs `load`, turning a panic into an error that names the spec.
+fn panic_as_error<T>(shown: &str, load: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)).unwrap_or_else(|panic| {
         let why = panic
             .downcast_ref::<&str>()
@@ -300,4 +304,19 @@ if the change is expected, record again:          LANGGRAPH_RECORD=1 LANGGRAPH_U
         dir.display(),
         crate::report::diff(&want, &got).lines().map(|l| format!("     {l}\n")).collect::<String>()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_loading_is_that_spec_s_error() {
+        let r: Result<(), String> = panic_as_error("specs/x.yaml", || panic!("boom {}", 1));
+        assert_eq!(
+            r.unwrap_err(),
+            "error: loading specs/x.yaml panicked, which is a bug in the harness: boom 1"
+        );
+        assert_eq!(panic_as_error("specs/x.yaml", || Ok(5)), Ok(5));
+    }
 }
