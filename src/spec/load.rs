@@ -21,10 +21,19 @@ use crate::check::stream::{EndEvent, EventCheck, StreamChecks, Which};
 use crate::jsonpath::Path;
 use crate::source::{Loc, Source, SpecError};
 
+/// How deeply lists and mappings may nest in a spec. Specs need under ten levels; the bound keeps every recursive
+/// walk over the YAML (and the JSON values in it) far from the end of the stack.
+pub const MAX_YAML_DEPTH: usize = 64;
+
 pub(crate) fn yaml_options() -> serde_saphyr::Options {
     let mut o = serde_saphyr::Options::default();
     // YAML 1.1 would read `no`, `on`, `off` as booleans; a spec means the strings.
     o.strict_booleans = true;
+    let mut budget = serde_saphyr::budget::Budget::default();
+    budget.max_depth = MAX_YAML_DEPTH;
+    // One spec per file: a second document is refused anyway, so there is no need to read far into a stream of them.
+    budget.max_documents = 2;
+    o.budget = Some(budget);
     o
 }
 
@@ -731,6 +740,22 @@ steps:
         assert_eq!(l, Loc::new(1, 10));
         let (_, m) = err(&OK.replace("path: /runs/stream", "path: http://elsewhere/runs"));
         assert!(m.contains("must start with `/`"), "{m}");
+    }
+
+    #[test]
+    fn deep_yaml_is_an_error_at_its_place() {
+        let block: String = (0..MAX_YAML_DEPTH + 1)
+            .map(|i| format!("{}- \n", "  ".repeat(i + 4)))
+            .collect();
+        let text = format!("version: 1\nname: t\nsteps:\n  - request:\n      method: POST\n      path: /t\n      json:\n{block}");
+        let (l, m) = err(&text);
+        assert!(m.contains("nest too deeply"), "{m}");
+        assert!(l.line > 7, "{l:?}");
+        let ok = OK.replace(
+            "json: {assistant_id",
+            "json: {deep: [[[[[[[[[[1]]]]]]]]]], assistant_id",
+        );
+        assert!(load(&ok).is_ok());
     }
 
     #[test]
