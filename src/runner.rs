@@ -72,8 +72,8 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // A listing needs only the names: no file is read for it.
-    let planned = match suite.plan(!args.list) {
+    // A listing needs only the names, unless it lists the ignored tests.
+    let planned = match suite.plan(!args.list || args.ignored) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");

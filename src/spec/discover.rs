@@ -25,13 +25,14 @@ pub struct SpecFile {
 /// Every `.yaml`/`.yml` file below `dir`, sorted by path so runs and listings are stable, with a unique test name
 /// each. Only an unreadable `dir` itself is an error.
 pub fn discover(dir: &Path) -> std::io::Result<Vec<SpecFile>> {
+    let entries = read_dir_sorted(dir)?;
+    let root = std::fs::canonicalize(dir)?;
     let mut walk = Walk {
         root: dir,
         out: Vec::new(),
         seen: 0,
+        read: HashMap::new(),
     };
-    let entries = read_dir_sorted(dir)?;
-    let root = std::fs::canonicalize(dir)?;
     walk.entries(entries, &mut vec![root]);
     let mut out = walk.out;
     out.sort_by(|a, b| a.path.cmp(&b.path));
@@ -42,17 +43,22 @@ struct Walk<'a> {
     root: &'a Path,
     out: Vec<SpecFile>,
     seen: usize,
+    /// Folders read so far, by their real path, with the path they were read under: each is read once, so links
+    /// cannot multiply the tree.
+    read: HashMap<PathBuf, PathBuf>,
 }
 
 impl Walk<'_> {
     fn entries(&mut self, paths: Vec<PathBuf>, ancestors: &mut Vec<PathBuf>) {
         for path in paths {
             self.seen += 1;
-            if self.seen > MAX_ENTRIES {
+            if self.seen == MAX_ENTRIES + 1 {
                 self.problem(
                     &path,
                     format!("the specs folder holds more than {MAX_ENTRIES} entries; the rest are not read"),
                 );
+            }
+            if self.seen > MAX_ENTRIES {
                 return;
             }
             self.entry(path, ancestors);
@@ -108,24 +114,36 @@ impl Walk<'_> {
             }
         };
         if let Some(a) = ancestors.iter().find(|a| **a == real) {
-            let shown = a.strip_prefix(&ancestors[0]).unwrap_or(a);
+            let inside = a.strip_prefix(&ancestors[0]).unwrap_or(a);
+            let target = if inside.as_os_str().is_empty() {
+                "the specs folder itself".to_string()
+            } else {
+                format!("{}, a folder that contains it", inside.display())
+            };
+            return self.folder_problem(
+                &path,
+                format!("a symlink loop: this folder leads back to {target}"),
+            );
+        }
+        let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink());
+        if is_link && real.starts_with(&ancestors[0]) {
+            let inside = real.strip_prefix(&ancestors[0]).unwrap_or(&real);
             return self.folder_problem(
                 &path,
                 format!(
-                    "a symlink loop: this folder leads back to {} (the specs folder{})",
-                    if shown.as_os_str().is_empty() {
-                        ".".into()
-                    } else {
-                        shown.display().to_string()
-                    },
-                    if shown.as_os_str().is_empty() {
-                        " itself"
-                    } else {
-                        ""
-                    }
+                    "a symlink to {}, which is read under its own name; a link inside the specs folder would run its specs twice",
+                    inside.display()
                 ),
             );
         }
+        if let Some(first) = self.read.get(&real) {
+            let first = self.rel(first).display().to_string();
+            return self.folder_problem(
+                &path,
+                format!("the same folder as {first}, which is read already"),
+            );
+        }
+        self.read.insert(real.clone(), path.clone());
         if ancestors.len() > MAX_DEPTH {
             return self.folder_problem(
                 &path,
@@ -294,7 +312,10 @@ mod tests {
                 .and_then(|f| f.problem.clone())
                 .unwrap()
         };
-        assert!(why("a/up/").contains("symlink loop"), "{}", why("a/up/"));
+        assert_eq!(
+            why("a/up/"),
+            "a symlink loop: this folder leads back to the specs folder itself"
+        );
         assert!(
             why("self").contains("cannot be followed"),
             "{}",
@@ -329,19 +350,51 @@ mod tests {
     }
 
     #[test]
-    fn symlinked_folders_that_are_not_loops_are_read() {
-        let d = scratch("link");
-        std::fs::create_dir_all(d.join("real")).unwrap();
-        std::fs::write(d.join("real/s.yaml"), "x").unwrap();
-        symlink(d.join("real"), d.join("linked")).unwrap();
+    fn symlinks_cannot_multiply_folders() {
+        // Each level holds two links to the next: 2^40 paths if links were followed every time.
+        let d = scratch("many");
+        for i in 0..40 {
+            let level = d.join(format!("l{i}"));
+            std::fs::create_dir_all(&level).unwrap();
+            std::fs::write(level.join("s.yaml"), "x").unwrap();
+            let next = d.join(format!("l{}", i + 1));
+            symlink(&next, level.join("a")).unwrap();
+            symlink(&next, level.join("b")).unwrap();
+        }
+        std::fs::create_dir_all(d.join("l40")).unwrap();
         let files = discover(&d).unwrap();
+        let (bad, good): (Vec<&SpecFile>, Vec<&SpecFile>) =
+            files.iter().partition(|f| f.problem.is_some());
+        assert_eq!((good.len(), bad.len()), (40, 80));
+        assert!(bad[0]
+            .problem
+            .as_ref()
+            .unwrap()
+            .starts_with("a symlink to l1, which is read under its own name"));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn symlinked_folders_outside_are_read_once() {
+        let d = scratch("link");
+        let outside = scratch("outside");
+        std::fs::write(outside.join("s.yaml"), "x").unwrap();
+        std::fs::create_dir_all(d.join("specs")).unwrap();
+        symlink(&outside, d.join("specs/linked")).unwrap();
+        symlink(&outside, d.join("specs/twice")).unwrap();
+        let files = discover(&d.join("specs")).unwrap();
         assert_eq!(
             names(&files),
             [
                 ("linked::s".to_string(), false),
-                ("real::s".to_string(), false)
+                ("twice/".to_string(), true)
             ]
         );
+        assert_eq!(
+            files[1].problem.as_deref(),
+            Some("the same folder as linked, which is read already")
+        );
         std::fs::remove_dir_all(&d).unwrap();
+        std::fs::remove_dir_all(&outside).unwrap();
     }
 }
