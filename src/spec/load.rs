@@ -259,7 +259,7 @@ impl Loader<'_> {
             if headers.iter().any(|(n, _)| *n == name) {
                 return Err(self.err(
                     loc(v),
-                    format!("header `{k}` is set twice (header names ignore case)"),
+                    format!("header `{k}` is set twice (header names ignore case); keep one"),
                 ));
             }
             headers.push((name, self.template(v)?));
