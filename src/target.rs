@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::spec::load::parse_duration;
+use crate::spec::duration::parse_duration;
 use crate::spec::template::{is_name, Vars};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -154,8 +154,7 @@ impl Settings {
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("specs"));
         let default_timeout = match lookup("LANGGRAPH_TIMEOUT") {
-            Some(t) => parse_duration(&t)
-                .ok_or_else(|| format!("LANGGRAPH_TIMEOUT: `{t}` is not a duration (e.g. 30s)"))?,
+            Some(t) => parse_duration(&t).map_err(|e| format!("LANGGRAPH_TIMEOUT: {e}"))?,
             None => DEFAULT_TIMEOUT,
         };
 
@@ -370,5 +369,7 @@ mod tests {
         assert!(settings(&[("LANGGRAPH_TIMEOUT", "soon")])
             .unwrap_err()
             .contains("LANGGRAPH_TIMEOUT"));
+        let huge = settings(&[("LANGGRAPH_TIMEOUT", "100000000000000000000")]).unwrap_err();
+        assert!(huge.contains("at most a day"), "{huge}");
     }
 }

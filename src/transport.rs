@@ -47,9 +47,24 @@ impl Prepared {
     ) -> Result<reqwest::Request, String> {
         let method =
             reqwest::Method::from_bytes(self.method.as_bytes()).map_err(|e| e.to_string())?;
+        // Values come from variables at run time, so they are checked here too; each error names what is wrong.
+        if let Some(c) = self.target.chars().find(|c| c.is_control()) {
+            return Err(format!(
+                "cannot send the request: the path {:?} holds the control character {c:?} (from a variable), so it would not be sent as written",
+                self.target
+            ));
+        }
         let mut rb = client.request(method, self.url());
         for (k, v) in &self.headers {
-            rb = rb.header(k, v);
+            let name = reqwest::header::HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| format!("cannot send header `{k}`: it is not a valid header name"))?;
+            let value = reqwest::header::HeaderValue::from_str(v).map_err(|_| {
+                format!(
+                    "cannot send header `{k}`: its value {:?} holds a line break or another control character, which header values cannot",
+                    v.chars().take(200).collect::<String>()
+                )
+            })?;
+            rb = rb.header(name, value);
         }
         if let Some(key) = api_key {
             if !self.headers.iter().any(|(k, _)| k == API_KEY_HEADER) {
@@ -60,7 +75,7 @@ impl Prepared {
             rb = rb.body(b.clone());
         }
         rb.build()
-            .map_err(|e| format!("cannot build the request: {e}"))
+            .map_err(|e| format!("cannot build the request: {}", error_chain(&e)))
     }
 
     /// A shell line that sends the same request. The API key appears as `$LANGGRAPH_API_KEY`, never as its value.
@@ -191,6 +206,27 @@ mod tests {
         assert_eq!(
             get.curl(false, false),
             "curl -sS 'http://127.0.0.1:2024/runs/stream' -H 'content-type: application/json'"
+        );
+    }
+
+    #[test]
+    fn values_that_cannot_be_sent_are_named() {
+        let client = crate::transport::client();
+        let mut r = req();
+        r.headers.push(("x-run".into(), "a\nHost: evil".into()));
+        let e = r.build(&client, None).unwrap_err();
+        assert!(
+            e.starts_with(
+                "cannot send header `x-run`: its value \"a\\nHost: evil\" holds a line break"
+            ),
+            "{e}"
+        );
+        let mut r = req();
+        r.target = "/ok\nHost: evil".into();
+        let e = r.build(&client, None).unwrap_err();
+        assert!(
+            e.contains("the path \"/ok\\nHost: evil\" holds the control character '\\n'"),
+            "{e}"
         );
     }
 

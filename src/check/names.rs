@@ -22,7 +22,7 @@ impl NamePattern {
         }
         if s == "..." || s.ends_with(['?', '+', '*']) {
             return Err(format!(
-                "`{s}`: `...`, `?`, `+` and `*` are only allowed in `sequence` and `subsequence`"
+                "`{s}`: `...`, `?`, `+` and `*` are only allowed in `sequence`; here, write the event name alone"
             ));
         }
         if s.chars().any(|c| c.is_control()) {
@@ -260,9 +260,12 @@ mod tests {
     #[test]
     fn bad_patterns() {
         assert!(NamePattern::parse("").is_err());
-        assert!(NamePattern::parse("values+")
-            .unwrap_err()
-            .contains("only allowed in `sequence`"));
+        let e = NamePattern::parse("values+").unwrap_err();
+        assert!(e.contains("only allowed in `sequence`;"), "{e}");
+        assert!(
+            !e.contains("subsequence"),
+            "subsequence refuses them too: {e}"
+        );
         assert!(NamePattern::parse("...").is_err());
         let err = SeqPattern::parse(&["a".into(), "+".into()]).unwrap_err();
         assert_eq!(err.0, 1);

@@ -2,7 +2,6 @@
 //! file:line:column.
 
 use std::collections::HashSet;
-use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,6 +9,8 @@ use regex::Regex;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+use super::duration::parse_duration;
+use super::headers;
 use super::raw::{
     RawCapture, RawExpect, RawJsonCheck, RawRequest, RawRetry, RawSpec, RawStep, RawStream,
 };
@@ -24,47 +25,19 @@ use crate::exec::retry::Retry;
 use crate::jsonpath::Path;
 use crate::source::{Loc, Source, SpecError};
 
-/// A spec file found on disk, with the test name derived from its path.
-#[derive(Debug, Clone)]
-pub struct SpecFile {
-    /// `stateless::stream_updates` for `specs/stateless/stream_updates.yaml`.
-    pub test_name: String,
-    pub path: PathBuf,
-}
+/// How deeply lists and mappings may nest in a spec. Specs need under ten levels; the bound keeps every recursive
+/// walk over the YAML (and the JSON values in it) far from the end of the stack.
+pub const MAX_YAML_DEPTH: usize = 64;
 
-/// Every `.yaml`/`.yml` file below `dir`, sorted by path so runs and listings are stable.
-pub fn discover(dir: &FsPath) -> std::io::Result<Vec<SpecFile>> {
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out)?;
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
-}
-
-fn walk(root: &FsPath, dir: &FsPath, out: &mut Vec<SpecFile>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(root, &path, out)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        ) {
-            let rel = path.strip_prefix(root).unwrap_or(&path).with_extension("");
-            let test_name = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("::");
-            out.push(SpecFile { test_name, path });
-        }
-    }
-    Ok(())
-}
-
-fn yaml_options() -> serde_saphyr::Options {
+pub(crate) fn yaml_options() -> serde_saphyr::Options {
     let mut o = serde_saphyr::Options::default();
     // YAML 1.1 would read `no`, `on`, `off` as booleans; a spec means the strings.
     o.strict_booleans = true;
+    let mut budget = serde_saphyr::budget::Budget::default();
+    budget.max_depth = MAX_YAML_DEPTH;
+    // One spec per file: a second document is refused anyway, so there is no need to read far into a stream of them.
+    budget.max_documents = 2;
+    o.budget = Some(budget);
     o
 }
 
@@ -72,9 +45,11 @@ fn yaml_options() -> serde_saphyr::Options {
 pub fn load_spec(src: Arc<Source>, globals: &HashSet<String>) -> Result<Spec, SpecError> {
     let raw: RawSpec = serde_saphyr::from_str_with_options(&src.text, yaml_options()).map_err(|e| {
         let loc = e.location().map(|l| Loc::from_saphyr(&l)).unwrap_or_default();
-        let mut msg = yaml_message(&e);
+        let mut msg = super::yaml_errors::message(&e);
         let line = src.text.lines().nth((loc.line as usize).saturating_sub(1)).unwrap_or("");
-        if line.contains("{") && line.contains('$') && (line.contains('[') || line.contains('*')) {
+        // Only a syntax error can come from an unquoted JSONPath; a wrong value on the same line is something else.
+        let syntax = msg.starts_with("while ");
+        if syntax && line.contains("{") && line.contains('$') && (line.contains('[') || line.contains('*')) {
             msg.push_str(" (inside `{...}`, quote a JSONPath that has `[`, `]`, `*` or `,`: path: '$.a[0]')");
         }
         SpecError::new(&src, loc, msg)
@@ -82,15 +57,6 @@ pub fn load_spec(src: Arc<Source>, globals: &HashSet<String>) -> Result<Spec, Sp
     let mut defined = globals.clone();
     defined.extend(super::builtins::NAMES.iter().map(|n| n.to_string()));
     Loader { src: &src, defined }.spec(raw, src.clone())
-}
-
-/// The parser's message without its own snippet and position suffix: we render both ourselves.
-fn yaml_message(e: &serde_saphyr::Error) -> String {
-    let msg = e.without_snippet().to_string();
-    let msg = msg.strip_prefix("error: ").unwrap_or(&msg);
-    let re =
-        Regex::new(r"^line \d+ column \d+: |,? at line \d+, column \d+$").expect("static regex");
-    re.replace_all(msg.trim(), "").into_owned()
 }
 
 struct Loader<'a> {
@@ -379,6 +345,14 @@ impl Loader<'_> {
                 format!("`path` must start with `/`: it is relative to the target, and requests to other origins are refused (got {p:?})"),
             ));
         }
+        headers::check_no_control("`path`", p).map_err(|e| {
+            self.err(
+                loc(&raw.path),
+                format!(
+                    "{e}: it would not be sent as written (percent-encode it: a line break is %0A)"
+                ),
+            )
+        })?;
         let path = self.template(&raw.path)?;
         let mut query = Vec::new();
         for (k, v) in raw.query.0 {
@@ -388,12 +362,19 @@ impl Loader<'_> {
             self.check_json_vars(&v.value, loc(&v))?;
             query.push((k, v.value));
         }
-        let mut headers = Vec::new();
+        let mut headers: Vec<(String, Template)> = Vec::new();
         for (k, v) in &raw.headers.0 {
-            if reqwest::header::HeaderName::from_bytes(k.as_bytes()).is_err() {
-                return Err(self.err(loc(v), format!("`{k}` is not a valid header name")));
+            headers::check_request_name(k).map_err(|e| self.err(loc(v), e))?;
+            headers::check_no_control(&format!("the value of header `{k}`"), &v.value)
+                .map_err(|e| self.err(loc(v), format!("{e}, which header values cannot hold")))?;
+            let name = k.to_ascii_lowercase();
+            if headers.iter().any(|(n, _)| *n == name) {
+                return Err(self.err(
+                    loc(v),
+                    format!("header `{k}` is set twice (header names ignore case); keep one"),
+                ));
             }
-            headers.push((k.to_ascii_lowercase(), self.template(v)?));
+            headers.push((name, self.template(v)?));
         }
         let body = match (raw.json, raw.body) {
             (Some(_), Some(b)) => {
@@ -417,15 +398,7 @@ impl Loader<'_> {
     }
 
     fn duration(&self, s: &Spanned<String>) -> R<Duration> {
-        parse_duration(&s.value).ok_or_else(|| {
-            self.err(
-                loc(s),
-                format!(
-                    "`{}` is not a duration (write `30s`, `500ms` or `2m`)",
-                    s.value
-                ),
-            )
-        })
+        parse_duration(&s.value).map_err(|e| self.err(loc(s), e))
     }
 
     fn regex(&self, s: &Spanned<String>) -> R<Regex> {
@@ -444,7 +417,15 @@ impl Loader<'_> {
     }
 
     fn path(&self, s: &Spanned<String>) -> R<Path> {
-        Path::parse(&s.value).map_err(|e| self.err(loc(s), e))
+        Path::parse(&s.value).map_err(|e| self.path_err(s, e))
+    }
+
+    /// A JSONPath error, pointing at the regex pattern inside the path when that is what is wrong.
+    fn path_err(&self, s: &Spanned<String>, e: String) -> SpecError {
+        let at = Path::invalid_pattern(&s.value)
+            .and_then(|p| self.src.find_from(loc(s), &p))
+            .unwrap_or(loc(s));
+        self.err(at, e)
     }
 
     /// A check's path may hold variables; its syntax is checked now with a placeholder in each.
@@ -460,7 +441,7 @@ impl Loader<'_> {
         let probe = t
             .render_string(&placeholders)
             .map_err(|e| self.err(loc(s), e))?;
-        Path::parse(&probe).map_err(|e| self.err(loc(s), e))?;
+        Path::parse(&probe).map_err(|e| self.path_err(s, e))?;
         Ok(CheckPath::Template(t))
     }
 
@@ -500,9 +481,19 @@ impl Loader<'_> {
             }
             None => None,
         };
-        let mut headers = Vec::new();
+        let mut headers: Vec<HeaderCheck> = Vec::new();
         for (name, h) in raw.headers.0 {
             let at = loc(&h);
+            headers::check_name(&name).map_err(|e| self.err(at, e))?;
+            if let Some(first) = headers.iter().find(|c| c.name == name.to_ascii_lowercase()) {
+                return Err(self.err(
+                    at,
+                    format!(
+                        "header `{name}` is checked twice (header names ignore case; the first is on line {}): put all its checks in one mapping",
+                        first.loc.line
+                    ),
+                ));
+            }
             let h = h.value;
             let mut preds = Vec::new();
             if let Some(p) = &h.present {
@@ -727,6 +718,7 @@ impl Loader<'_> {
                 if let Some(p) = &raw.path {
                     return Err(self.err(loc(p), "`path` goes with `event`, not with `header`"));
                 }
+                headers::check_name(&h.value).map_err(|e| self.err(loc(h), e))?;
                 CaptureFrom::Header(h.value.to_ascii_lowercase())
             }
             (None, None, Some(e)) => {
@@ -773,23 +765,6 @@ impl RequestTemplate {
         }
         self.path.render_string(&vars).unwrap_or_default()
     }
-}
-
-/// `30s`, `1500ms`, `2m`, or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let (num, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
-        Some(i) => (&s[..i], s[i..].trim()),
-        None => (s, "s"),
-    };
-    let n: f64 = num.parse().ok()?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        _ => return None,
-    };
-    (secs > 0.0 && secs.is_finite()).then(|| Duration::from_secs_f64(secs))
 }
 
 /// The regex crate's message is a small drawing over several lines; its last line says what is wrong.
@@ -864,16 +839,6 @@ steps:
         );
     }
 
-    #[test]
-    fn parse_durations() {
-        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
-        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_duration("5"), Some(Duration::from_secs(5)));
-        assert_eq!(parse_duration("0s"), None);
-        assert_eq!(parse_duration("soon"), None);
-    }
-
     fn err(text: &str) -> (Loc, String) {
         let e = load(text).unwrap_err();
         (e.loc, e.message)
@@ -897,6 +862,22 @@ steps:
         assert_eq!(l, Loc::new(1, 10));
         let (_, m) = err(&OK.replace("path: /runs/stream", "path: http://elsewhere/runs"));
         assert!(m.contains("must start with `/`"), "{m}");
+    }
+
+    #[test]
+    fn deep_yaml_is_an_error_at_its_place() {
+        let block: String = (0..MAX_YAML_DEPTH + 1)
+            .map(|i| format!("{}- \n", "  ".repeat(i + 4)))
+            .collect();
+        let text = format!("version: 1\nname: t\nsteps:\n  - request:\n      method: POST\n      path: /t\n      json:\n{block}");
+        let (l, m) = err(&text);
+        assert!(m.contains("nest too deeply"), "{m}");
+        assert!(l.line > 7, "{l:?}");
+        let ok = OK.replace(
+            "json: {assistant_id",
+            "json: {deep: [[[[[[[[[[1]]]]]]]]]], assistant_id",
+        );
+        assert!(load(&ok).is_ok());
     }
 
     #[test]

@@ -1,9 +1,14 @@
 //! Specs: the YAML files under `specs/`, their checked model, and how they are found and loaded.
 
 pub mod builtins;
+pub mod discover;
+pub mod duration;
+pub mod headers;
 pub mod load;
 pub mod raw;
+pub mod read;
 pub mod template;
+pub mod yaml_errors;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +24,8 @@ use crate::jsonpath::Path;
 use crate::source::{Loc, Source};
 use template::Template;
 
-pub use load::{discover, load_spec, SpecFile};
+pub use discover::{discover, SpecFile};
+pub use load::load_spec;
 
 /// The version of the spec format this harness reads.
 pub const FORMAT_VERSION: u32 = 1;

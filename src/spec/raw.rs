@@ -250,9 +250,66 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
                 T::deserialize(v.into_deserializer()).map(|t| OneOrMany(vec![t]))
             }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                T::deserialize(v.into_deserializer()).map(|t| OneOrMany(vec![t]))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                T::deserialize(v.into_deserializer()).map(|t| OneOrMany(vec![t]))
+            }
         }
         d.deserialize_any(V_(PhantomData))
     }
+}
+
+/// An HTTP status code, 100 to 599, written as a number.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusCode(pub u16);
+
+impl<'de> Deserialize<'de> for StatusCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V_;
+        impl<'de> Visitor<'de> for V_ {
+            type Value = StatusCode;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an HTTP status code (a number from 100 to 599)")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<StatusCode, E> {
+                status_code(v)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<StatusCode, E> {
+                status_code_i64(v)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StatusCode, E> {
+                status_code_str(v)
+            }
+        }
+        d.deserialize_any(V_)
+    }
+}
+
+fn status_code<E: de::Error>(v: u64) -> Result<StatusCode, E> {
+    match u16::try_from(v) {
+        Ok(c) if (100..=599).contains(&c) => Ok(StatusCode(c)),
+        _ => Err(E::custom(format!(
+            "{v} is not an HTTP status code (they go from 100 to 599)"
+        ))),
+    }
+}
+
+fn status_code_i64<E: de::Error>(v: i64) -> Result<StatusCode, E> {
+    match u64::try_from(v) {
+        Ok(v) => status_code(v),
+        Err(_) => Err(E::custom(format!(
+            "{v} is not an HTTP status code (they go from 100 to 599)"
+        ))),
+    }
+}
+
+fn status_code_str<E: de::Error>(v: &str) -> Result<StatusCode, E> {
+    Err(E::custom(match v.trim().parse::<u64>() {
+        Ok(n) => format!("write the status code as a number, without quotes: {n}"),
+        Err(_) => format!("{v:?} is not an HTTP status code (a number from 100 to 599)"),
+    }))
 }
 
 /// `status: 200`, `status: [200, 202]`, or with a level: `status: {code: [200, 202], level: should}`.
@@ -267,9 +324,15 @@ impl<'de> Deserialize<'de> for RawStatus {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Long {
-            code: OneOrMany<u16>,
+            code: OneOrMany<StatusCode>,
             #[serde(default)]
             level: Option<String>,
+        }
+        fn codes(list: OneOrMany<StatusCode>, level: Option<String>) -> RawStatus {
+            RawStatus {
+                codes: list.0.into_iter().map(|c| c.0).collect(),
+                level,
+            }
         }
         struct V_;
         impl<'de> Visitor<'de> for V_ {
@@ -279,29 +342,21 @@ impl<'de> Deserialize<'de> for RawStatus {
             }
             fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<RawStatus, A::Error> {
                 let l = Long::deserialize(de::value::MapAccessDeserializer::new(m))?;
-                Ok(RawStatus {
-                    codes: l.code.0,
-                    level: l.level,
-                })
+                Ok(codes(l.code, l.level))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<RawStatus, A::Error> {
-                let codes =
-                    OneOrMany::<u16>::deserialize(de::value::SeqAccessDeserializer::new(s))?;
-                Ok(RawStatus {
-                    codes: codes.0,
-                    level: None,
-                })
+                let list =
+                    OneOrMany::<StatusCode>::deserialize(de::value::SeqAccessDeserializer::new(s))?;
+                Ok(codes(list, None))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawStatus, E> {
-                let code = u16::try_from(v)
-                    .map_err(|_| E::custom(format!("{v} is not an HTTP status code")))?;
-                Ok(RawStatus {
-                    codes: vec![code],
-                    level: None,
-                })
+                Ok(codes(OneOrMany(vec![status_code(v)?]), None))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawStatus, E> {
-                Err(E::custom(format!("{v} is not an HTTP status code")))
+                Ok(codes(OneOrMany(vec![status_code_i64(v)?]), None))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawStatus, E> {
+                status_code_str(v).map(|c| codes(OneOrMany(vec![c]), None))
             }
         }
         d.deserialize_any(V_)
@@ -372,6 +427,13 @@ impl<'de> Deserialize<'de> for Bound {
                 }
                 if b.min.is_none() && b.max.is_none() {
                     return Err(de::Error::custom("give `min`, `max` or both"));
+                }
+                if let (Some(min), Some(max)) = (b.min, b.max) {
+                    if min > max {
+                        return Err(de::Error::custom(format!(
+                            "`min` ({min}) is more than `max` ({max}): no count can pass"
+                        )));
+                    }
                 }
                 Ok(b)
             }

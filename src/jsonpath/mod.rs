@@ -4,8 +4,17 @@
 //! descendants, wildcards, slices, filters or unions). Assertions treat a singular query as one value and any other
 //! query as the list of the nodes it selects.
 
+mod scan;
+
 use serde_json::Value;
 use serde_json_path::JsonPath;
+
+/// The longest JSONPath accepted, in bytes.
+pub const MAX_PATH_BYTES: usize = 2048;
+
+/// How deeply brackets and parentheses may nest. Parsing time about doubles with each nested filter, and deep
+/// nesting exhausts the stack; real paths stay below four.
+pub const MAX_NESTING: usize = 10;
 
 #[derive(Debug, Clone)]
 pub struct Path {
@@ -16,13 +25,47 @@ pub struct Path {
 
 impl Path {
     pub fn parse(text: &str) -> Result<Path, String> {
+        if text.len() > MAX_PATH_BYTES {
+            return Err(format!(
+                "this JSONPath is {} bytes long; the limit is {MAX_PATH_BYTES}",
+                text.len()
+            ));
+        }
+        let scan = scan::scan(text);
+        if scan.max_depth > MAX_NESTING {
+            return Err(format!(
+                "brackets and parentheses nest {} deep in JSONPath `{text}`; the limit is {MAX_NESTING}",
+                scan.max_depth
+            ));
+        }
         let compiled =
             JsonPath::parse(text).map_err(|e| format!("invalid JSONPath `{text}`: {e}"))?;
+        // An invalid pattern would make `match`/`search` select nothing, so `absent` and `count: 0` would pass.
+        for r in &scan.regexes {
+            if let Err(e) = regex::Regex::new(&r.pattern) {
+                return Err(format!(
+                    "the pattern `{}` given to `{}` in JSONPath `{text}` is not a valid regex: {}",
+                    r.pattern,
+                    r.function,
+                    crate::spec::load::regex_message(&e.to_string())
+                        .trim_start_matches("invalid regex: ")
+                ));
+            }
+        }
         Ok(Path {
             text: text.to_string(),
             singular: is_singular(text),
             compiled,
         })
+    }
+
+    /// The first `match`/`search` pattern in `text` that is not a valid regex, so an error can point at it.
+    pub fn invalid_pattern(text: &str) -> Option<String> {
+        scan::scan(text)
+            .regexes
+            .into_iter()
+            .map(|r| r.pattern)
+            .find(|p| regex::Regex::new(p).is_err())
     }
 
     pub fn as_str(&self) -> &str {
@@ -142,6 +185,42 @@ mod tests {
         assert!(err.contains("`$.a[`"), "{err}");
         assert!(Path::parse("a.b").is_err());
         assert!(Path::parse("$[?@.a == ]").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_the_parser_sees_it() {
+        let filters = |d: usize| format!("${}.a{}", "[?@".repeat(d), "]".repeat(d));
+        let t = std::time::Instant::now();
+        let err = Path::parse(&filters(21)).unwrap_err();
+        assert!(
+            err.contains("nest 21 deep") && err.contains("the limit is 10"),
+            "{err}"
+        );
+        assert!(t.elapsed() < std::time::Duration::from_secs(1));
+        assert!(Path::parse(&filters(MAX_NESTING)).is_ok());
+        let parens = format!("$[?{}@.a{}]", "(".repeat(1000), ")".repeat(1000));
+        assert!(Path::parse(&parens).unwrap_err().contains("nest 1001 deep"));
+        let long = format!("$.{}", "a".repeat(MAX_PATH_BYTES));
+        assert!(Path::parse(&long)
+            .unwrap_err()
+            .contains("the limit is 2048"));
+    }
+
+    #[test]
+    fn an_invalid_regex_in_match_or_search_is_refused() {
+        let err = Path::parse("$[?match(@.a, '(')]").unwrap_err();
+        assert!(
+            err.starts_with("the pattern `(` given to `match` in JSONPath `$[?match(@.a, '(')]` is not a valid regex: unclosed group"),
+            "{err}"
+        );
+        assert_eq!(
+            Path::invalid_pattern("$[?match(@.a, 'ok') && match(@.b, 'a(b')]").as_deref(),
+            Some("a(b")
+        );
+        assert!(Path::parse("$[?search(@.a, 'x[')]")
+            .unwrap_err()
+            .contains("`search`"));
+        assert!(Path::parse("$[?match(@.a, 'a.c') || search(@.b, '^x')]").is_ok());
     }
 
     #[test]
