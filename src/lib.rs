@@ -9,6 +9,7 @@ pub mod exec;
 pub mod fixture;
 pub mod jsonpath;
 pub mod report;
+pub mod results;
 pub mod runner;
 pub mod source;
 pub mod spec;

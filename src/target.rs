@@ -42,6 +42,12 @@ pub struct Settings {
     pub vars: Vars,
     /// Where the capabilities came from, for the message on specs skipped for lack of one.
     pub capabilities_from: String,
+    /// The specs the target is known to fail (from its target file).
+    pub known_failures: Vec<KnownFailure>,
+    /// `LANGGRAPH_REPORT_DIR`: where to write `junit.xml` and `report.json`.
+    pub report_dir: Option<PathBuf>,
+    /// `LANGGRAPH_TAGS`: which specs to run by their tags.
+    pub tags: TagFilter,
 }
 
 /// A target description: `fixtures/target.yaml` for the conformance graph, or a user's file for their deployment.
@@ -51,10 +57,58 @@ struct TargetFile {
     version: u32,
     #[serde(default)]
     description: Option<String>,
+    /// The deployment, when the file describes one (`LANGGRAPH_URL` wins over it).
+    #[serde(default)]
+    url: Option<String>,
+    /// The specs this target is known to fail, each with why: a run passes when exactly these fail.
+    #[serde(default)]
+    known_failures: Vec<KnownFailure>,
     #[serde(default)]
     capabilities: Option<Vec<String>>,
     #[serde(default)]
     vars: serde_json::Map<String, Value>,
+}
+
+/// A spec the target is known to fail, and why, in one line.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownFailure {
+    pub spec: String,
+    pub reason: String,
+}
+
+/// `LANGGRAPH_TAGS=stream,!crons`: the specs to run by their tags. A spec runs when it has one of the included tags
+/// (or none are named) and none of the excluded ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TagFilter {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+impl TagFilter {
+    pub fn parse(s: &str) -> Result<TagFilter, String> {
+        let mut f = TagFilter::default();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (list, tag) = match part.strip_prefix('!') {
+                Some(t) => (&mut f.exclude, t.trim()),
+                None => (&mut f.include, part),
+            };
+            if tag.is_empty() || tag.contains(char::is_whitespace) {
+                return Err(format!("LANGGRAPH_TAGS: `{part}` is not a tag"));
+            }
+            list.push(tag.to_string());
+        }
+        Ok(f)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.include.is_empty() && self.exclude.is_empty()
+    }
+
+    pub fn selects(&self, tags: &[String]) -> bool {
+        (self.include.is_empty() || tags.iter().any(|t| self.include.contains(t)))
+            && !tags.iter().any(|t| self.exclude.contains(t))
+    }
 }
 
 fn read_target_file(path: &Path) -> Result<TargetFile, String> {
@@ -119,7 +173,12 @@ impl Settings {
         root: &Path,
         var_names_in_env: &[String],
     ) -> Result<Settings, String> {
-        let url = lookup("LANGGRAPH_URL").map(|u| u.trim_end_matches('/').to_string());
+        let config = lookup("LANGGRAPH_TARGET_CONFIG")
+            .map(|p| read_target_file(Path::new(&p)).map(|t| (p, t)))
+            .transpose()?;
+        let url = lookup("LANGGRAPH_URL")
+            .or_else(|| config.as_ref().and_then(|(_, t)| t.url.clone()))
+            .map(|u| u.trim_end_matches('/').to_string());
         if let Some(u) = &url {
             if !(u.starts_with("http://") || u.starts_with("https://")) {
                 return Err(format!(
@@ -165,9 +224,10 @@ impl Settings {
         let mut capabilities_from = "the conformance graph (fixtures/target.yaml)".to_string();
 
         // The fixture was recorded with the defaults, so overrides only apply to a live target.
+        let mut known_failures = Vec::new();
         if url.is_some() {
-            if let Some(p) = lookup("LANGGRAPH_TARGET_CONFIG") {
-                let t = read_target_file(Path::new(&p))?;
+            if let Some((p, t)) = config {
+                known_failures = t.known_failures;
                 vars.extend(t.vars);
                 if let Some(c) = t.capabilities {
                     capabilities = expand_capabilities(c);
@@ -207,6 +267,9 @@ impl Settings {
             capabilities,
             vars,
             capabilities_from,
+            known_failures,
+            report_dir: lookup("LANGGRAPH_REPORT_DIR").map(PathBuf::from),
+            tags: TagFilter::parse(&lookup("LANGGRAPH_TAGS").unwrap_or_default())?,
         })
     }
 }
@@ -356,6 +419,45 @@ mod tests {
         let s = settings(&[("LANGGRAPH_URL", "http://h"), ("LANGGRAPH_RECORD", "1")]).unwrap();
         assert_eq!(s.record, RecordMode::Passed);
         assert!(!s.strict);
+    }
+
+    #[test]
+    fn tags_include_and_exclude() {
+        let f = TagFilter::parse("stream, !crons,threads").unwrap();
+        assert_eq!(f.include, ["stream", "threads"]);
+        assert_eq!(f.exclude, ["crons"]);
+        let t = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(f.selects(&t(&["stream"])));
+        assert!(!f.selects(&t(&["stream", "crons"])));
+        assert!(!f.selects(&t(&["store"])));
+        let only_out = TagFilter::parse("!crons").unwrap();
+        assert!(only_out.selects(&t(&[])));
+        assert!(!only_out.selects(&t(&["crons"])));
+        assert!(TagFilter::parse("a b").is_err());
+        assert!(TagFilter::parse("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_target_file_gives_the_url_and_the_known_failures() {
+        let dir = std::env::temp_dir().join(format!("lgc-target-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("js.yaml");
+        std::fs::write(
+            &file,
+            "version: 1\nurl: http://127.0.0.1:2025/\ncapabilities: [store]\nknown_failures:\n  - {spec: errors::thread_get_missing, reason: errors are plain text}\n",
+        )
+        .unwrap();
+        let f = file.to_string_lossy().into_owned();
+        let s = settings(&[("LANGGRAPH_TARGET_CONFIG", &f)]).unwrap();
+        assert_eq!(s.url.as_deref(), Some("http://127.0.0.1:2025"));
+        assert_eq!(s.known_failures[0].spec, "errors::thread_get_missing");
+        let s = settings(&[
+            ("LANGGRAPH_TARGET_CONFIG", &f),
+            ("LANGGRAPH_URL", "http://h"),
+        ])
+        .unwrap();
+        assert_eq!(s.url.as_deref(), Some("http://h"), "the environment wins");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

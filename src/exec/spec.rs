@@ -7,6 +7,7 @@ use super::Ctx;
 use crate::check::{Failure, Level};
 use crate::fixture::{self, Exchange, Recording};
 use crate::report::{render, Phase, StepContext};
+use crate::results::FirstFailure;
 use crate::spec::template::{render_json, Vars};
 use crate::spec::{builtins, Spec, Step};
 use crate::target::{RecordMode, Settings};
@@ -21,6 +22,8 @@ pub struct Verdict {
     /// Expectations that did not hold, by level.
     pub musts_failed: usize,
     pub shoulds_failed: usize,
+    /// The first expectation that failed the spec, for reports.
+    pub first_failure: Option<FirstFailure>,
 }
 
 impl Verdict {
@@ -28,8 +31,7 @@ impl Verdict {
         Verdict {
             failed: true,
             report,
-            musts_failed: 0,
-            shoulds_failed: 0,
+            ..Verdict::default()
         }
     }
 
@@ -45,6 +47,22 @@ impl Verdict {
         }
         self.musts_failed += failures.iter().filter(|f| f.level == Level::Must).count();
         self.shoulds_failed += failures.iter().filter(|f| f.level == Level::Should).count();
+        if self.first_failure.is_none() {
+            self.first_failure = failures
+                .iter()
+                .find(|f| f.blocks(strict))
+                .map(|f| FirstFailure {
+                    phase: match sc.phase {
+                        Phase::Step => "step",
+                        Phase::CleanUp => "clean-up step",
+                    }
+                    .into(),
+                    step: sc.number,
+                    step_name: sc.name.to_string(),
+                    at: src.at(f.loc),
+                    message: f.message.clone(),
+                });
+        }
         self.failed |= failures.iter().any(|f| f.blocks(strict));
         if !self.report.is_empty() {
             self.report.push('\n');
