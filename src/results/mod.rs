@@ -3,12 +3,15 @@
 
 pub mod json;
 pub mod junit;
+pub mod matrix;
 pub mod summary;
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 /// How one spec came out.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     Passed,
     Failed,
@@ -30,7 +33,7 @@ impl Outcome {
 }
 
 /// Where a failed spec first failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FirstFailure {
     /// `step` or `clean-up step`.
     pub phase: String,
@@ -41,7 +44,7 @@ pub struct FirstFailure {
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpecResult {
     /// The test name, `threads::create`.
     pub name: String,

@@ -82,11 +82,14 @@ pub fn main() -> ExitCode {
         return conclusion.exit_code();
     }
     let mut results = suite.results();
+    // Under nextest, each process is handed one test by name: the ignored ones are reported by every process (the
+    // parts of a report are merged by name), so that they do not vanish from it.
+    let under_nextest = std::env::var_os("NEXTEST_RUN_ID").is_some();
     if !(args.ignored || args.include_ignored) {
         results.extend(
             ignored
                 .into_iter()
-                .filter(|(_, name)| shown.contains(name))
+                .filter(|(_, name)| under_nextest || shown.contains(name))
                 .map(|(r, _)| r),
         );
     }

@@ -1,6 +1,7 @@
 //! What a run leaves for people and CI: the warnings of specs that passed, the summary by area, the specs ignored
 //! for lack of a capability, and, with `LANGGRAPH_REPORT_DIR`, `junit.xml` and `report.json`.
 
+use std::path::Path;
 use std::time::Duration;
 
 use super::Planned;
@@ -62,16 +63,74 @@ pub fn after_run(
         return Ok(());
     };
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let write = |name: &str, text: String| {
-        let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-    };
-    write("junit.xml", junit::render(&target, results, took)?)?;
-    write("report.json", json::render(&target, results, took))?;
+    if let Some(run) = std::env::var_os("NEXTEST_RUN_ID") {
+        return merge_parts(dir, &run.to_string_lossy(), &target, results);
+    }
+    write_reports(dir, &target, results, took)?;
     eprintln!(
         "reports: {}/junit.xml, {}/report.json",
         dir.display(),
         dir.display()
     );
     Ok(())
+}
+
+fn write_reports(
+    dir: &Path,
+    target: &TargetInfo,
+    results: &[SpecResult],
+    took: Duration,
+) -> Result<(), String> {
+    let write = |name: &str, text: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    write("junit.xml", junit::render(target, results, took)?)?;
+    write("report.json", json::render(target, results, took))
+}
+
+/// Under nextest each spec runs in a process of its own. Each process adds its results to `DIR/parts/RUN/` and
+/// writes the reports again from every part of the run so far, under a lock, so that the last process to finish
+/// leaves them whole.
+fn merge_parts(
+    dir: &Path,
+    run: &str,
+    target: &TargetInfo,
+    results: &[SpecResult],
+) -> Result<(), String> {
+    let err = |what: &str, e: std::io::Error| format!("{what} in {}: {e}", dir.display());
+    let run: String = run
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let parts = dir.join("parts").join(run);
+    std::fs::create_dir_all(&parts).map_err(|e| err("cannot create parts", e))?;
+    let lock =
+        std::fs::File::create(dir.join(".lock")).map_err(|e| err("cannot create a lock", e))?;
+    lock.lock().map_err(|e| err("cannot lock", e))?;
+    for r in results {
+        let name: String = r
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let text = serde_json::to_string(r).expect("a result serialises");
+        std::fs::write(parts.join(format!("{name}.json")), text)
+            .map_err(|e| err("cannot write a part", e))?;
+    }
+    let mut all: Vec<SpecResult> = Vec::new();
+    for entry in std::fs::read_dir(&parts).map_err(|e| err("cannot read parts", e))? {
+        let path = entry.map_err(|e| err("cannot read parts", e))?.path();
+        let text = std::fs::read_to_string(&path).map_err(|e| err("cannot read a part", e))?;
+        all.push(serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?);
+    }
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    let took = all.iter().map(|r| r.duration).sum();
+    write_reports(dir, target, &all, took)
 }
