@@ -146,7 +146,8 @@ pub async fn run_spec(
     let (base, _server) = match &s.url {
         Some(u) => (u.clone(), None),
         None => {
-            let dir = fixture::dir_for(&s.recordings_dir, test_name);
+            let dir = fixture::dir_for(&s.recordings_dir, test_name)
+                .map_err(|e| format!("error: {e}"))?;
             let exchanges = fixture::load(&dir).map_err(|e| {
                 format!(
                     "error: no recording for this spec in the embedded fixture ({e})\n\
@@ -186,7 +187,8 @@ pub async fn run_spec(
     }
     if let Some(rec) = recording {
         if s.record {
-            let dir = fixture::dir_for(&s.record_dir, test_name);
+            let dir =
+                fixture::dir_for(&s.record_dir, test_name).map_err(|e| format!("error: {e}"))?;
             fixture::save(&dir, &rec).map_err(|e| {
                 format!(
                     "error: cannot write the recording into {}: {e}",
@@ -207,7 +209,7 @@ fn drift(
     test_name: &str,
     live: &[fixture::Exchange],
 ) -> Result<(), String> {
-    let dir = fixture::dir_for(recordings, test_name);
+    let dir = fixture::dir_for(recordings, test_name).map_err(|e| format!("error: {e}"))?;
     let committed = fixture::load(&dir)
         .map_err(|e| format!("error: no committed recording to compare with ({e})"))?;
     let (want, got) = (fixture::normalize(&committed), fixture::normalize(live));
