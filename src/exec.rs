@@ -310,6 +310,7 @@ pub async fn run_step(
             body: recorded,
         });
     }
+    crate::redirect::explain(&mut failures, status.as_u16(), &header("location"));
     if !failures.is_empty() {
         return fail(failures, curl);
     }

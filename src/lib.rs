@@ -7,6 +7,7 @@ pub mod check;
 pub mod exec;
 pub mod fixture;
 pub mod jsonpath;
+pub mod redirect;
 pub mod report;
 pub mod runner;
 pub mod source;

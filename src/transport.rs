@@ -20,6 +20,7 @@ pub fn client() -> reqwest::Client {
         .connect_timeout(Duration::from_secs(10))
         .pool_idle_timeout(Duration::from_secs(30))
         .user_agent(concat!("langgraph-conformance/", env!("CARGO_PKG_VERSION")))
+        .redirect(crate::redirect::policy())
         .build()
         .expect("the HTTP client's fixed settings are valid")
 }
