@@ -9,6 +9,7 @@ use tokio::time::Instant;
 use crate::check::stream::{EndEvent, StreamChecks, StreamState};
 use crate::check::{preview, Failure};
 use crate::fixture::{Exchange, FIXTURE_ERROR_HEADER};
+use crate::secrets::ApiKey;
 use crate::source::Loc;
 use crate::spec::template::{render_json, Vars};
 use crate::spec::{Body, Capture, CaptureFrom, RequestTemplate, Step};
@@ -19,7 +20,7 @@ use crate::transport::{BodyReader, Prepared, ReadError, MAX_BODY_BYTES};
 pub struct Ctx<'a> {
     pub client: &'a reqwest::Client,
     pub base: &'a str,
-    pub api_key: Option<&'a str>,
+    pub api_key: Option<&'a ApiKey>,
     pub default_timeout: Duration,
 }
 
@@ -131,7 +132,7 @@ pub async fn run_step(
         Err(f) => return fail(vec![f], None),
     };
     let streaming = step.stream.is_some();
-    let curl = Some(prepared.curl(ctx.api_key.is_some(), streaming));
+    let curl = Some(prepared.curl(ctx.api_key, streaming));
     let timeout = step.timeout.unwrap_or(ctx.default_timeout);
     let deadline = Instant::now() + timeout;
     let request = match prepared.build(ctx.client, ctx.api_key) {
@@ -212,7 +213,7 @@ pub async fn run_step(
         .starts_with("text/event-stream");
     // A stream the spec did not expect still needs `curl -N` to show as it arrives.
     let curl = if is_sse && !streaming {
-        Some(prepared.curl(ctx.api_key.is_some(), true))
+        Some(prepared.curl(ctx.api_key, true))
     } else {
         curl
     };

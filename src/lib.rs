@@ -10,6 +10,7 @@ pub mod jsonpath;
 pub mod redirect;
 pub mod report;
 pub mod runner;
+pub mod secrets;
 pub mod source;
 pub mod spec;
 pub mod sse;

@@ -10,6 +10,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use crate::exec::{run_step, Ctx};
 use crate::fixture;
 use crate::report::{render, StepContext};
+use crate::secrets::{display_url, Secrets};
 use crate::source::Source;
 use crate::spec::template::render_json;
 use crate::spec::{discover, load_spec, Spec, SpecFile};
@@ -52,16 +53,7 @@ pub fn main() -> ExitCode {
         }
     };
     if !args.list {
-        match &settings.url {
-            Some(u) if settings.record => eprintln!(
-                "target: {u} (recording into {})",
-                settings.record_dir.display()
-            ),
-            Some(u) => eprintln!("target: {u}"),
-            None => eprintln!(
-                "target: the embedded fixture (set LANGGRAPH_URL to test a live deployment)"
-            ),
-        }
+        eprintln!("{}", target_line(&settings));
     }
     let shared = Arc::new(Shared {
         client: crate::transport::client(),
@@ -81,6 +73,22 @@ pub fn main() -> ExitCode {
         }
     }
     conclusion.exit_code()
+}
+
+/// The line that says, at the start, what the suite runs against; it never shows the URL's credentials.
+fn target_line(settings: &Settings) -> String {
+    let line = match &settings.url {
+        Some(u) if settings.record => format!(
+            "target: {} (recording into {})",
+            display_url(u),
+            settings.record_dir.display()
+        ),
+        Some(u) => format!("target: {}", display_url(u)),
+        None => {
+            "target: the embedded fixture (set LANGGRAPH_URL to test a live deployment)".to_string()
+        }
+    };
+    settings.secrets().scrub(&line)
 }
 
 fn trials(shared: &Arc<Shared>, files: Vec<SpecFile>, skipped: &mut Vec<String>) -> Vec<Trial> {
@@ -135,12 +143,26 @@ fn display_path(file: &SpecFile) -> std::path::PathBuf {
         .unwrap_or_else(|_| file.path.clone())
 }
 
-/// Runs one loaded spec against the target `s` describes. The error is the failure report, ready to print.
+/// Runs one loaded spec against the target `s` describes. The error is the failure report, ready to print. Neither
+/// the report nor the recording carries a secret value, even when the server echoes one back.
 pub async fn run_spec(
     s: &Settings,
     client: &reqwest::Client,
     test_name: &str,
     spec: &Spec,
+) -> Result<(), String> {
+    let secrets = s.secrets();
+    run_steps_and_record(s, client, test_name, spec, &secrets)
+        .await
+        .map_err(|report| secrets.scrub(&report))
+}
+
+async fn run_steps_and_record(
+    s: &Settings,
+    client: &reqwest::Client,
+    test_name: &str,
+    spec: &Spec,
+    secrets: &Secrets,
 ) -> Result<(), String> {
     // The fixture server lives as long as this function: it is dropped (and stopped) when the spec ends.
     let (base, _server) = match &s.url {
@@ -167,7 +189,7 @@ pub async fn run_spec(
     let ctx = Ctx {
         client,
         base: &base,
-        api_key: s.api_key.as_deref(),
+        api_key: s.api_key.as_ref(),
         default_timeout: s.default_timeout,
     };
     let mut recording = (s.record || s.drift_check).then(Vec::new);
@@ -186,6 +208,9 @@ pub async fn run_spec(
         }
     }
     if let Some(rec) = recording {
+        // Scrubbed before both uses: a recording never holds a secret, and the drift check then compares like
+        // with like.
+        let rec: Vec<fixture::Exchange> = rec.iter().map(|e| secrets.scrub_exchange(e)).collect();
         if s.record {
             let dir =
                 fixture::dir_for(&s.record_dir, test_name).map_err(|e| format!("error: {e}"))?;
@@ -225,4 +250,33 @@ if the change is expected, record again:          LANGGRAPH_RECORD=1 LANGGRAPH_U
         dir.display(),
         crate::report::diff(&want, &got).lines().map(|l| format!("     {l}\n")).collect::<String>()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(env: &[(&str, &str)]) -> Settings {
+        Settings::from_lookup(
+            |k| {
+                env.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            },
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+        )
+        .expect("settings")
+    }
+
+    #[test]
+    fn the_target_line_never_shows_credentials() {
+        let s = settings(&[("LANGGRAPH_URL", "https://me:hunter2@example.com/base/")]);
+        assert_eq!(
+            target_line(&s),
+            "target: https://<redacted>@example.com/base"
+        );
+        let s = settings(&[("LANGGRAPH_URL", "http://127.0.0.1:2024")]);
+        assert_eq!(target_line(&s), "target: http://127.0.0.1:2024");
+        assert!(target_line(&settings(&[])).contains("embedded fixture"));
+    }
 }
