@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::secrets::{display_url, ApiKey, Secrets};
 use crate::spec::duration::parse_duration;
 use crate::spec::template::{is_name, Vars};
 
@@ -27,7 +28,7 @@ pub enum RecordMode {
 pub struct Settings {
     /// A live deployment; `None` runs the embedded fixture.
     pub url: Option<String>,
-    pub api_key: Option<String>,
+    pub api_key: Option<ApiKey>,
     /// Write what the live target answered into `record_dir`.
     pub record: RecordMode,
     /// `LANGGRAPH_STRICT=1`: a `should` that does not hold fails its test too.
@@ -141,8 +142,55 @@ pub fn project_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
 
+/// The variables the API key is read from, in order.
+const API_KEY_VARS: [&str; 2] = ["LANGGRAPH_API_KEY", "LANGSMITH_API_KEY"];
+
+/// A setting that is set but cannot be read as text: named, so it is not taken for unset (which would, for the API
+/// key, quietly run without it). The value is not shown: it may be the key.
+fn unreadable_setting(
+    vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+) -> Option<String> {
+    vars.into_iter().find_map(|(name, value)| {
+        let name = name.to_str()?;
+        let ours = name.starts_with("LANGGRAPH_") || API_KEY_VARS.contains(&name);
+        (ours && value.to_str().is_none())
+            .then(|| format!("{name} is set but is not valid UTF-8; set it to text"))
+    })
+}
+
+/// The API key from the first variable that has one, with quotes pasted along with it taken off.
+fn api_key(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<ApiKey>, String> {
+    let Some((var, raw)) = API_KEY_VARS
+        .iter()
+        .find_map(|var| lookup(var).map(|v| (*var, v)))
+    else {
+        return Ok(None);
+    };
+    let value = raw
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'')
+        .to_string();
+    if value.chars().any(char::is_control) {
+        return Err(format!(
+            "{var} contains a control character, which an HTTP header cannot carry"
+        ));
+    }
+    Ok(Some(ApiKey { value, var }))
+}
+
 impl Settings {
+    /// The secret values of this run, to keep out of what is printed and recorded.
+    pub fn secrets(&self) -> Secrets {
+        Secrets::new(
+            self.api_key.as_ref().map(|k| k.value.as_str()),
+            self.url.as_deref(),
+        )
+    }
+
     pub fn from_env() -> Result<Settings, String> {
+        if let Some(e) = unreadable_setting(std::env::vars_os()) {
+            return Err(e);
+        }
         let overrides: Vec<String> = std::env::vars_os()
             .filter_map(|(k, _)| k.into_string().ok())
             .filter(|k| k.starts_with("LANGGRAPH_VAR_"))
@@ -182,13 +230,12 @@ impl Settings {
         if let Some(u) = &url {
             if !(u.starts_with("http://") || u.starts_with("https://")) {
                 return Err(format!(
-                    "LANGGRAPH_URL must start with http:// or https:// (got {u:?})"
+                    "LANGGRAPH_URL must start with http:// or https:// (got {:?})",
+                    display_url(u)
                 ));
             }
         }
-        let api_key = lookup("LANGGRAPH_API_KEY")
-            .or_else(|| lookup("LANGSMITH_API_KEY"))
-            .map(|k| k.trim().trim_matches(|c| c == '"' || c == '\'').to_string());
+        let api_key = api_key(&lookup)?;
         let record = match lookup("LANGGRAPH_RECORD").as_deref() {
             None | Some("0" | "false") => RecordMode::Off,
             Some("force") => RecordMode::Force,
@@ -382,7 +429,13 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(s.url.as_deref(), Some("http://127.0.0.1:9"));
-        assert_eq!(s.api_key.as_deref(), Some("k"));
+        assert_eq!(
+            s.api_key,
+            Some(ApiKey {
+                value: "k".into(),
+                var: "LANGSMITH_API_KEY"
+            })
+        );
         assert_eq!(s.vars["assistant_id"], "my_graph");
         assert_eq!(s.vars["chat_input"], serde_json::json!({"messages": []}));
         assert!(s.capabilities.is_empty());
@@ -476,5 +529,48 @@ mod tests {
             .contains("LANGGRAPH_TIMEOUT"));
         let huge = settings(&[("LANGGRAPH_TIMEOUT", "100000000000000000000")]).unwrap_err();
         assert!(huge.contains("at most a day"), "{huge}");
+        let e = settings(&[("LANGGRAPH_URL", "me:hunter2@localhost:2024")]).unwrap_err();
+        assert!(!e.contains("hunter2"), "{e}");
+        let e = settings(&[("LANGGRAPH_API_KEY", "lsv2\u{1b}x")]).unwrap_err();
+        assert_eq!(
+            e,
+            "LANGGRAPH_API_KEY contains a control character, which an HTTP header cannot carry"
+        );
+    }
+
+    #[test]
+    fn the_key_comes_from_the_first_variable_that_has_it() {
+        let s = settings(&[("LANGGRAPH_API_KEY", " 'a' "), ("LANGSMITH_API_KEY", "b")]).unwrap();
+        assert_eq!(
+            s.api_key,
+            Some(ApiKey {
+                value: "a".into(),
+                var: "LANGGRAPH_API_KEY"
+            })
+        );
+        assert_eq!(settings(&[]).unwrap().api_key, None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_setting_that_is_not_utf8_is_an_error_not_unset() {
+        use std::ffi::OsString;
+        use std::os::unix::ffi::OsStringExt;
+        let bad = || OsString::from_vec(b"lsv2_\xff".to_vec());
+        let env = |name: &str| {
+            vec![
+                (OsString::from("PATH"), bad()),
+                (OsString::from(name), bad()),
+            ]
+        };
+        assert_eq!(
+            unreadable_setting(env("LANGGRAPH_API_KEY")).as_deref(),
+            Some("LANGGRAPH_API_KEY is set but is not valid UTF-8; set it to text")
+        );
+        assert!(unreadable_setting(env("LANGSMITH_API_KEY"))
+            .unwrap()
+            .starts_with("LANGSMITH_API_KEY "));
+        assert!(unreadable_setting(env("LANGGRAPH_URL")).is_some());
+        assert_eq!(unreadable_setting(env("OTHER")), None);
     }
 }

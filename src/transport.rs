@@ -7,7 +7,9 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use tokio::time::Instant;
 
-/// Header whose value is a secret: shown in curl lines as a shell variable, never as its value.
+use crate::secrets::{display_url, is_secret_header, redacted_header_value, ApiKey};
+
+/// The header that carries the API key.
 pub const API_KEY_HEADER: &str = "x-api-key";
 
 /// The largest body kept in memory (non-streamed bodies, and recordings).
@@ -20,6 +22,7 @@ pub fn client() -> reqwest::Client {
         .connect_timeout(Duration::from_secs(10))
         .pool_idle_timeout(Duration::from_secs(30))
         .user_agent(concat!("langgraph-conformance/", env!("CARGO_PKG_VERSION")))
+        .redirect(crate::redirect::policy())
         .build()
         .expect("the HTTP client's fixed settings are valid")
 }
@@ -43,7 +46,7 @@ impl Prepared {
     pub fn build(
         &self,
         client: &reqwest::Client,
-        api_key: Option<&str>,
+        api_key: Option<&ApiKey>,
     ) -> Result<reqwest::Request, String> {
         let method =
             reqwest::Method::from_bytes(self.method.as_bytes()).map_err(|e| e.to_string())?;
@@ -67,8 +70,8 @@ impl Prepared {
             rb = rb.header(name, value);
         }
         if let Some(key) = api_key {
-            if !self.headers.iter().any(|(k, _)| k == API_KEY_HEADER) {
-                rb = rb.header(API_KEY_HEADER, key);
+            if !self.sets_api_key() {
+                rb = rb.header(API_KEY_HEADER, &key.value);
             }
         }
         if let Some(b) = &self.body {
@@ -78,8 +81,15 @@ impl Prepared {
             .map_err(|e| format!("cannot build the request: {}", error_chain(&e)))
     }
 
-    /// A shell line that sends the same request. The API key appears as `$LANGGRAPH_API_KEY`, never as its value.
-    pub fn curl(&self, with_key: bool, streaming: bool) -> String {
+    /// Whether the step sends an `x-api-key` of its own, which then replaces the configured key.
+    fn sets_api_key(&self) -> bool {
+        self.headers.iter().any(|(k, _)| k == API_KEY_HEADER)
+    }
+
+    /// A shell line that sends the same request. It shows no credential: the configured API key appears as the
+    /// variable it came from (`$LANGGRAPH_API_KEY`), and the values of the step's own credential headers
+    /// (`authorization`, `cookie`, `x-api-key`, ...) as a placeholder.
+    pub fn curl(&self, api_key: Option<&ApiKey>, streaming: bool) -> String {
         let mut parts = vec!["curl -sS".to_string()];
         if streaming {
             parts.push("-N".into());
@@ -87,15 +97,17 @@ impl Prepared {
         if self.method != "GET" || self.body.is_some() {
             parts.push(format!("-X {}", self.method));
         }
-        parts.push(shell_quote(&self.url()));
+        parts.push(shell_quote(&display_url(&self.url())));
         for (k, v) in &self.headers {
-            if k == API_KEY_HEADER {
-                continue;
-            }
-            parts.push(format!("-H {}", shell_quote(&format!("{k}: {v}"))));
+            let shown = if is_secret_header(k) {
+                redacted_header_value(v)
+            } else {
+                v.clone()
+            };
+            parts.push(format!("-H {}", shell_quote(&format!("{k}: {shown}"))));
         }
-        if with_key {
-            parts.push(format!("-H \"{API_KEY_HEADER}: $LANGGRAPH_API_KEY\""));
+        if let Some(key) = api_key.filter(|_| !self.sets_api_key()) {
+            parts.push(format!("-H \"{API_KEY_HEADER}: ${}\"", key.var));
         }
         if let Some(b) = &self.body {
             parts.push(format!(
@@ -192,9 +204,16 @@ mod tests {
         }
     }
 
+    fn key(var: &'static str) -> ApiKey {
+        ApiKey {
+            value: "lsv2_sekrit".into(),
+            var,
+        }
+    }
+
     #[test]
     fn curl_line_quotes_and_hides_the_key() {
-        let c = req().curl(true, true);
+        let c = req().curl(Some(&key("LANGGRAPH_API_KEY")), true);
         assert_eq!(
             c,
             "curl -sS -N -X POST 'http://127.0.0.1:2024/runs/stream' -H 'content-type: application/json' \
@@ -204,7 +223,7 @@ mod tests {
         get.method = "GET".into();
         get.body = None;
         assert_eq!(
-            get.curl(false, false),
+            get.curl(None, false),
             "curl -sS 'http://127.0.0.1:2024/runs/stream' -H 'content-type: application/json'"
         );
     }
@@ -231,14 +250,63 @@ mod tests {
     }
 
     #[test]
+    fn curl_line_names_the_variable_that_held_the_key() {
+        let c = req().curl(Some(&key("LANGSMITH_API_KEY")), false);
+        assert!(c.contains("-H \"x-api-key: $LANGSMITH_API_KEY\""), "{c}");
+        assert!(
+            !c.contains("LANGGRAPH_API_KEY") && !c.contains("sekrit"),
+            "{c}"
+        );
+    }
+
+    #[test]
+    fn curl_line_redacts_credential_headers_of_the_spec() {
+        let mut own = req();
+        own.headers.extend([
+            (API_KEY_HEADER.to_string(), "mine".to_string()),
+            ("authorization".to_string(), "Bearer tok.en".to_string()),
+            (
+                "proxy-authorization".to_string(),
+                "Basic dXNlcjpw".to_string(),
+            ),
+            ("cookie".to_string(), "session=abc".to_string()),
+            ("x-auth-token".to_string(), "t0k".to_string()),
+            ("x-request-id".to_string(), "visible".to_string()),
+        ]);
+        let c = own.curl(Some(&key("LANGGRAPH_API_KEY")), false);
+        for hidden in [
+            "mine",
+            "tok.en",
+            "dXNlcjpw",
+            "abc",
+            "t0k",
+            "$LANGGRAPH_API_KEY",
+        ] {
+            assert!(!c.contains(hidden), "{hidden} in {c}");
+        }
+        for shown in [
+            "-H 'x-api-key: <redacted>'",
+            "-H 'authorization: Bearer <redacted>'",
+            "-H 'proxy-authorization: Basic <redacted>'",
+            "-H 'cookie: <redacted>'",
+            "-H 'x-auth-token: <redacted>'",
+            "-H 'x-request-id: visible'",
+        ] {
+            assert!(c.contains(shown), "{shown} not in {c}");
+        }
+        assert!(own.curl(None, false).contains("-H 'x-api-key: <redacted>'"));
+    }
+
+    #[test]
     fn the_key_is_sent_but_not_over_an_explicit_header() {
         let client = crate::transport::client();
-        let r = req().build(&client, Some("secret")).unwrap();
-        assert_eq!(r.headers()[API_KEY_HEADER], "secret");
+        let k = key("LANGGRAPH_API_KEY");
+        let r = req().build(&client, Some(&k)).unwrap();
+        assert_eq!(r.headers()[API_KEY_HEADER], "lsv2_sekrit");
         let mut own = req();
         own.headers.push((API_KEY_HEADER.into(), "mine".into()));
-        let r = own.build(&client, Some("secret")).unwrap();
+        let r = own.build(&client, Some(&k)).unwrap();
         assert_eq!(r.headers().get_all(API_KEY_HEADER).iter().count(), 1);
-        assert!(!own.curl(true, false).contains("mine"));
+        assert_eq!(r.headers()[API_KEY_HEADER], "mine");
     }
 }

@@ -30,7 +30,7 @@ pub use request::prepare;
 pub struct Ctx<'a> {
     pub client: &'a reqwest::Client,
     pub base: &'a str,
-    pub api_key: Option<&'a str>,
+    pub api_key: Option<&'a crate::secrets::ApiKey>,
     pub default_timeout: Duration,
     /// `should` failures fail the test too.
     pub strict: bool,
@@ -99,7 +99,7 @@ pub async fn attempt(
         Err(f) => return Attempt::failed(f, None),
     };
     let timeout = step.timeout.unwrap_or(ctx.default_timeout);
-    let curl = |streaming: bool| Some(prepared.curl(ctx.api_key.is_some(), streaming));
+    let curl = |streaming: bool| Some(prepared.curl(ctx.api_key, streaming));
     let (head, mut reader) = match response::send(ctx, &prepared, step.loc, deadline, timeout).await
     {
         Ok(r) => r,
@@ -159,8 +159,15 @@ pub async fn attempt(
         headers: head.pairs(),
         body: raw,
     });
+    let mut failures = capture::fold_unbound(failures, step);
+    let location: Vec<String> = head
+        .values("location")
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    crate::redirect::explain(&mut failures, status, &location);
     Attempt {
-        failures: capture::fold_unbound(failures, step),
+        failures,
         captured,
         // A stream the spec did not expect still needs `curl -N` to show as it arrives.
         curl: curl(head.is_event_stream() || step.stream.is_some()),

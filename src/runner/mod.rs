@@ -12,6 +12,7 @@ use libtest_mimic::{Arguments, FormatSetting};
 
 pub use plan::{load_file, run_spec, Planned, Suite};
 
+use crate::secrets::display_url;
 use crate::target::{RecordMode, Settings};
 
 /// Runs the suite as a libtest-compatible test binary (`cargo test --test conformance -- ARGS`).
@@ -105,14 +106,50 @@ pub fn main() -> ExitCode {
 }
 
 fn announce_target(settings: &Settings) {
-    match &settings.url {
-        Some(u) if settings.record != RecordMode::Off => eprintln!(
-            "target: {u} (recording into {})",
+    eprintln!("{}", target_line(settings));
+}
+
+/// The line that says, at the start, what the suite runs against; it never shows the URL's credentials.
+fn target_line(settings: &Settings) -> String {
+    let line = match &settings.url {
+        Some(u) if settings.record != RecordMode::Off => format!(
+            "target: {} (recording into {})",
+            display_url(u),
             settings.record_dir.display()
         ),
-        Some(u) => eprintln!("target: {u}"),
+        Some(u) => format!("target: {}", display_url(u)),
         None => {
-            eprintln!("target: the embedded fixture (set LANGGRAPH_URL to test a live deployment)")
+            "target: the embedded fixture (set LANGGRAPH_URL to test a live deployment)".to_string()
         }
+    };
+    settings.secrets().scrub(&line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(env: &[(&str, &str)]) -> Settings {
+        Settings::from_lookup(
+            |k| {
+                env.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            },
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+        )
+        .expect("settings")
+    }
+
+    #[test]
+    fn the_target_line_never_shows_credentials() {
+        let s = settings(&[("LANGGRAPH_URL", "https://me:hunter2@example.com/base/")]);
+        assert_eq!(
+            target_line(&s),
+            "target: https://<redacted>@example.com/base"
+        );
+        let s = settings(&[("LANGGRAPH_URL", "http://127.0.0.1:2024")]);
+        assert_eq!(target_line(&s), "target: http://127.0.0.1:2024");
+        assert!(target_line(&settings(&[])).contains("embedded fixture"));
     }
 }

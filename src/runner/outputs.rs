@@ -25,7 +25,8 @@ pub fn target_info(settings: &Settings) -> TargetInfo {
     let mut capabilities: Vec<String> = settings.capabilities.iter().cloned().collect();
     capabilities.sort();
     TargetInfo {
-        url: settings.url.clone(),
+        // Reports are kept and shared: the URL goes without its credentials.
+        url: settings.url.as_deref().map(crate::secrets::display_url),
         capabilities,
         strict: settings.strict,
     }

@@ -4,7 +4,8 @@
 //! A response file is sent as it is, but for three directives: a line `<<STALL>>` stops sending and keeps the
 //! connection open (until the test ends), a line `<<RESET>>` resets the connection at once, mid-response, and
 //! `<<PAUSE>>` anywhere (even inside a line or a UTF-8 character) sends what came before as its own write. Each request is answered with the next file in order; the connection closes
-//! after each response, so a body without Content-Length ends where the file ends.
+//! after each response, so a body without Content-Length ends where the file ends. `<<ECHO>>` is replaced by the
+//! request head, as a server that reflects request headers (an error page, a debugging proxy) would send it.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -72,6 +73,7 @@ pub async fn start(files: Vec<PathBuf>) -> RawServer {
             let seen = Arc::clone(&seen);
             tokio::spawn(async move {
                 let head = read_request(&mut sock).await;
+                let raw = echo(&raw, &head);
                 seen.lock().unwrap().push(head);
                 for part in parts(&raw) {
                     match part {
@@ -97,6 +99,22 @@ pub async fn start(files: Vec<PathBuf>) -> RawServer {
         }
     });
     RawServer { url, requests }
+}
+
+fn echo(raw: &[u8], head: &str) -> Vec<u8> {
+    const ECHO: &[u8] = b"<<ECHO>>";
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i..].starts_with(ECHO) {
+            out.extend_from_slice(head.as_bytes());
+            i += ECHO.len();
+        } else {
+            out.push(raw[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Reads the request head and a Content-Length body, so the client never sees a reset for unread data.
