@@ -2,8 +2,12 @@
 //! report of the documented shape; a target's known failures ratchet both ways (a new failure fails the run, and so
 //! does a known failure that now passes).
 
+mod support;
+
 use std::path::{Path, PathBuf};
+
 use std::time::Duration;
+use support::scratch;
 
 use langgraph_conformance::results::SpecResult;
 use langgraph_conformance::runner::outputs::after_run;
@@ -12,19 +16,6 @@ use langgraph_conformance::target::{KnownFailure, Settings};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn scratch(what: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "lgc-reports-{what}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 /// A specs folder with two specs of the suite (so the fixture has their recordings), one of them changed to expect

@@ -17,10 +17,9 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::check::stream::{EndEvent, StreamChecks};
+use crate::check::stream::StreamChecks;
 use crate::check::{preview, Failure};
 use crate::fixture::{Exchange, FIXTURE_ERROR_HEADER};
-use crate::source::Loc;
 use crate::spec::template::Vars;
 use crate::spec::{CaptureFrom, Step};
 
@@ -66,19 +65,8 @@ impl Attempt {
     }
 }
 
-/// Checks an event stream must pass even when the spec asks nothing of it (so captures still work).
-static NO_STREAM_CHECKS: LazyLock<StreamChecks> = LazyLock::new(|| StreamChecks {
-    loc: Loc::default(),
-    sequence: None,
-    subsequence: None,
-    first: None,
-    last: None,
-    never: vec![],
-    count: vec![],
-    events: vec![],
-    end_event: EndEvent::Optional,
-    level: crate::check::Level::Must,
-});
+/// What a stream the spec asks nothing of is read with (so captures still work).
+static NO_STREAM_CHECKS: LazyLock<StreamChecks> = LazyLock::new(StreamChecks::none);
 
 /// Sends a step's request once and checks the answer. Header captures go into `vars` at once (the step's own
 /// expectations may use them); the others come back in the attempt, for the caller to keep if the step holds.
