@@ -7,7 +7,9 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use support::scratch;
 
 use langgraph_conformance::runner::{Planned, Suite};
 use langgraph_conformance::target::Settings;
