@@ -98,7 +98,8 @@ impl SseParser {
             let rest = start.strip_prefix(BOM).unwrap_or(&start).to_vec();
             return self.feed_lines(&rest, out);
         }
-        if self.after_cr {
+        // An empty chunk says nothing about whether an LF follows the CR.
+        if self.after_cr && !chunk.is_empty() {
             self.after_cr = false;
             if let Some(rest) = chunk.strip_prefix(b"\n") {
                 chunk = rest;
@@ -323,6 +324,15 @@ mod tests {
         assert_eq!(
             parse_chunks(&[b"data: 1\r", b"\r"]),
             vec![ev("message", "1")]
+        );
+    }
+
+    #[test]
+    fn an_empty_chunk_between_cr_and_lf_changes_nothing() {
+        // Two data lines of one event; a second line end there would dispatch "1" alone.
+        assert_eq!(
+            parse_chunks(&[b"data: 1\r", b"", b"\ndata: 2\r", b"", b"", b"\n\r\n"]),
+            vec![ev("message", "1\n2")]
         );
     }
 
