@@ -14,6 +14,7 @@ use crate::spec::template::{render_json, Vars};
 use crate::spec::{Body, Capture, CaptureFrom, RequestTemplate, Step};
 use crate::sse::{SseItem, SseParser};
 use crate::transport::{BodyReader, Prepared, ReadError, MAX_BODY_BYTES};
+use crate::wire;
 
 /// What a step needs from the run it belongs to.
 pub struct Ctx<'a> {
@@ -138,7 +139,9 @@ pub async fn run_step(
         Ok(r) => r,
         Err(e) => return fail(vec![Failure::new(step.loc, e)], curl),
     };
-    let resp = match tokio::time::timeout_at(deadline, ctx.client.execute(request)).await {
+    let resp = match tokio::time::timeout_at(deadline, crate::transport::send(ctx.client, request))
+        .await
+    {
         Err(_) => {
             return fail(
                 vec![Failure::new(
@@ -181,6 +184,15 @@ pub async fn run_step(
         .into_iter()
         .next()
         .unwrap_or_default();
+    let encoding = crate::wire::undecodable_encoding(
+        &header("content-encoding"),
+        &prepared,
+        status.as_u16(),
+        crate::wire::reads_body(step),
+    );
+    if let Some(m) = encoding {
+        return fail(vec![Failure::new(step.loc, m)], curl);
+    }
     let mut reader = BodyReader::new(resp, deadline);
 
     if !header(FIXTURE_ERROR_HEADER).is_empty() {
@@ -366,6 +378,9 @@ fn json_body(content_type: &str, body: &[u8], text: &str) -> Result<Value, Strin
             preview(text, 500)
         ));
     }
+    if let Some(m) = wire::not_utf8(body) {
+        return Err(format!("{m}: {}", preview(text, 500)));
+    }
     // `/wait` bodies may start with newline keep-alives; JSON allows leading whitespace.
     serde_json::from_slice(body)
         .map_err(|e| format!("the body is not valid JSON ({e}): {}", preview(text, 500)))
@@ -502,6 +517,9 @@ async fn read_stream(
         for item in items.drain(..) {
             match item {
                 SseItem::Event(ev) => {
+                    if let Some(m) = wire::invalid_event(&ev, state.next_number()) {
+                        return Err(Failure::new(at, m).with_note(state.received()));
+                    }
                     for (i, c) in event_caps.iter().enumerate() {
                         let CaptureFrom::Event(p, _) = &c.from else {
                             continue;
@@ -524,12 +542,9 @@ async fn read_stream(
                         .map_err(|f| f.with_note(state.received()))?;
                 }
                 SseItem::Comment(_) | SseItem::Retry(_) => {}
-                SseItem::LineTooLong { limit } => {
-                    return Err(Failure::new(
-                        at,
-                        format!("a line of the stream is longer than {limit} bytes"),
-                    )
-                    .with_note(state.received()));
+                SseItem::Fault(fault) => {
+                    let m = wire::stream_fault(&fault, state.next_number());
+                    return Err(Failure::new(at, m).with_note(state.received()));
                 }
                 SseItem::Unterminated {
                     partial_line,

@@ -14,3 +14,4 @@ pub mod spec;
 pub mod sse;
 pub mod target;
 pub mod transport;
+pub mod wire;
