@@ -1,1 +1,2 @@
+pub mod idle_closer;
 pub mod raw_server;
