@@ -9,8 +9,9 @@ const NAMES_KEPT: usize = 10_000;
 const NAME_BYTES_KEPT: usize = 1024 * 1024;
 /// Characters of one name shown in a message.
 const NAME_SHOWN: usize = 60;
-/// Names listed by `received`.
+/// Names listed by `received`, and about how many characters of them.
 const LISTED: usize = 40;
+const LISTED_CHARS: usize = 600;
 /// Lines of a sequence diff around the first difference: before it, and from it on.
 const DIFF_BEFORE: usize = 3;
 const DIFF_FROM: usize = 20;
@@ -41,12 +42,16 @@ impl Seen {
         if self.total == 0 {
             return "no events were received".into();
         }
-        let shown: Vec<String> = self
-            .names
-            .iter()
-            .take(LISTED)
-            .map(|n| short_name(n))
-            .collect();
+        let mut shown: Vec<String> = Vec::new();
+        let mut chars = 0;
+        for name in self.names.iter().take(LISTED) {
+            if chars > LISTED_CHARS {
+                break;
+            }
+            let name = short_name(name);
+            chars += name.len() + 2;
+            shown.push(name);
+        }
         let more = self.total - shown.len();
         let tail = if more > 0 {
             format!(", … and {more} more")
@@ -153,6 +158,12 @@ mod tests {
         let r = s.received();
         assert!(r.len() < 200, "{r}");
         assert!(r.contains("xxx… (1000000 bytes), … and 9999 more"), "{r}");
+        let mut many = Seen::default();
+        for _ in 0..100 {
+            many.push(&"y".repeat(3000));
+        }
+        let r = many.received();
+        assert!(r.len() < 1000 && r.ends_with("more"), "{r}");
         let d = s.diff_against(&strings(&["metadata"]));
         assert!(d.len() < 300, "{d}");
     }
