@@ -6,6 +6,10 @@ mod idle_closer;
 
 use std::sync::atomic::Ordering;
 
+use std::path::PathBuf;
+
+use langgraph_conformance::runner::{load_file, run_spec};
+use langgraph_conformance::target::Settings;
 use langgraph_conformance::transport::{client, send, Prepared};
 
 fn request(method: &str, base: &str) -> Prepared {
@@ -51,4 +55,18 @@ async fn a_request_is_repeated_at_most_once() {
     let r = request("GET", &server.url).build(&client, None).unwrap();
     assert!(send(&client, r).await.is_err());
     assert_eq!(server.connections.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_spec_of_gets_passes_against_a_server_that_closes_idle_connections() {
+    let server = idle_closer::start(1).await;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let url = server.url.clone();
+    let settings = Settings::from_lookup(|k| (k == "LANGGRAPH_URL").then(|| url.clone()), &root)
+        .expect("settings");
+    let path = root.join("tests/wire/stale_connections.yaml");
+    let spec = load_file(&path, "stale_connections.yaml".into(), &settings).expect("valid spec");
+    let out = run_spec(&settings, &client(), "stale", &spec).await;
+    assert_eq!(out, Ok(()));
+    assert!(server.connections.load(Ordering::SeqCst) >= 10);
 }
