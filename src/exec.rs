@@ -184,11 +184,11 @@ pub async fn run_step(
         .into_iter()
         .next()
         .unwrap_or_default();
-    let encoding = crate::wire::undecodable_encoding(
+    let encoding = wire::undecodable_encoding(
         &header("content-encoding"),
         &prepared,
         status.as_u16(),
-        crate::wire::reads_body(step),
+        wire::reads_body(step),
     );
     if let Some(m) = encoding {
         return fail(vec![Failure::new(step.loc, m)], curl);

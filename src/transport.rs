@@ -15,7 +15,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 /// Sent unless a spec sets its own: the harness cannot decode compressed bodies (reqwest is built without it), and
 /// an explicit `identity` makes any other encoding the server's mistake (RFC 9110 §12.5.3).
-const ACCEPT_ENCODING: &str = "identity";
+pub const ACCEPT_ENCODING: &str = "identity";
 
 pub fn client() -> reqwest::Client {
     builder()

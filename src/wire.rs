@@ -5,7 +5,7 @@
 use crate::check::seen::short_name;
 use crate::spec::{CaptureFrom, Step};
 use crate::sse::{SseEvent, SseFault, StreamPos};
-use crate::transport::Prepared;
+use crate::transport::{Prepared, ACCEPT_ENCODING as ACCEPT_NONE};
 
 /// A content encoding on a body the step needs, which the harness cannot decode (it is built without
 /// decompression). Without an `accept-encoding` of the spec's own, the request said `identity` only, so any other
@@ -27,7 +27,10 @@ pub fn undecodable_encoding(
         return None;
     }
     let sent = codings.join(", ");
-    match request.header("accept-encoding") {
+    let asked = request
+        .header("accept-encoding")
+        .filter(|a| !a.trim().eq_ignore_ascii_case(ACCEPT_NONE));
+    match asked {
         None => Some(format!(
             "the server sent a {sent}-encoded body, but the request did not accept any encoding (it sent `accept-encoding: identity`)"
         )),
@@ -145,6 +148,10 @@ mod tests {
         let mut head = get(&[]);
         head.method = "HEAD".into();
         assert_eq!(undecodable_encoding(&gzip(), &head, 200, true), None);
+        let identity = get(&[("Accept-Encoding", "identity")]);
+        assert!(undecodable_encoding(&gzip(), &identity, 200, false)
+            .unwrap()
+            .contains("did not accept any encoding"));
     }
 
     #[test]
