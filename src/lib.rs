@@ -18,3 +18,4 @@ pub mod spec;
 pub mod sse;
 pub mod target;
 pub mod transport;
+pub mod wire;

@@ -15,16 +15,88 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 /// The largest body kept in memory (non-streamed bodies, and recordings).
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
+/// Sent unless a spec sets its own: the harness cannot decode compressed bodies (reqwest is built without it), and
+/// an explicit `identity` makes any other encoding the server's mistake (RFC 9110 §12.5.3).
+pub const ACCEPT_ENCODING: &str = "identity";
+
 pub fn client() -> reqwest::Client {
+    builder()
+        .pool_idle_timeout(Duration::from_secs(30))
+        .build()
+        .expect("the HTTP client's fixed settings are valid")
+}
+
+fn builder() -> reqwest::ClientBuilder {
     // reqwest is built without a bundled crypto provider; ring is the one we ship (see Cargo.toml).
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
-        .pool_idle_timeout(Duration::from_secs(30))
         .user_agent(concat!("langgraph-conformance/", env!("CARGO_PKG_VERSION")))
         .redirect(crate::redirect::policy())
-        .build()
-        .expect("the HTTP client's fixed settings are valid")
+}
+
+/// Sends a request. An idempotent request that fails on a connection before any response came is sent once more, on
+/// a new connection, as curl and browsers do: a server may close an idle kept-alive connection (without
+/// `Connection: close`) just as the client reuses it, and then the request is lost in the close, not refused.
+///
+/// hyper retries by itself only a request it had not started to write when it found the connection closed; once
+/// written, it cannot know whether the server saw the request, so it leaves the choice to the caller, which knows
+/// whether repeating it is safe. reqwest's default retry covers HTTP/2 refusals only.
+pub async fn send(
+    client: &reqwest::Client,
+    request: reqwest::Request,
+) -> reqwest::Result<reqwest::Response> {
+    let again = if idempotent(request.method()) {
+        request.try_clone()
+    } else {
+        None
+    };
+    match (client.execute(request).await, again) {
+        (Err(e), Some(again)) if lost_on_the_connection(&e) => {
+            // A client of its own, with no pool, so the retry cannot pick another stale connection.
+            let fresh = builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .expect("the HTTP client's fixed settings are valid");
+            fresh.execute(again).await
+        }
+        (result, _) => result,
+    }
+}
+
+/// Methods whose repetition has the same effect as sending them once (RFC 9110 §9.2.2).
+fn idempotent(method: &reqwest::Method) -> bool {
+    matches!(
+        method.as_str(),
+        "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS"
+    )
+}
+
+/// Whether the request failed on an open connection that closed before a response came (not a timeout, nor a
+/// connection that could not be made, where a retry would not help).
+fn lost_on_the_connection(e: &reqwest::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    if e.is_timeout() || e.is_connect() || e.is_builder() {
+        return false;
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+        {
+            return true;
+        }
+        if c.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            matches!(
+                io.kind(),
+                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+            )
+        }) {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// A request ready to send.
@@ -39,6 +111,14 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// A request header the spec set (names compare without case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn url(&self) -> String {
         format!("{}{}", self.base.trim_end_matches('/'), self.target)
     }
@@ -68,6 +148,9 @@ impl Prepared {
                 )
             })?;
             rb = rb.header(name, value);
+        }
+        if self.header("accept-encoding").is_none() {
+            rb = rb.header("accept-encoding", ACCEPT_ENCODING);
         }
         if let Some(key) = api_key {
             if !self.sets_api_key() {
@@ -308,5 +391,27 @@ mod tests {
         let r = own.build(&client, Some(&k)).unwrap();
         assert_eq!(r.headers().get_all(API_KEY_HEADER).iter().count(), 1);
         assert_eq!(r.headers()[API_KEY_HEADER], "mine");
+    }
+
+    #[test]
+    fn no_encoding_is_accepted_unless_the_spec_asks_for_one() {
+        let client = crate::transport::client();
+        let r = req().build(&client, None).unwrap();
+        assert_eq!(r.headers()["accept-encoding"], "identity");
+        let mut own = req();
+        own.headers.push(("Accept-Encoding".into(), "gzip".into()));
+        let r = own.build(&client, None).unwrap();
+        let sent: Vec<_> = r.headers().get_all("accept-encoding").iter().collect();
+        assert_eq!(sent, ["gzip"]);
+    }
+
+    #[test]
+    fn only_idempotent_methods_are_repeated() {
+        for m in ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"] {
+            assert!(idempotent(&m.parse().unwrap()), "{m}");
+        }
+        for m in ["POST", "PATCH"] {
+            assert!(!idempotent(&m.parse().unwrap()), "{m}");
+        }
     }
 }

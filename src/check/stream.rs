@@ -2,7 +2,8 @@
 //!
 //! Whatever can be decided early is (a wrong name in an exact sequence, a forbidden event, a count already too high,
 //! bad data in a checked event), so a failure shows while the server is still streaming. The rest is decided when the
-//! stream ends. Memory stays bounded: only names are kept (up to a cap), and data only for `which: last` checks.
+//! stream ends. Memory stays bounded: only names are kept (up to a cap, see `seen`), and data only for `which: last`
+//! checks.
 //!
 //! Some servers close a stream with an extra `end` event. A trailing `end` is not part of the sequence the spec
 //! describes; `end_event` says whether it must, may or must not be there.
@@ -11,14 +12,11 @@ use serde_json::Value;
 
 use super::json::JsonCheck;
 use super::names::{NamePattern, SeqMatcher, SeqPattern};
+use super::seen::{short_name, Seen};
 use super::{preview, Failure, Level};
-use crate::report::diff;
 use crate::source::Loc;
 use crate::spec::raw::Bound;
 use crate::spec::template::Vars;
-
-/// Event names kept for messages; a longer stream is summarised.
-const NAMES_KEPT: usize = 10_000;
 
 #[derive(Debug, Clone)]
 pub struct StreamChecks {
@@ -83,8 +81,7 @@ pub struct StreamState<'a> {
     counts: Vec<u64>,
     matched: Vec<u64>,
     last_data: Vec<Option<(usize, String)>>,
-    names: Vec<String>,
-    total: usize,
+    seen: Seen,
     last_name: Option<String>,
     /// An `end` event held back until we know whether another event follows it.
     pending_end: Option<String>,
@@ -99,8 +96,7 @@ impl<'a> StreamState<'a> {
             counts: vec![0; checks.count.len()],
             matched: vec![0; checks.events.len()],
             last_data: vec![None; checks.events.len()],
-            names: Vec::new(),
-            total: 0,
+            seen: Seen::default(),
             last_name: None,
             pending_end: None,
         }
@@ -119,27 +115,18 @@ impl<'a> StreamState<'a> {
     }
 
     fn accept(&mut self, name: &str, data: &str, vars: &Vars) -> Result<(), Failure> {
-        let level = self.checks.level;
-        self.accept_name(name, data)
-            .map_err(|f| f.at_level(level))?;
-        self.accept_data(name, data, vars)
-    }
-
-    /// The checks on names: first, never, sequence, subsequence, count.
-    fn accept_name(&mut self, name: &str, data: &str) -> Result<(), Failure> {
-        self.total += 1;
-        let n = self.total;
-        if self.names.len() < NAMES_KEPT {
-            self.names.push(name.to_string());
-        }
+        self.seen.push(name);
+        let n = self.seen.total();
         let c = self.checks;
+        let shown = short_name(name);
         if n == 1 {
             if let Some((loc, p)) = &c.first {
                 if !p.matches(name) {
                     return Err(Failure::new(
                         *loc,
-                        format!("the first event is `{name}`, expected `{p}`"),
+                        format!("the first event is `{shown}`, expected `{p}`"),
                     )
+                    .at_level(c.level)
                     .with_note(format!("its data: {}", preview(data, 300))));
                 }
             }
@@ -148,8 +135,9 @@ impl<'a> StreamState<'a> {
             if p.matches(name) {
                 return Err(Failure::new(
                     *loc,
-                    format!("event #{n} is `{name}`, which must not occur"),
+                    format!("event #{n} is `{shown}`, which must not occur"),
                 )
+                .at_level(c.level)
                 .with_note(format!("its data: {}", preview(data, 1000))));
             }
         }
@@ -158,9 +146,10 @@ impl<'a> StreamState<'a> {
                 let (loc, pat) = c.sequence.as_ref().expect("matcher implies a sequence");
                 return Err(Failure::new(
                     *loc,
-                    format!("event #{n} `{name}` does not fit the expected sequence"),
+                    format!("event #{n} `{shown}` does not fit the expected sequence"),
                 )
-                .with_diff(diff(&pat.written.join("\n"), &self.names.join("\n")))
+                .at_level(c.level)
+                .with_diff(self.seen.diff_against(&pat.written))
                 .with_note(format!("its data: {}", preview(data, 300))));
             }
         }
@@ -179,18 +168,12 @@ impl<'a> StreamState<'a> {
                             "more than {} `{p}` events, expected {bound}",
                             bound.max.unwrap_or(0)
                         ),
-                    ));
+                    )
+                    .at_level(c.level));
                 }
             }
         }
-        self.last_name = Some(name.to_string());
-        Ok(())
-    }
-
-    /// The checks on the data of events.
-    fn accept_data(&mut self, name: &str, data: &str, vars: &Vars) -> Result<(), Failure> {
-        let n = self.total;
-        for (i, ec) in self.checks.events.iter().enumerate() {
+        for (i, ec) in c.events.iter().enumerate() {
             if !ec.pattern.matches(name) {
                 continue;
             }
@@ -202,18 +185,12 @@ impl<'a> StreamState<'a> {
                 Which::Last => self.last_data[i] = Some((n, data.to_string())),
             }
         }
+        self.last_name = Some(name.to_string());
         Ok(())
     }
 
     /// The stream ended normally: decide what could only be decided at the end.
     pub fn finish(mut self, vars: &Vars) -> Vec<Failure> {
-        let mut out = self.finish_names();
-        out.iter_mut().for_each(|f| f.level = self.checks.level);
-        out.extend(self.finish_data(vars));
-        out
-    }
-
-    fn finish_names(&self) -> Vec<Failure> {
         let c = self.checks;
         let mut out = Vec::new();
         let end_seen = self.pending_end.is_some();
@@ -228,7 +205,7 @@ impl<'a> StreamState<'a> {
             )),
             _ => {}
         }
-        if self.total == 0 {
+        if self.seen.total() == 0 {
             if let Some((loc, p)) = &c.first {
                 out.push(Failure::new(
                     *loc,
@@ -240,8 +217,11 @@ impl<'a> StreamState<'a> {
             match &self.last_name {
                 Some(name) if p.matches(name) => {}
                 Some(name) => out.push(
-                    Failure::new(*loc, format!("the last event is `{name}`, expected `{p}`"))
-                        .with_note(self.received()),
+                    Failure::new(
+                        *loc,
+                        format!("the last event is `{}`, expected `{p}`", short_name(name)),
+                    )
+                    .with_note(self.received()),
                 ),
                 None => out.push(Failure::new(
                     *loc,
@@ -252,8 +232,8 @@ impl<'a> StreamState<'a> {
         if let (Some((loc, pat)), Some(m)) = (&c.sequence, &self.seq) {
             if !m.accepts() {
                 out.push(
-                    Failure::new(*loc, format!("the stream ended after {} event(s), before the expected sequence was complete", self.total))
-                        .with_diff(diff(&pat.written.join("\n"), &self.names.join("\n"))),
+                    Failure::new(*loc, format!("the stream ended after {} event(s), before the expected sequence was complete", self.seen.total()))
+                        .with_diff(self.seen.diff_against(&pat.written)),
                 );
             }
         }
@@ -269,7 +249,7 @@ impl<'a> StreamState<'a> {
                             self.subseq_next + 1
                         ),
                     )
-                    .with_diff(diff(&want.join("\n"), &self.names.join("\n"))),
+                    .with_diff(self.seen.diff_against(&want)),
                 );
             }
         }
@@ -284,12 +264,9 @@ impl<'a> StreamState<'a> {
                 );
             }
         }
-        out
-    }
-
-    fn finish_data(&mut self, vars: &Vars) -> Vec<Failure> {
-        let mut out = Vec::new();
-        for (i, ec) in self.checks.events.iter().enumerate() {
+        // Everything above is about names: the stream's level. Event data has the level of its check.
+        out.iter_mut().for_each(|f| f.level = c.level);
+        for (i, ec) in c.events.iter().enumerate() {
             if self.matched[i] == 0 {
                 out.push(
                     Failure::new(
@@ -314,25 +291,15 @@ impl<'a> StreamState<'a> {
 
     /// A line that lists what arrived, for messages about stalls and missing events.
     pub fn received(&self) -> String {
-        if self.total == 0 {
-            return "no events were received".into();
-        }
-        let shown: Vec<&str> = self.names.iter().take(40).map(String::as_str).collect();
-        let more = self.total - shown.len();
-        let tail = if more > 0 {
-            format!(", … and {more} more")
-        } else {
-            String::new()
-        };
-        format!(
-            "{} event(s) received: {}{tail}",
-            self.total,
-            shown.join(", ")
-        )
+        self.seen.received()
+    }
+
+    /// The number the next event will have (an `end` held back counts: it came).
+    pub fn next_number(&self) -> usize {
+        self.seen.total() + 1 + usize::from(self.pending_end.is_some())
     }
 }
 
-/// The first failed check of an event's data, at the level of the event check.
 fn check_data(
     ec: &EventCheck,
     n: usize,
@@ -343,7 +310,7 @@ fn check_data(
     if ec.data.is_empty() {
         return Ok(());
     }
-    let subject = format!("the data of event #{n} `{name}`");
+    let subject = format!("the data of event #{n} `{}`", short_name(name));
     let value: Value = serde_json::from_str(data).map_err(|e| {
         Failure::new(ec.loc, format!("{subject} is not JSON ({e})"))
             .at_level(ec.level)
@@ -489,7 +456,7 @@ mod tests {
             loc: Loc::new(9, 9),
             path: Path::parse("$.run_id").unwrap().into(),
             preds: vec![(Loc::new(9, 12), Pred::Type(vec![JsonType::String]))],
-            level: crate::check::Level::Must,
+            level: Level::Must,
         };
         let ec = |which| EventCheck {
             loc: Loc::new(8, 7),

@@ -104,8 +104,21 @@ pub async fn attempt(
             ..Attempt::failed(Failure::new(step.loc, why), curl(false))
         };
     }
-    let mut failures = Vec::new();
     let status = head.status.as_u16();
+    let encodings: Vec<String> = head
+        .values("content-encoding")
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    if let Some(m) = crate::wire::undecodable_encoding(
+        &encodings,
+        &prepared,
+        status,
+        crate::wire::reads_body(step),
+    ) {
+        return Attempt::failed(Failure::new(step.loc, m), curl(false));
+    }
+    let mut failures = Vec::new();
     let status_failed = step.status.as_ref().is_some_and(|s| !s.holds(status));
     // Behind a wrong status, a missing header is an echo of the status, not a finding of its own.
     for c in step

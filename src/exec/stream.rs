@@ -197,6 +197,9 @@ fn on_item(
 ) -> Result<Read, Failure> {
     match item {
         SseItem::Event(ev) => {
+            if let Some(m) = crate::wire::invalid_event(&ev, state.next_number()) {
+                return Err(Failure::new(at, m));
+            }
             caps.on_event(&ev, failures);
             let Err(f) = state.on_event(&ev.event, &ev.data, vars) else {
                 return Ok(Read::On);
@@ -209,9 +212,9 @@ fn on_item(
             Ok(if ends { Read::Stop } else { Read::On })
         }
         SseItem::Comment(_) | SseItem::Retry(_) => Ok(Read::On),
-        SseItem::LineTooLong { limit } => Err(Failure::new(
+        SseItem::Fault(fault) => Err(Failure::new(
             at,
-            format!("a line of the stream is longer than {limit} bytes"),
+            crate::wire::stream_fault(&fault, state.next_number()),
         )),
         SseItem::Unterminated {
             partial_line,
