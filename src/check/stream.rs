@@ -302,7 +302,7 @@ fn check_data(
     match ec
         .data
         .iter()
-        .flat_map(|c| c.check(&value, vars, &subject))
+        .flat_map(|c| c.check_shown(&value, vars, &subject))
         .next()
     {
         None => Ok(()),

@@ -10,12 +10,17 @@ use regex::Regex;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use super::raw::{RawCapture, RawExpect, RawJsonCheck, RawRequest, RawSpec, RawStep, RawStream};
+use super::raw::{
+    RawBound, RawCapture, RawCount, RawExpect, RawJsonCheck, RawRequest, RawSpec, RawStep,
+    RawStream,
+};
 use super::template::{is_name, value_vars, Pattern, Template};
 use super::{Body, Capture, CaptureFrom, RequestTemplate, Spec, Step, FORMAT_VERSION};
+use crate::check::format::Format;
 use crate::check::http::{HeaderCheck, HeaderPred, StatusCheck};
 use crate::check::json::{CheckPath, JsonCheck, JsonType, Pred};
 use crate::check::names::{NamePattern, SeqPattern};
+use crate::check::numbers::{BoundSpec, Cmp, Num, Operand};
 use crate::check::stream::{EndEvent, EventCheck, StreamChecks, Which};
 use crate::jsonpath::Path;
 use crate::source::{Loc, Source, SpecError};
@@ -98,6 +103,9 @@ struct Loader<'a> {
 }
 
 type R<T> = Result<T, SpecError>;
+
+/// The predicates a JSON check may give, for messages.
+const PRED_KEYS: &str = "exists, absent, equals, type, matches, format, length, count, contains, one_of, gt, ge, lt, le, every or not";
 
 fn loc<T>(s: &Spanned<T>) -> Loc {
     Loc::from_saphyr(&s.referenced)
@@ -401,8 +409,12 @@ impl Loader<'_> {
             if let Some(c) = &h.contains {
                 preds.push((loc(c), HeaderPred::Contains(self.template(c)?)));
             }
+            for (key, v) in h.comparisons() {
+                let (cmp, operand) = self.comparison(key, v)?;
+                preds.push((loc(v), HeaderPred::Compare(cmp, operand)));
+            }
             if preds.is_empty() {
-                return Err(self.err(at, format!("header `{name}`: give at least one of equals, matches, contains, present, absent")));
+                return Err(self.err(at, format!("header `{name}`: give at least one of equals, matches, contains, present, absent, gt, ge, lt, le")));
             }
             headers.push(HeaderCheck {
                 loc: at,
@@ -425,7 +437,30 @@ impl Loader<'_> {
     fn json_check(&self, raw: Spanned<RawJsonCheck>) -> R<JsonCheck> {
         let at = loc(&raw);
         let c = raw.value;
-        let path = self.check_path(&c.path)?;
+        let Some(raw_path) = &c.path else {
+            return Err(self.err(
+                at,
+                "a check needs a `path` (a JSONPath such as `$.thread_id`)",
+            ));
+        };
+        let (path_loc, path_text) = (loc(raw_path), raw_path.value.clone());
+        let path = self.check_path(raw_path)?;
+        let preds = self.preds(c)?;
+        if preds.is_empty() {
+            return Err(self.err(
+                at,
+                format!("`{path_text}` has nothing to check: give {PRED_KEYS}"),
+            ));
+        }
+        Ok(JsonCheck {
+            loc: path_loc,
+            path,
+            preds,
+        })
+    }
+
+    /// The predicates of a check (or of a `not` inside one), in the order messages report them.
+    fn preds(&self, c: RawJsonCheck) -> R<Vec<(Loc, Pred)>> {
         let mut preds = Vec::new();
         if let Some(e) = &c.exists {
             preds.push((loc(e), Pred::Exists(e.value)));
@@ -434,11 +469,11 @@ impl Loader<'_> {
             preds.push((loc(a), Pred::Exists(!a.value)));
         }
         if let Some(n) = &c.count {
-            preds.push((loc(n), Pred::Count(n.value)));
+            preds.push((loc(n), Pred::Count(self.bound("count", n)?)));
         }
-        if let Some(e) = c.equals {
-            self.check_json_vars(&e.value, loc(&e))?;
-            preds.push((loc(&e), Pred::Equals(e.value)));
+        if let Some(e) = &c.equals {
+            self.check_json_vars(&e.value, loc(e))?;
+            preds.push((loc(e), Pred::Equals(e.value.clone())));
         }
         if let Some(t) = &c.type_ {
             let mut types = Vec::new();
@@ -456,16 +491,33 @@ impl Loader<'_> {
         if let Some(m) = &c.matches {
             preds.push((loc(m), Pred::Matches(self.pattern(m)?)));
         }
+        if let Some(f) = &c.format {
+            let format = Format::parse(&f.value).ok_or_else(|| {
+                self.err(
+                    loc(f),
+                    format!(
+                        "unknown format `{}`; the formats are {}",
+                        f.value,
+                        Format::NAMES
+                    ),
+                )
+            })?;
+            preds.push((loc(f), Pred::Format(format)));
+        }
         if let Some(l) = &c.length {
-            preds.push((loc(l), Pred::Length(l.value)));
+            preds.push((loc(l), Pred::Length(self.bound("length", l)?)));
         }
-        if let Some(x) = c.contains {
-            self.check_json_vars(&x.value, loc(&x))?;
-            preds.push((loc(&x), Pred::Contains(x.value)));
+        if let Some(x) = &c.contains {
+            self.check_json_vars(&x.value, loc(x))?;
+            preds.push((loc(x), Pred::Contains(x.value.clone())));
         }
-        if let Some(o) = c.one_of {
-            self.check_json_vars(&Value::Array(o.value.clone()), loc(&o))?;
-            preds.push((loc(&o), Pred::OneOf(o.value)));
+        if let Some(o) = &c.one_of {
+            self.check_json_vars(&Value::Array(o.value.clone()), loc(o))?;
+            preds.push((loc(o), Pred::OneOf(o.value.clone())));
+        }
+        for (key, v) in c.comparisons() {
+            let (cmp, operand) = self.comparison(key, v)?;
+            preds.push((loc(v), Pred::Compare(cmp, operand)));
         }
         if let Some(every) = c.every {
             let at_every = loc(&every);
@@ -479,19 +531,58 @@ impl Loader<'_> {
                 .collect::<R<Vec<_>>>()?;
             preds.push((at_every, Pred::Every(inner)));
         }
-        if preds.is_empty() {
-            return Err(self.err(
-                at,
-                format!(
-                    "`{}` has nothing to check: give exists, absent, equals, type, matches, length, count, contains, one_of or every",
-                    c.path.value
-                ),
-            ));
+        if let Some(not) = c.not {
+            let at_not = loc(&not);
+            let inner = *not.value;
+            if let Some(p) = &inner.path {
+                return Err(self.err(
+                    loc(p),
+                    "`not` takes predicates of the check's own path; it cannot have a `path` (write a separate check)",
+                ));
+            }
+            let inner = self.preds(inner)?;
+            if inner.is_empty() {
+                return Err(self.err(
+                    at_not,
+                    format!("`not` has nothing to negate: give {PRED_KEYS}"),
+                ));
+            }
+            preds.push((at_not, Pred::Not(inner)));
         }
-        Ok(JsonCheck {
-            loc: loc(&c.path),
-            path,
-            preds,
+        Ok(preds)
+    }
+
+    /// `gt: 3` or `ge: '${before}'`.
+    fn comparison(&self, key: &str, v: &Spanned<Value>) -> R<(Cmp, Operand)> {
+        let cmp = Cmp::ALL
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, c)| *c)
+            .expect("a comparison key");
+        let operand = Operand::from_value(key, &v.value).map_err(|e| self.err(loc(v), e))?;
+        for name in operand.vars() {
+            self.require_var(name, loc(v))?;
+        }
+        Ok((cmp, operand))
+    }
+
+    /// The bound of `length` or `count`, whose ends may be variables.
+    fn bound(&self, key: &str, b: &Spanned<RawBound>) -> R<BoundSpec> {
+        let end = |c: &Option<RawCount>| -> R<Option<Operand>> {
+            let Some(c) = c else { return Ok(None) };
+            let operand = match c {
+                RawCount::Number(n) => Operand::Fixed(Num::Int((*n).into())),
+                RawCount::Text(t) => Operand::from_value(key, &Value::String(t.clone()))
+                    .map_err(|e| self.err(loc(b), e))?,
+            };
+            for name in operand.vars() {
+                self.require_var(name, loc(b))?;
+            }
+            Ok(Some(operand))
+        };
+        Ok(BoundSpec {
+            min: end(&b.value.min)?,
+            max: end(&b.value.max)?,
         })
     }
 
