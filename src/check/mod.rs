@@ -1,6 +1,7 @@
 //! Expectations and how they are checked: on the status and headers, on JSON bodies (by JSONPath), and on event
 //! streams as the events arrive.
 
+pub mod event_names;
 pub mod format;
 pub mod http;
 pub mod json;

@@ -623,7 +623,10 @@ impl Loader<'_> {
         let never = raw
             .never
             .iter()
-            .map(|n| Ok((loc(n), self.name_pattern(n)?)))
+            .map(|n| {
+                let p = NamePattern::parse_forbidden(&n.value).map_err(|e| self.err(loc(n), e))?;
+                Ok((loc(n), p))
+            })
             .collect::<R<Vec<_>>>()?;
         let mut count = Vec::new();
         for (name, b) in raw.count.0 {
