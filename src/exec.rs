@@ -41,6 +41,7 @@ static NO_STREAM_CHECKS: LazyLock<StreamChecks> = LazyLock::new(|| StreamChecks 
     count: vec![],
     events: vec![],
     end_event: EndEvent::Optional,
+    ids: None,
 });
 
 pub fn prepare(req: &RequestTemplate, vars: &Vars, base: &str) -> Result<Prepared, Failure> {
@@ -411,6 +412,19 @@ fn capture_value(c: &Capture, doc: &Value) -> Result<Value, Failure> {
     apply_regex(c, v)
 }
 
+fn capture_event_id(c: &Capture, ev: &crate::sse::SseEvent) -> Result<Value, Failure> {
+    match ev.own_id() {
+        Some(id) => apply_regex(c, Value::String(id.to_string())),
+        None => Err(Failure::new(
+            c.loc,
+            format!(
+                "cannot capture `{}`: the `{}` event has no id",
+                c.name, ev.event
+            ),
+        )),
+    }
+}
+
 fn apply_regex(c: &Capture, v: Value) -> Result<Value, Failure> {
     let Some(re) = &c.regex else { return Ok(v) };
     let Value::String(s) = &v else {
@@ -506,7 +520,11 @@ async fn read_stream(
                         let CaptureFrom::Event(p, _) = &c.from else {
                             continue;
                         };
-                        if captured[i].is_none() && p.matches(&ev.event) {
+                        if (captured[i].is_none() || c.last_event) && p.matches(&ev.event) {
+                            if c.event_id {
+                                captured[i] = Some(capture_event_id(c, &ev)?);
+                                continue;
+                            }
                             let doc: Value = serde_json::from_str(&ev.data).map_err(|e| {
                                 Failure::new(
                                     c.loc,
@@ -520,7 +538,7 @@ async fn read_stream(
                         }
                     }
                     state
-                        .on_event(&ev.event, &ev.data, vars)
+                        .on_event(&ev.event, &ev.data, ev.own_id(), vars)
                         .map_err(|f| f.with_note(state.received()))?;
                 }
                 SseItem::Comment(_) | SseItem::Retry(_) => {}

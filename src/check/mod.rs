@@ -4,6 +4,7 @@
 pub mod event_names;
 pub mod format;
 pub mod http;
+pub mod ids;
 pub mod json;
 pub mod names;
 pub mod near_miss;

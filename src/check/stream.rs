@@ -9,6 +9,7 @@
 
 use serde_json::Value;
 
+use super::ids::{IdCheck, IdRule, IdTracker};
 use super::json::JsonCheck;
 use super::names::{NamePattern, SeqMatcher, SeqPattern};
 use super::{preview, Failure};
@@ -31,6 +32,8 @@ pub struct StreamChecks {
     pub count: Vec<(Loc, NamePattern, Bound)>,
     pub events: Vec<EventCheck>,
     pub end_event: EndEvent,
+    /// `ids:` over every event (a trailing `end` aside).
+    pub ids: Option<(Loc, IdRule)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +49,7 @@ pub struct EventCheck {
     pub pattern: NamePattern,
     pub which: Which,
     pub data: Vec<JsonCheck>,
+    pub id: Option<IdCheck>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,12 +65,13 @@ pub struct StreamState<'a> {
     subseq_next: usize,
     counts: Vec<u64>,
     matched: Vec<u64>,
-    last_data: Vec<Option<(usize, String)>>,
+    last_data: Vec<Option<(usize, String, Option<String>)>>,
+    ids: IdTracker,
     names: Vec<String>,
     total: usize,
     last_name: Option<String>,
     /// An `end` event held back until we know whether another event follows it.
-    pending_end: Option<String>,
+    pending_end: Option<(String, Option<String>)>,
 }
 
 impl<'a> StreamState<'a> {
@@ -78,6 +83,7 @@ impl<'a> StreamState<'a> {
             counts: vec![0; checks.count.len()],
             matched: vec![0; checks.events.len()],
             last_data: vec![None; checks.events.len()],
+            ids: IdTracker::default(),
             names: Vec::new(),
             total: 0,
             last_name: None,
@@ -85,19 +91,31 @@ impl<'a> StreamState<'a> {
         }
     }
 
-    /// Takes the next event; an error is a failure that no later event can undo.
-    pub fn on_event(&mut self, name: &str, data: &str, vars: &Vars) -> Result<(), Failure> {
-        if let Some(end_data) = self.pending_end.take() {
-            self.accept("end", &end_data, vars)?;
+    /// Takes the next event, with its own id; an error is a failure that no later event can undo.
+    pub fn on_event(
+        &mut self,
+        name: &str,
+        data: &str,
+        id: Option<&str>,
+        vars: &Vars,
+    ) -> Result<(), Failure> {
+        if let Some((end_data, end_id)) = self.pending_end.take() {
+            self.accept("end", &end_data, end_id.as_deref(), vars)?;
         }
         if name == "end" {
-            self.pending_end = Some(data.to_string());
+            self.pending_end = Some((data.to_string(), id.map(str::to_string)));
             return Ok(());
         }
-        self.accept(name, data, vars)
+        self.accept(name, data, id, vars)
     }
 
-    fn accept(&mut self, name: &str, data: &str, vars: &Vars) -> Result<(), Failure> {
+    fn accept(
+        &mut self,
+        name: &str,
+        data: &str,
+        id: Option<&str>,
+        vars: &Vars,
+    ) -> Result<(), Failure> {
         self.total += 1;
         let n = self.total;
         if self.names.len() < NAMES_KEPT {
@@ -114,6 +132,11 @@ impl<'a> StreamState<'a> {
                     .with_note(format!("its data: {}", preview(data, 300))));
                 }
             }
+        }
+        if let Some((loc, rule)) = &c.ids {
+            self.ids
+                .feed(*rule, n, name, id)
+                .map_err(|m| Failure::new(*loc, m))?;
         }
         for (loc, p) in &c.never {
             if p.matches(name) {
@@ -160,10 +183,12 @@ impl<'a> StreamState<'a> {
             }
             self.matched[i] += 1;
             match ec.which {
-                Which::Every => check_data(ec, n, name, data, vars)?,
-                Which::First if self.matched[i] == 1 => check_data(ec, n, name, data, vars)?,
+                Which::Every => check_data(ec, n, name, data, id, vars)?,
+                Which::First if self.matched[i] == 1 => check_data(ec, n, name, data, id, vars)?,
                 Which::First => {}
-                Which::Last => self.last_data[i] = Some((n, data.to_string())),
+                Which::Last => {
+                    self.last_data[i] = Some((n, data.to_string(), id.map(str::to_string)))
+                }
             }
         }
         self.last_name = Some(name.to_string());
@@ -254,9 +279,9 @@ impl<'a> StreamState<'a> {
                     )
                     .with_note(self.received()),
                 );
-            } else if let Some((n, data)) = self.last_data[i].take() {
+            } else if let Some((n, data, id)) = self.last_data[i].take() {
                 let name = ec.pattern.to_string();
-                if let Err(f) = check_data(ec, n, &name, &data, vars) {
+                if let Err(f) = check_data(ec, n, &name, &data, id.as_deref(), vars) {
                     out.push(f);
                 }
             }
@@ -289,8 +314,14 @@ fn check_data(
     n: usize,
     name: &str,
     data: &str,
+    id: Option<&str>,
     vars: &Vars,
 ) -> Result<(), Failure> {
+    if let Some(ic) = &ec.id {
+        ic.check(n, name, id, vars).map_err(|m| {
+            Failure::new(ic.loc, m).with_note(format!("data: {}", preview(data, 300)))
+        })?;
+    }
     if ec.data.is_empty() {
         return Ok(());
     }
@@ -331,6 +362,7 @@ mod tests {
             count: vec![],
             events: vec![],
             end_event: EndEvent::Optional,
+            ids: None,
         }
     }
 
@@ -343,7 +375,7 @@ mod tests {
         let vars = Vars::new();
         let mut s = StreamState::new(c);
         for (i, (n, d)) in events.iter().enumerate() {
-            s.on_event(n, d, &vars).map_err(|f| (i, f))?;
+            s.on_event(n, d, None, &vars).map_err(|f| (i, f))?;
         }
         Ok(s.finish(&vars))
     }
@@ -450,6 +482,7 @@ mod tests {
             pattern: np("metadata"),
             which,
             data: vec![check.clone()],
+            id: None,
         };
         let mut c = empty();
         c.events = vec![ec(Which::Every)];
@@ -472,11 +505,56 @@ mod tests {
     }
 
     #[test]
+    fn ids_over_the_stream_and_of_one_event() {
+        let mut c = empty();
+        c.ids = Some((Loc::new(4, 14), IdRule::Increasing));
+        let vars = Vars::new();
+        let feed = |c: &StreamChecks, events: &[(&str, Option<&str>)]| {
+            let mut s = StreamState::new(c);
+            for (i, (n, id)) in events.iter().enumerate() {
+                s.on_event(n, "{}", *id, &vars).map_err(|f| (i, f))?;
+            }
+            Ok::<_, (usize, Failure)>(s.finish(&vars))
+        };
+        assert!(feed(
+            &c,
+            &[
+                ("metadata", Some("9")),
+                ("values", Some("10")),
+                ("end", None)
+            ]
+        )
+        .is_ok());
+        let (i, f) = feed(&c, &[("metadata", Some("1-0")), ("values", Some("1-0"))]).unwrap_err();
+        assert_eq!((i, f.loc), (1, Loc::new(4, 14)));
+        c.ids = None;
+        c.events = vec![EventCheck {
+            loc: Loc::new(5, 7),
+            pattern: np("values"),
+            which: Which::Last,
+            data: vec![],
+            id: Some(IdCheck {
+                loc: Loc::new(6, 9),
+                equals: Some(crate::spec::template::Template::parse("2").unwrap()),
+                after: None,
+            }),
+        }];
+        assert!(feed(&c, &[("values", Some("1")), ("values", Some("2"))])
+            .unwrap()
+            .is_empty());
+        let f = feed(&c, &[("values", Some("2")), ("values", Some("3"))]).unwrap();
+        assert_eq!(
+            f[0].message,
+            "event #2 `values` has id \"3\", expected \"2\""
+        );
+    }
+
+    #[test]
     fn received_summarises_long_streams() {
         let c = empty();
         let mut s = StreamState::new(&c);
         for _ in 0..100 {
-            s.on_event("values", "{}", &Vars::new()).unwrap();
+            s.on_event("values", "{}", None, &Vars::new()).unwrap();
         }
         assert!(s.received().ends_with("… and 60 more"), "{}", s.received());
     }

@@ -11,13 +11,14 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use super::raw::{
-    RawBound, RawCapture, RawCount, RawExpect, RawJsonCheck, RawRequest, RawSpec, RawStep,
-    RawStream,
+    RawBound, RawCapture, RawCount, RawExpect, RawIdCheck, RawJsonCheck, RawRequest, RawSpec,
+    RawStep, RawStream,
 };
 use super::template::{is_name, value_vars, Pattern, Template};
 use super::{Body, Capture, CaptureFrom, RequestTemplate, Spec, Step, FORMAT_VERSION};
 use crate::check::format::Format;
 use crate::check::http::{HeaderCheck, HeaderPred, StatusCheck};
+use crate::check::ids::{IdCheck, IdRule};
 use crate::check::json::{CheckPath, JsonCheck, JsonType, Pred};
 use crate::check::names::{NamePattern, SeqPattern};
 use crate::check::numbers::{BoundSpec, Cmp, Num, Operand};
@@ -657,6 +658,7 @@ impl Loader<'_> {
                 pattern: self.name_pattern(&e.event)?,
                 which,
                 data,
+                id: e.id.as_ref().map(|i| self.id_check(i)).transpose()?,
             });
         }
         let end_event = match raw.end_event.as_ref().map(|w| (w.value.as_str(), loc(w))) {
@@ -670,7 +672,20 @@ impl Loader<'_> {
                 ))
             }
         };
+        let ids = match &raw.ids {
+            None => None,
+            Some(i) => Some((
+                loc(i),
+                IdRule::parse(&i.value).ok_or_else(|| {
+                    self.err(
+                        loc(i),
+                        format!("`ids` is present, absent or increasing, not `{}`", i.value),
+                    )
+                })?,
+            )),
+        };
         Ok(StreamChecks {
+            ids,
             loc: at,
             sequence,
             subsequence,
@@ -680,6 +695,29 @@ impl Loader<'_> {
             count,
             events,
             end_event,
+        })
+    }
+
+    fn id_check(&self, raw: &Spanned<RawIdCheck>) -> R<IdCheck> {
+        let equals = raw
+            .value
+            .equals
+            .as_ref()
+            .map(|t| self.template(t))
+            .transpose()?;
+        let after = raw
+            .value
+            .after
+            .as_ref()
+            .map(|t| self.template(t))
+            .transpose()?;
+        if equals.is_none() && after.is_none() {
+            return Err(self.err(loc(raw), "`id` needs `equals` or `after`"));
+        }
+        Ok(IdCheck {
+            loc: loc(raw),
+            equals,
+            after,
         })
     }
 
@@ -701,6 +739,12 @@ impl Loader<'_> {
                 CaptureFrom::Header(h.value.to_ascii_lowercase())
             }
             (None, None, Some(e)) => {
+                if let (Some(p), Some(true)) = (&raw.path, raw.id.as_ref().map(|i| i.value)) {
+                    return Err(self.err(
+                        loc(p),
+                        "`path` selects from the event's data; with `id: true` the value is the event's id",
+                    ));
+                }
                 let path = match &raw.path {
                     Some(p) => self.path(p)?,
                     None => Path::parse("$").expect("root path"),
@@ -727,11 +771,30 @@ impl Loader<'_> {
             }
             None => None,
         };
+        let event_id = raw.id.as_ref().is_some_and(|i| i.value);
+        let last_event = match (&raw.which, &raw.event) {
+            (None, _) => false,
+            (Some(w), Some(_)) => match w.value.as_str() {
+                "first" => false,
+                "last" => true,
+                other => {
+                    return Err(self.err(loc(w), format!("`which` is first or last, not `{other}`")))
+                }
+            },
+            (Some(w), None) => {
+                return Err(self.err(loc(w), "`which` goes with `event`"));
+            }
+        };
+        if let (Some(i), None) = (&raw.id, &raw.event) {
+            return Err(self.err(loc(i), "`id` goes with `event`: it captures an event's id"));
+        }
         Ok(Capture {
             name,
             loc: at,
             from,
             regex,
+            event_id,
+            last_event,
         })
     }
 }

@@ -180,6 +180,8 @@ pub struct RawStream {
     pub events: Vec<Spanned<RawEventCheck>>,
     #[serde(default)]
     pub end_event: Option<Spanned<String>>,
+    #[serde(default)]
+    pub ids: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -190,6 +192,18 @@ pub struct RawEventCheck {
     pub which: Option<Spanned<String>>,
     #[serde(default)]
     pub data: Vec<Spanned<RawJsonCheck>>,
+    #[serde(default)]
+    pub id: Option<Spanned<RawIdCheck>>,
+}
+
+/// `id:` of an item of `events`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdCheck {
+    #[serde(default)]
+    pub equals: Option<Spanned<String>>,
+    #[serde(default)]
+    pub after: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -205,6 +219,12 @@ pub struct RawCapture {
     pub path: Option<Spanned<String>>,
     #[serde(default)]
     pub regex: Option<Spanned<String>>,
+    /// With `event`: take the event's id instead of its data.
+    #[serde(default)]
+    pub id: Option<Spanned<bool>>,
+    /// With `event`: `first` (the default) or `last` matching event.
+    #[serde(default)]
+    pub which: Option<Spanned<String>>,
 }
 
 /// `present` keeps an explicit `null` apart from a missing key (`equals: null` must mean "equals null").
