@@ -396,14 +396,16 @@ fn capture_value(c: &Capture, doc: &Value) -> Result<Value, Failure> {
         match nodes.first() {
             Some(v) => (*v).clone(),
             None => {
-                return Err(Failure::new(
+                let f = Failure::new(
                     c.loc,
                     format!(
                         "cannot capture `{}`: `{}` selects nothing",
                         c.name,
                         path.as_str()
                     ),
-                ))
+                );
+                let notes = crate::check::near_miss::notes(path, doc, false);
+                return Err(notes.into_iter().fold(f, Failure::with_note));
             }
         }
     } else {

@@ -933,6 +933,86 @@ steps:
         assert!(m.contains("must start with `/`"), "{m}");
     }
 
+    fn body_check(check: &str) -> Result<Spec, SpecError> {
+        load(&format!(
+            "version: 1\nname: t\nvars: {{n: 2}}\nsteps:\n  - request: {{method: GET, path: /ok}}\n    expect:\n      body:\n        - {check}\n"
+        ))
+    }
+
+    #[test]
+    fn comparisons_formats_not_and_variable_bounds_load() {
+        for ok in [
+            "{path: $.a, gt: 1, le: 2.5}",
+            "{path: $.a, ge: '${n}'}",
+            "{path: $, length: '${n}'}",
+            "{path: '$[*]', count: {min: '${n}', max: 10}}",
+            "{path: $.a, format: date-time}",
+            "{path: $.a, not: {equals: error}}",
+            "{path: $.a, not: {not: {exists: true}}}",
+        ] {
+            let s = body_check(ok).unwrap_or_else(|e| panic!("{ok}: {}", e.message));
+            assert_eq!(
+                s.steps[0].body[0].preds.len(),
+                if ok.contains("gt: 1") { 2 } else { 1 },
+                "{ok}"
+            );
+        }
+        let msg = |check: &str| body_check(check).unwrap_err().message;
+        assert!(msg("{path: $.a, gt: null}").contains("not null"));
+        assert!(msg("{path: $.a, gt: '7'}").contains("write 7 without quotes"));
+        assert!(msg("{path: $.a, gt: '${m}'}").starts_with("variable `m` is not defined"));
+        assert!(msg("{path: $, length: 'many'}").contains("`length` takes a number"));
+        assert!(msg("{path: $, length: -1}").contains("cannot be negative"));
+        assert!(msg("{path: $.a, format: email}").starts_with("unknown format `email`"));
+        assert!(msg("{path: $.a, not: {}}").starts_with("`not` has nothing to negate"));
+        assert!(msg("{path: $.a, not: {path: $.b, exists: true}}").contains("cannot have a `path`"));
+        assert!(msg("{equals: 1}").starts_with("a check needs a `path`"));
+    }
+
+    #[test]
+    fn event_id_captures_and_checks_load() {
+        let with = |capture: &str, stream: &str| {
+            load(&format!(
+                "version: 1\nname: t\nsteps:\n  - request: {{method: POST, path: /runs/stream}}\n    capture:\n      x: {capture}\n    expect:\n      stream: {stream}\n"
+            ))
+        };
+        let s = with(
+            "{event: values, id: true, which: last}",
+            "{ids: increasing}",
+        )
+        .unwrap();
+        let c = &s.steps[0].captures[0];
+        assert!(c.event_id && c.last_event);
+        assert!(with("{event: values, which: middle}", "{}")
+            .unwrap_err()
+            .message
+            .contains("`which` is first or last"));
+        assert!(with("{body: $.a, which: last}", "{}")
+            .unwrap_err()
+            .message
+            .contains("`which` goes with `event`"));
+        assert!(with("{body: $.a, id: true}", "{}")
+            .unwrap_err()
+            .message
+            .contains("`id` goes with `event`"));
+        assert!(
+            with("{event: values}", "{events: [{event: values, id: {}}]}")
+                .unwrap_err()
+                .message
+                .contains("`id` needs `equals` or `after`")
+        );
+        assert!(
+            with(
+                "{event: values}",
+                "{events: [{event: values, id: {after: '${x}'}}]}"
+            )
+            .unwrap_err()
+            .message
+            .starts_with("variable `x` is not defined"),
+            "an event capture is known from the next step"
+        );
+    }
+
     #[test]
     fn captures_are_visible_only_where_they_are_known() {
         // A body capture is not known to the expectations of its own step.
