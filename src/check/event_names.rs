@@ -53,9 +53,59 @@ pub fn refuse_typo(name: &str, forbidden: bool) -> Result<(), String> {
     }
 }
 
+/// The stream modes a request's JSON asks for, when written out (no variables); None otherwise.
+pub fn requested_modes(json: &serde_json::Value) -> Option<Vec<String>> {
+    let literal =
+        |v: &serde_json::Value| v.as_str().filter(|s| !s.contains("${")).map(str::to_string);
+    match json.get("stream_mode")? {
+        serde_json::Value::Array(a) => a.iter().map(literal).collect(),
+        one => literal(one).map(|m| vec![m]),
+    }
+}
+
+/// Why an event the spec expects cannot come from the stream modes requested: the messages modes name their events
+/// otherwise.
+pub fn mode_mismatch(modes: &[String], name: &str) -> Option<String> {
+    let has = |m: &str| modes.iter().any(|x| x == m);
+    let mode = name.split('|').next().unwrap_or(name);
+    if mode == "messages" && has("messages") && !has("messages-tuple") {
+        return Some(format!(
+            "`{name}`: stream mode `messages` sends `messages/partial`, `messages/complete` and `messages/metadata` events; `messages` events come from stream mode `messages-tuple`"
+        ));
+    }
+    if mode.starts_with("messages/") && has("messages-tuple") && !has("messages") {
+        return Some(format!(
+            "`{name}`: stream mode `messages-tuple` sends `messages` events; `{mode}` comes from stream mode `messages`"
+        ));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_messages_modes_name_their_events_otherwise() {
+        let modes = |v| requested_modes(&v).unwrap();
+        let m = modes(serde_json::json!({"stream_mode": ["messages", "values"]}));
+        assert!(mode_mismatch(&m, "messages")
+            .unwrap()
+            .contains("come from stream mode `messages-tuple`"));
+        assert_eq!(mode_mismatch(&m, "messages/partial"), None);
+        let t = modes(serde_json::json!({"stream_mode": "messages-tuple"}));
+        assert!(mode_mismatch(&t, "messages/complete")
+            .unwrap()
+            .contains("comes from stream mode `messages`"));
+        assert_eq!(mode_mismatch(&t, "messages"), None);
+        let both = modes(serde_json::json!({"stream_mode": ["messages", "messages-tuple"]}));
+        assert_eq!(mode_mismatch(&both, "messages"), None);
+        assert_eq!(
+            requested_modes(&serde_json::json!({"stream_mode": "${modes}"})),
+            None
+        );
+        assert_eq!(requested_modes(&serde_json::json!({})), None);
+    }
 
     #[test]
     fn typos_of_known_names_are_refused() {

@@ -16,6 +16,7 @@ use super::raw::{
 };
 use super::template::{is_name, value_vars, Pattern, Template};
 use super::{Body, Capture, CaptureFrom, RequestTemplate, Spec, Step, FORMAT_VERSION};
+use crate::check::event_names;
 use crate::check::format::Format;
 use crate::check::http::{HeaderCheck, HeaderPred, StatusCheck};
 use crate::check::ids::{IdCheck, IdRule};
@@ -203,6 +204,7 @@ impl Loader<'_> {
         }
         let expect = raw.expect.unwrap_or_default();
         let (status, headers, body, stream) = self.expect(expect)?;
+        self.events_of_requested_modes(&request, stream.as_ref(), &captures)?;
         for c in &captures {
             self.defined.insert(c.name.clone());
         }
@@ -220,6 +222,56 @@ impl Loader<'_> {
             stream,
             captures,
         })
+    }
+
+    /// Refuses an expected event that the stream modes the request names never send (`messages` vs
+    /// `messages-tuple`). Forbidden names (`never`, a count of at most 0) may be anything.
+    fn events_of_requested_modes(
+        &self,
+        request: &RequestTemplate,
+        stream: Option<&StreamChecks>,
+        captures: &[Capture],
+    ) -> R<()> {
+        let Body::Json(json) = &request.body else {
+            return Ok(());
+        };
+        let Some(modes) = event_names::requested_modes(json) else {
+            return Ok(());
+        };
+        let mut expected: Vec<(Loc, String)> = Vec::new();
+        if let Some(s) = stream {
+            if let Some((l, p)) = &s.sequence {
+                expected.extend(
+                    p.written
+                        .iter()
+                        .map(|w| (*l, w.trim_end_matches(['?', '+', '*']).to_string())),
+                );
+            }
+            if let Some((l, items)) = &s.subsequence {
+                expected.extend(items.iter().map(|p| (*l, p.to_string())));
+            }
+            for (l, p) in s.first.iter().chain(&s.last) {
+                expected.push((*l, p.to_string()));
+            }
+            for (l, p, b) in &s.count {
+                if b.min.is_some_and(|m| m > 0) {
+                    expected.push((*l, p.to_string()));
+                }
+            }
+            expected.extend(s.events.iter().map(|e| (e.loc, e.pattern.to_string())));
+        }
+        for c in captures {
+            if let CaptureFrom::Event(p, _) = &c.from {
+                expected.push((c.loc, p.to_string()));
+            }
+        }
+        match expected
+            .iter()
+            .find_map(|(l, n)| event_names::mode_mismatch(&modes, n).map(|m| (*l, m)))
+        {
+            Some((l, m)) => Err(self.err(l, m)),
+            None => Ok(()),
+        }
     }
 
     fn template(&self, s: &Spanned<String>) -> R<Template> {
