@@ -84,6 +84,15 @@ impl SseLimits {
     };
 }
 
+impl SseEvent {
+    /// The id this event carries itself (not one carried over from an earlier event); an empty `id:` is none.
+    pub fn own_id(&self) -> Option<&str> {
+        self.id
+            .as_deref()
+            .filter(|id| self.has_own_id && !id.is_empty())
+    }
+}
+
 pub struct SseParser {
     limits: SseLimits,
     line: Vec<u8>,

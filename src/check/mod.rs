@@ -1,10 +1,16 @@
 //! Expectations and how they are checked: on the status and headers, on JSON bodies (by JSONPath), and on event
 //! streams as the events arrive.
 
+pub mod event_names;
+pub mod format;
 pub mod http;
+pub mod ids;
 pub mod json;
 pub mod names;
+pub mod near_miss;
+pub mod numbers;
 pub mod seen;
+pub mod spelling;
 pub mod stream;
 
 use crate::source::Loc;

@@ -10,6 +10,7 @@
 
 use serde_json::Value;
 
+use super::ids::{IdCheck, IdRule, IdTracker};
 use super::json::JsonCheck;
 use super::names::{NamePattern, SeqMatcher, SeqPattern};
 use super::seen::{short_name, Seen};
@@ -31,6 +32,8 @@ pub struct StreamChecks {
     pub end_event: EndEvent,
     /// The level of every check here but `events`, which have their own.
     pub level: Level,
+    /// `ids:` over every event (a trailing `end` aside).
+    pub ids: Option<(Loc, IdRule)>,
 }
 
 impl StreamChecks {
@@ -47,6 +50,7 @@ impl StreamChecks {
             events: vec![],
             end_event: EndEvent::Optional,
             level: Level::Must,
+            ids: None,
         }
     }
 }
@@ -65,6 +69,7 @@ pub struct EventCheck {
     pub which: Which,
     pub data: Vec<JsonCheck>,
     pub level: Level,
+    pub id: Option<IdCheck>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,11 +85,12 @@ pub struct StreamState<'a> {
     subseq_next: usize,
     counts: Vec<u64>,
     matched: Vec<u64>,
-    last_data: Vec<Option<(usize, String)>>,
+    last_data: Vec<Option<(usize, String, Option<String>)>>,
     seen: Seen,
+    ids: IdTracker,
     last_name: Option<String>,
     /// An `end` event held back until we know whether another event follows it.
-    pending_end: Option<String>,
+    pending_end: Option<(String, Option<String>)>,
 }
 
 impl<'a> StreamState<'a> {
@@ -97,24 +103,37 @@ impl<'a> StreamState<'a> {
             matched: vec![0; checks.events.len()],
             last_data: vec![None; checks.events.len()],
             seen: Seen::default(),
+            ids: IdTracker::default(),
             last_name: None,
             pending_end: None,
         }
     }
 
-    /// Takes the next event; an error is a failure that no later event can undo.
-    pub fn on_event(&mut self, name: &str, data: &str, vars: &Vars) -> Result<(), Failure> {
-        if let Some(end_data) = self.pending_end.take() {
-            self.accept("end", &end_data, vars)?;
+    /// Takes the next event, with its own id; an error is a failure that no later event can undo.
+    pub fn on_event(
+        &mut self,
+        name: &str,
+        data: &str,
+        id: Option<&str>,
+        vars: &Vars,
+    ) -> Result<(), Failure> {
+        if let Some((end_data, end_id)) = self.pending_end.take() {
+            self.accept("end", &end_data, end_id.as_deref(), vars)?;
         }
         if name == "end" {
-            self.pending_end = Some(data.to_string());
+            self.pending_end = Some((data.to_string(), id.map(str::to_string)));
             return Ok(());
         }
-        self.accept(name, data, vars)
+        self.accept(name, data, id, vars)
     }
 
-    fn accept(&mut self, name: &str, data: &str, vars: &Vars) -> Result<(), Failure> {
+    fn accept(
+        &mut self,
+        name: &str,
+        data: &str,
+        id: Option<&str>,
+        vars: &Vars,
+    ) -> Result<(), Failure> {
         self.seen.push(name);
         let n = self.seen.total();
         let c = self.checks;
@@ -130,6 +149,11 @@ impl<'a> StreamState<'a> {
                     .with_note(format!("its data: {}", preview(data, 300))));
                 }
             }
+        }
+        if let Some((loc, rule)) = &c.ids {
+            self.ids
+                .feed(*rule, n, name, id)
+                .map_err(|m| Failure::new(*loc, m).at_level(c.level))?;
         }
         for (loc, p) in &c.never {
             if p.matches(name) {
@@ -179,10 +203,12 @@ impl<'a> StreamState<'a> {
             }
             self.matched[i] += 1;
             match ec.which {
-                Which::Every => check_data(ec, n, name, data, vars)?,
-                Which::First if self.matched[i] == 1 => check_data(ec, n, name, data, vars)?,
+                Which::Every => check_data(ec, n, name, data, id, vars)?,
+                Which::First if self.matched[i] == 1 => check_data(ec, n, name, data, id, vars)?,
                 Which::First => {}
-                Which::Last => self.last_data[i] = Some((n, data.to_string())),
+                Which::Last => {
+                    self.last_data[i] = Some((n, data.to_string(), id.map(str::to_string)))
+                }
             }
         }
         self.last_name = Some(name.to_string());
@@ -279,9 +305,9 @@ impl<'a> StreamState<'a> {
                     .at_level(ec.level)
                     .with_note(self.received()),
                 );
-            } else if let Some((n, data)) = self.last_data[i].take() {
+            } else if let Some((n, data, id)) = self.last_data[i].take() {
                 let name = ec.pattern.to_string();
-                if let Err(f) = check_data(ec, n, &name, &data, vars) {
+                if let Err(f) = check_data(ec, n, &name, &data, id.as_deref(), vars) {
                     out.push(f);
                 }
             }
@@ -305,8 +331,16 @@ fn check_data(
     n: usize,
     name: &str,
     data: &str,
+    id: Option<&str>,
     vars: &Vars,
 ) -> Result<(), Failure> {
+    if let Some(ic) = &ec.id {
+        ic.check(n, name, id, vars).map_err(|m| {
+            Failure::new(ic.loc, m)
+                .at_level(ec.level)
+                .with_note(format!("data: {}", preview(data, 300)))
+        })?;
+    }
     if ec.data.is_empty() {
         return Ok(());
     }
@@ -319,13 +353,15 @@ fn check_data(
     match ec
         .data
         .iter()
-        .flat_map(|c| c.check(&value, vars, &subject))
+        .flat_map(|c| c.check_shown(&value, vars, &subject))
         .next()
     {
         None => Ok(()),
-        Some(f) => Err(f
-            .at_level(ec.level)
+        // A data check of its own level `should` stays one inside a `must` event check.
+        Some(f) if ec.level == Level::Should => Err(f
+            .at_level(Level::Should)
             .with_note(format!("data: {}", preview(data, 1500)))),
+        Some(f) => Err(f.with_note(format!("data: {}", preview(data, 1500)))),
     }
 }
 
@@ -355,7 +391,7 @@ mod tests {
         let vars = Vars::new();
         let mut s = StreamState::new(c);
         for (i, (n, d)) in events.iter().enumerate() {
-            s.on_event(n, d, &vars).map_err(|f| (i, f))?;
+            s.on_event(n, d, None, &vars).map_err(|f| (i, f))?;
         }
         Ok(s.finish(&vars))
     }
@@ -464,6 +500,7 @@ mod tests {
             which,
             data: vec![check.clone()],
             level: Level::Must,
+            id: None,
         };
         let mut c = empty();
         c.events = vec![ec(Which::Every)];
@@ -486,11 +523,57 @@ mod tests {
     }
 
     #[test]
+    fn ids_over_the_stream_and_of_one_event() {
+        let mut c = empty();
+        c.ids = Some((Loc::new(4, 14), IdRule::Increasing));
+        let vars = Vars::new();
+        let feed = |c: &StreamChecks, events: &[(&str, Option<&str>)]| {
+            let mut s = StreamState::new(c);
+            for (i, (n, id)) in events.iter().enumerate() {
+                s.on_event(n, "{}", *id, &vars).map_err(|f| (i, f))?;
+            }
+            Ok::<_, (usize, Failure)>(s.finish(&vars))
+        };
+        assert!(feed(
+            &c,
+            &[
+                ("metadata", Some("9")),
+                ("values", Some("10")),
+                ("end", None)
+            ]
+        )
+        .is_ok());
+        let (i, f) = feed(&c, &[("metadata", Some("1-0")), ("values", Some("1-0"))]).unwrap_err();
+        assert_eq!((i, f.loc), (1, Loc::new(4, 14)));
+        c.ids = None;
+        c.events = vec![EventCheck {
+            loc: Loc::new(5, 7),
+            pattern: np("values"),
+            which: Which::Last,
+            data: vec![],
+            level: Level::Must,
+            id: Some(IdCheck {
+                loc: Loc::new(6, 9),
+                equals: Some(crate::spec::template::Template::parse("2").unwrap()),
+                after: None,
+            }),
+        }];
+        assert!(feed(&c, &[("values", Some("1")), ("values", Some("2"))])
+            .unwrap()
+            .is_empty());
+        let f = feed(&c, &[("values", Some("2")), ("values", Some("3"))]).unwrap();
+        assert_eq!(
+            f[0].message,
+            "event #2 `values` has id \"3\", expected \"2\""
+        );
+    }
+
+    #[test]
     fn received_summarises_long_streams() {
         let c = empty();
         let mut s = StreamState::new(&c);
         for _ in 0..100 {
-            s.on_event("values", "{}", &Vars::new()).unwrap();
+            s.on_event("values", "{}", None, &Vars::new()).unwrap();
         }
         assert!(s.received().ends_with("… and 60 more"), "{}", s.received());
     }
