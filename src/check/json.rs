@@ -6,6 +6,7 @@
 
 use serde_json::Value;
 
+use super::schema::SchemaCheck;
 use super::{preview, Failure};
 use crate::jsonpath::Path;
 use crate::report::diff;
@@ -55,6 +56,7 @@ pub enum Pred {
     Contains(Value),
     OneOf(Vec<Value>),
     Every(Vec<JsonCheck>),
+    Schema(SchemaCheck),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,6 +215,14 @@ impl JsonCheck {
                         }
                     }
                 }
+                Pred::Schema(schema) => out.extend(check_schema(
+                    schema,
+                    &nodes,
+                    path.is_singular(),
+                    p,
+                    subject,
+                    *loc,
+                )),
                 _ => {
                     let owned;
                     let value: &Value = if path.is_singular() {
@@ -235,6 +245,44 @@ impl JsonCheck {
         }
         out
     }
+}
+
+/// `schema` checks each node on its own: the one node of a singular path, each node of any other. There must be
+/// at least one, so it cannot pass vacuously.
+fn check_schema(
+    schema: &SchemaCheck,
+    nodes: &[&Value],
+    singular: bool,
+    p: &str,
+    subject: &str,
+    loc: Loc,
+) -> Vec<Failure> {
+    if nodes.is_empty() {
+        let why = if singular {
+            ""
+        } else {
+            ", so `schema` has nothing to check"
+        };
+        return vec![Failure::new(
+            loc,
+            format!("`{p}` selects nothing in {subject}{why}"),
+        )];
+    }
+    if singular {
+        return schema
+            .check(nodes[0], &format!("`{p}` in {subject}"), loc)
+            .into_iter()
+            .collect();
+    }
+    let n = nodes.len();
+    nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, node)| {
+            let what = format!("node {} of {n} selected by `{p}` in {subject}", i + 1);
+            schema.check(node, &what, loc)
+        })
+        .collect()
 }
 
 fn check_value(
@@ -370,7 +418,7 @@ fn check_value(
                 ))
             }
         }
-        Pred::Exists(_) | Pred::Count(_) | Pred::Every(_) => None,
+        Pred::Exists(_) | Pred::Count(_) | Pred::Every(_) | Pred::Schema(_) => None,
     }
 }
 

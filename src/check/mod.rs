@@ -4,6 +4,7 @@
 pub mod http;
 pub mod json;
 pub mod names;
+pub mod schema;
 pub mod stream;
 
 use crate::source::Loc;

@@ -16,6 +16,7 @@ use super::{Body, Capture, CaptureFrom, RequestTemplate, Spec, Step, FORMAT_VERS
 use crate::check::http::{HeaderCheck, HeaderPred, StatusCheck};
 use crate::check::json::{CheckPath, JsonCheck, JsonType, Pred};
 use crate::check::names::{NamePattern, SeqPattern};
+use crate::check::schema::SchemaCheck;
 use crate::check::stream::{EndEvent, EventCheck, StreamChecks, Which};
 use crate::jsonpath::Path;
 use crate::source::{Loc, Source, SpecError};
@@ -479,11 +480,15 @@ impl Loader<'_> {
                 .collect::<R<Vec<_>>>()?;
             preds.push((at_every, Pred::Every(inner)));
         }
+        if let Some(s) = &c.schema {
+            let check = SchemaCheck::from_spec(&s.value).map_err(|e| self.err(loc(s), e))?;
+            preds.push((loc(s), Pred::Schema(check)));
+        }
         if preds.is_empty() {
             return Err(self.err(
                 at,
                 format!(
-                    "`{}` has nothing to check: give exists, absent, equals, type, matches, length, count, contains, one_of or every",
+                    "`{}` has nothing to check: give exists, absent, equals, type, matches, length, count, contains, one_of, every or schema",
                     c.path.value
                 ),
             ));

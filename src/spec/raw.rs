@@ -109,6 +109,9 @@ pub struct RawJsonCheck {
     pub one_of: Option<Spanned<Vec<Value>>>,
     #[serde(default)]
     pub every: Option<Spanned<Vec<Spanned<RawJsonCheck>>>>,
+    /// A component name of the OpenAPI document, or an inline JSON Schema.
+    #[serde(default, deserialize_with = "present")]
+    pub schema: Option<Spanned<Value>>,
 }
 
 #[derive(Debug, Deserialize)]
