@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
@@ -75,10 +76,22 @@ fn describe(e: &ValidationError<'_>) -> String {
     };
     format!(
         "at {at}, {} (keyword `{}`, schema path {})",
-        preview(&e.to_string(), 200),
+        what_is_wrong(e),
         e.kind().keyword(),
         schema_path(e)
     )
+}
+
+/// The library's sentence, except for `enum`, whose options it abbreviates: the author wants to see them all.
+fn what_is_wrong(e: &ValidationError<'_>) -> String {
+    match e.kind() {
+        ValidationErrorKind::Enum { options } => format!(
+            "{} is not one of {}",
+            preview(&e.instance().to_string(), 120),
+            preview(&options.to_string(), 200)
+        ),
+        _ => preview(&e.to_string(), 200),
+    }
 }
 
 /// The keyword's place in the schema, from the component's root: references are followed, so a keyword inside
@@ -111,5 +124,112 @@ impl SchemaCheck {
                 crate::check::json::type_of(other)
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::json::{JsonCheck, Pred};
+    use crate::jsonpath::Path;
+    use crate::spec::template::Vars;
+    use serde_json::json;
+
+    fn thread(status: &str) -> Value {
+        json!({
+            "thread_id": "6f1c3b4e-2a1d-4c5e-9f00-0123456789ab",
+            "created_at": "2026-11-25T05:00:00+00:00",
+            "updated_at": "2026-11-25T05:00:00+00:00",
+            "metadata": {}, "status": status, "values": null
+        })
+    }
+
+    fn check(path: &str, schema: Value, doc: &Value) -> Vec<Failure> {
+        let c = JsonCheck {
+            loc: Loc::new(1, 1),
+            path: Path::parse(path).unwrap().into(),
+            preds: vec![(
+                Loc::new(2, 3),
+                Pred::Schema(SchemaCheck::from_spec(&schema).unwrap()),
+            )],
+        };
+        c.check(doc, &Vars::new(), "the response body")
+    }
+
+    #[test]
+    fn a_component_passes_and_fails_with_pointer_keyword_and_schema_path() {
+        assert!(check("$", json!("Thread"), &thread("idle")).is_empty());
+        let f = check("$", json!("Thread"), &thread("bogus"));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].loc, Loc::new(2, 3));
+        assert_eq!(
+            f[0].message,
+            "`$` in the response body does not match schema `Thread`: at /status, \"bogus\" is not one of [\"idle\",\"busy\",\"interrupted\",\"error\"] (keyword `enum`, schema path /properties/status/enum)"
+        );
+    }
+
+    #[test]
+    fn an_inline_schema_passes_and_fails() {
+        let schema = json!({"type": "object", "required": ["thread_id"]});
+        assert!(check("$", schema.clone(), &thread("idle")).is_empty());
+        let f = check("$", schema, &json!({"id": 1}));
+        assert_eq!(
+            f[0].message,
+            "`$` in the response body does not match the inline schema: at the top level, \"thread_id\" is a required property (keyword `required`, schema path /required)"
+        );
+    }
+
+    #[test]
+    fn several_errors_show_the_first_few_and_a_count() {
+        let f = check("$", json!("Thread"), &json!({"status": 1}));
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message
+                .ends_with("does not match schema `Thread`: 6 errors"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[0].notes.len(), 4, "{:?}", f[0].notes);
+        assert_eq!(f[0].notes[3], "… and 3 more");
+    }
+
+    #[test]
+    fn a_non_singular_path_checks_every_node_and_never_vacuously() {
+        let list = json!([thread("idle"), thread("busy"), thread("nope")]);
+        assert!(check("$[0:2]", json!("Thread"), &list).is_empty());
+        let f = check("$[*]", json!("Thread"), &list);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.starts_with("node 3 of 3 selected by `$[*]` in the response body does not match schema `Thread`: at /status"), "{}", f[0].message);
+        let f = check("$[*]", json!("Thread"), &json!([]));
+        assert_eq!(
+            f[0].message,
+            "`$[*]` selects nothing in the response body, so `schema` has nothing to check"
+        );
+        let f = check("$.thread", json!("Thread"), &json!({}));
+        assert_eq!(
+            f[0].message,
+            "`$.thread` selects nothing in the response body"
+        );
+    }
+
+    #[test]
+    fn a_long_offending_value_is_previewed() {
+        let big = "x".repeat(1000);
+        let f = check("$", json!({"type": "integer"}), &json!(big));
+        assert!(f[0].message.contains("… ("), "{}", f[0].message);
+        assert!(f[0].message.len() < 400, "{}", f[0].message);
+    }
+
+    #[test]
+    fn what_a_spec_may_write() {
+        let e = SchemaCheck::from_spec(&json!("Thred")).unwrap_err();
+        assert!(e.ends_with("did you mean `Thread`?"), "{e}");
+        let e = SchemaCheck::from_spec(&json!(3)).unwrap_err();
+        assert!(e.ends_with("not integer"), "{e}");
+        let e = SchemaCheck::from_spec(&json!({"type": 3})).unwrap_err();
+        assert!(
+            e.starts_with("the inline schema is not a valid JSON Schema"),
+            "{e}"
+        );
     }
 }

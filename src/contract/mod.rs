@@ -140,6 +140,13 @@ impl Contract {
 
 fn describe_meta_error(e: &jsonschema::ValidationError<'_>) -> String {
     let at = e.instance_path().as_str();
+    // The meta-schema says "not valid under any of the schemas listed in anyOf"; for `type` the author wants this.
+    if at.ends_with("/type") && e.kind().keyword() == "anyOf" {
+        return format!(
+            "at {at}, {} is not a type name (null, boolean, object, array, number, string, integer) or a list of them",
+            crate::check::preview(&e.instance().to_string(), 100)
+        );
+    }
     let at = if at.is_empty() { "the top level" } else { at };
     format!("at {at}, {}", crate::check::preview(&e.to_string(), 200))
 }
