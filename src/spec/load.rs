@@ -747,6 +747,17 @@ steps:
     }
 
     #[test]
+    fn schema_takes_a_component_name_or_an_inline_schema() {
+        let text = "version: 1\nname: t\nsteps:\n  - request: {method: GET, path: /ok}\n    expect:\n      body:\n        - {path: $, schema: Thread}\n        - {path: $, schema: {type: object}}\n";
+        let s = load(text).unwrap();
+        let is_schema = |c: &JsonCheck| matches!(c.preds[..], [(_, Pred::Schema(_))]);
+        assert!(s.steps[0].body.iter().all(is_schema));
+        let (l, m) = err(&text.replace("schema: Thread", "schema: [Thread]"));
+        assert_eq!(l, Loc::new(7, 29));
+        assert!(m.starts_with("`schema` is a component name"), "{m}");
+    }
+
+    #[test]
     fn parse_durations() {
         assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
         assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
