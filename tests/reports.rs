@@ -113,6 +113,25 @@ fn junit_and_json_reports_say_what_happened() {
 
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("src/results/report.schema.json")).unwrap(),
+    )
+    .expect("the report's schema is JSON");
+    let validator = jsonschema::draft202012::new(&schema).expect("the report's schema is valid");
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report.json does not fit its schema: {errors:?}"
+    );
+    let mut other = json.clone();
+    other["specs"][0]["outcome"] = "flaky".into();
+    assert!(
+        !validator.is_valid(&other),
+        "the schema holds the report to its shape"
+    );
     assert_eq!(json["version"], 1);
     assert_eq!(json["totals"]["failed"], 1);
     assert_eq!(json["totals"]["passed"], 1);
