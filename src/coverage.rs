@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::check::json::Pred;
 use crate::spec::{Body, Spec, Step};
 
 /// Operations of the document the suite leaves out: not the run/thread/assistant/store API that the SDKs call.
@@ -45,6 +46,8 @@ pub struct Covered {
     pub error: Vec<String>,
     /// Specs with a step on it and no status expected.
     pub other: Vec<String>,
+    /// Whether a success step checks the answer's shape against a schema (`schema:`).
+    pub shape: bool,
 }
 
 impl Covered {
@@ -127,7 +130,10 @@ pub fn cover<'o>(
             };
             let c = out.entry(op).or_default();
             let list = match step.status.as_ref().map(|s| s.any_of.as_slice()) {
-                Some(codes) if codes.iter().all(|c| (200..300).contains(c)) => &mut c.success,
+                Some(codes) if codes.iter().all(|c| (200..300).contains(c)) => {
+                    c.shape |= checks_shape(step);
+                    &mut c.success
+                }
                 Some(codes) if codes.iter().all(|c| *c >= 400) => &mut c.error,
                 _ => &mut c.other,
             };
@@ -137,6 +143,12 @@ pub fn cover<'o>(
         }
     }
     out
+}
+
+fn checks_shape(step: &Step) -> bool {
+    step.body
+        .iter()
+        .any(|c| c.preds.iter().any(|(_, p)| matches!(p, Pred::Schema(_))))
 }
 
 /// The stream modes each spec asks for, by mode.
@@ -185,9 +197,11 @@ pub fn operation_table(
     let with_spec = covered.values().filter(|c| c.is_covered()).count();
     let with_success = covered.values().filter(|c| !c.success.is_empty()).count();
     let with_error = covered.values().filter(|c| !c.error.is_empty()).count();
+    let with_shape = covered.values().filter(|c| c.shape).count();
     let mut out = format!(
-        "{with_spec} of {n} operations in scope have a spec; {with_success} a success spec, {with_error} an error spec.\n\n\
-         | operation | success (2xx) | error (4xx, 5xx) |\n| --- | --- | --- |\n"
+        "{with_spec} of {n} operations in scope have a spec; {with_success} a success spec ({with_shape} checking the \
+         answer's shape with `schema:`), {with_error} an error spec.\n\n\
+         | operation | success (2xx) | shape | error (4xx, 5xx) |\n| --- | --- | --- | --- |\n"
     );
     for (op, c) in covered {
         let success = if c.success.is_empty() && !c.other.is_empty() {
@@ -196,9 +210,10 @@ pub fn operation_table(
             names(&c.success, 2)
         };
         out.push_str(&format!(
-            "| `{} {}` | {success} | {} |\n",
+            "| `{} {}` | {success} | {} | {} |\n",
             op.method,
             op.path,
+            if c.shape { "yes" } else { "—" },
             names(&c.error, 2)
         ));
     }
@@ -263,12 +278,12 @@ mod tests {
         let table = operation_table(&c, &[]);
         assert!(
             table.starts_with(
-                "3 of 4 operations in scope have a spec; 1 a success spec, 1 an error spec."
+                "3 of 4 operations in scope have a spec; 1 a success spec (0 checking the answer's shape with `schema:`), 1 an error spec."
             ),
             "{table}"
         );
         assert!(
-            table.contains("| `POST /threads/{thread_id}/runs` | — | — |"),
+            table.contains("| `POST /threads/{thread_id}/runs` | — | — | — |"),
             "{table}"
         );
     }

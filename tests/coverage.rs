@@ -50,7 +50,12 @@ fn covered_rows(table: &str) -> Vec<String> {
     table
         .lines()
         .filter(|l| l.starts_with("| `") && l.contains(" /"))
-        .filter(|l| l.split('|').skip(2).take(2).any(|cell| cell.trim() != "—"))
+        .filter(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            // The success column and the last (error) one: a spec either way counts; the shape column alone does not.
+            let n = cells.len();
+            n >= 4 && (cells[2] != "—" || cells[n - 2] != "—")
+        })
         .map(|l| l.split('|').nth(1).unwrap_or("").trim().to_string())
         .collect()
 }
