@@ -25,6 +25,8 @@ enum Taken {
     Waiting,
     Value(Value),
     Failed,
+    /// `which: last`: the latest matching event could not give the value; a later one still may.
+    LastFailed(Failure),
 }
 
 struct EventCaptures<'s> {
@@ -52,7 +54,7 @@ impl<'s> EventCaptures<'s> {
             };
             let open = match taken {
                 Taken::Waiting => true,
-                Taken::Value(_) => c.last_event,
+                Taken::Value(_) | Taken::LastFailed(_) => c.last_event,
                 Taken::Failed => false,
             };
             if !open || !pattern.matches(&ev.event) {
@@ -76,6 +78,8 @@ impl<'s> EventCaptures<'s> {
             };
             *taken = match value {
                 Ok(v) => Taken::Value(v),
+                // Only the last matching event counts: judged when the stream ends.
+                Err(f) if c.last_event => Taken::LastFailed(f),
                 Err(f) => {
                     failures.push(f);
                     Taken::Failed
@@ -90,6 +94,7 @@ impl<'s> EventCaptures<'s> {
             match taken {
                 Taken::Value(v) => out.push((c.name.clone(), v)),
                 Taken::Failed => {}
+                Taken::LastFailed(f) => failures.push(f),
                 Taken::Waiting => {
                     if let CaptureFrom::Event(p, _) = &c.from {
                         failures.push(Failure::new(
