@@ -7,24 +7,13 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use support::scratch;
 
 use langgraph_conformance::runner::{Planned, Suite};
 use langgraph_conformance::target::Settings;
 use libtest_mimic::Arguments;
-
-fn scratch() -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "lgc-specs-folder-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 const GOOD: &str = "version: 1\nname: good\nsteps:\n  - request: {method: GET, path: /ok}\n    expect: {status: 200}\n";
 
@@ -77,7 +66,7 @@ fn args(a: &[&str]) -> Arguments {
 
 #[test]
 fn bad_entries_fail_alone_and_listing_and_filters_work() {
-    let root = scratch();
+    let root = scratch("specs-folder");
     let d = root.join("specs");
     std::fs::create_dir_all(&d).unwrap();
     bad_folder(&d);

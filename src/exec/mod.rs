@@ -17,10 +17,9 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::check::stream::{EndEvent, StreamChecks};
+use crate::check::stream::StreamChecks;
 use crate::check::{preview, Failure};
 use crate::fixture::{Exchange, FIXTURE_ERROR_HEADER};
-use crate::source::Loc;
 use crate::spec::template::Vars;
 use crate::spec::{CaptureFrom, Step};
 
@@ -30,7 +29,7 @@ pub use request::prepare;
 pub struct Ctx<'a> {
     pub client: &'a reqwest::Client,
     pub base: &'a str,
-    pub api_key: Option<&'a str>,
+    pub api_key: Option<&'a crate::secrets::ApiKey>,
     pub default_timeout: Duration,
     /// `should` failures fail the test too.
     pub strict: bool,
@@ -66,19 +65,8 @@ impl Attempt {
     }
 }
 
-/// Checks an event stream must pass even when the spec asks nothing of it (so captures still work).
-static NO_STREAM_CHECKS: LazyLock<StreamChecks> = LazyLock::new(|| StreamChecks {
-    loc: Loc::default(),
-    sequence: None,
-    subsequence: None,
-    first: None,
-    last: None,
-    never: vec![],
-    count: vec![],
-    events: vec![],
-    end_event: EndEvent::Optional,
-    level: crate::check::Level::Must,
-});
+/// What a stream the spec asks nothing of is read with (so captures still work).
+static NO_STREAM_CHECKS: LazyLock<StreamChecks> = LazyLock::new(StreamChecks::none);
 
 /// Sends a step's request once and checks the answer. Header captures go into `vars` at once (the step's own
 /// expectations may use them); the others come back in the attempt, for the caller to keep if the step holds.
@@ -99,7 +87,7 @@ pub async fn attempt(
         Err(f) => return Attempt::failed(f, None),
     };
     let timeout = step.timeout.unwrap_or(ctx.default_timeout);
-    let curl = |streaming: bool| Some(prepared.curl(ctx.api_key.is_some(), streaming));
+    let curl = |streaming: bool| Some(prepared.curl(ctx.api_key, streaming));
     let (head, mut reader) = match response::send(ctx, &prepared, step.loc, deadline, timeout).await
     {
         Ok(r) => r,
@@ -116,8 +104,21 @@ pub async fn attempt(
             ..Attempt::failed(Failure::new(step.loc, why), curl(false))
         };
     }
-    let mut failures = Vec::new();
     let status = head.status.as_u16();
+    let encodings: Vec<String> = head
+        .values("content-encoding")
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    if let Some(m) = crate::wire::undecodable_encoding(
+        &encodings,
+        &prepared,
+        status,
+        crate::wire::reads_body(step),
+    ) {
+        return Attempt::failed(Failure::new(step.loc, m), curl(false));
+    }
+    let mut failures = Vec::new();
     let status_failed = step.status.as_ref().is_some_and(|s| !s.holds(status));
     // Behind a wrong status, a missing header is an echo of the status, not a finding of its own.
     for c in step
@@ -159,8 +160,15 @@ pub async fn attempt(
         headers: head.pairs(),
         body: raw,
     });
+    let mut failures = capture::fold_unbound(failures, step);
+    let location: Vec<String> = head
+        .values("location")
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    crate::redirect::explain(&mut failures, status, &location);
     Attempt {
-        failures: capture::fold_unbound(failures, step),
+        failures,
         captured,
         // A stream the spec did not expect still needs `curl -N` to show as it arrives.
         curl: curl(head.is_event_stream() || step.stream.is_some()),

@@ -79,6 +79,107 @@ impl Path {
     pub fn query<'v>(&self, root: &'v Value) -> Vec<&'v Value> {
         self.compiled.query(root).all()
     }
+
+    /// The names and indexes of a singular path, in order; None for any other path (or an escape we do not decode).
+    pub fn segments(&self) -> Option<Vec<Segment>> {
+        if !self.singular {
+            return None;
+        }
+        singular_segments(self.text.trim())
+    }
+}
+
+/// One step of a singular path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Name(String),
+    Index(i64),
+}
+
+impl Segment {
+    /// The segment as it is written after a path: `.name`, `['a b']` or `[0]`.
+    pub fn written(&self) -> String {
+        match self {
+            Segment::Name(n)
+                if n.chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || c == '_')
+                    && n.chars().all(|c| c.is_alphanumeric() || c == '_') =>
+            {
+                format!(".{n}")
+            }
+            Segment::Name(n) => format!("['{}']", n.replace('\\', "\\\\").replace('\'', "\\'")),
+            Segment::Index(i) => format!("[{i}]"),
+        }
+    }
+}
+
+fn singular_segments(q: &str) -> Option<Vec<Segment>> {
+    let b: Vec<char> = q.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 1;
+    let skip_ws = |i: &mut usize| {
+        while *i < b.len() && b[*i].is_whitespace() {
+            *i += 1;
+        }
+    };
+    loop {
+        skip_ws(&mut i);
+        match b.get(i) {
+            None => return Some(out),
+            Some('.') => {
+                let start = i + 1;
+                i = start;
+                while i < b.len() && (b[i].is_alphanumeric() || b[i] == '_' || !b[i].is_ascii()) {
+                    i += 1;
+                }
+                out.push(Segment::Name(b[start..i].iter().collect()));
+            }
+            Some('[') => {
+                i += 1;
+                skip_ws(&mut i);
+                match b.get(i) {
+                    Some(&quote @ ('\'' | '"')) => {
+                        i += 1;
+                        let mut name = String::new();
+                        while *b.get(i)? != quote {
+                            if b[i] == '\\' {
+                                i += 1;
+                                name.push(match *b.get(i)? {
+                                    'b' => '\u{8}',
+                                    'f' => '\u{c}',
+                                    'n' => '\n',
+                                    'r' => '\r',
+                                    't' => '\t',
+                                    c @ ('/' | '\\' | '\'' | '"') => c,
+                                    _ => return None,
+                                });
+                            } else {
+                                name.push(b[i]);
+                            }
+                            i += 1;
+                        }
+                        i += 1;
+                        out.push(Segment::Name(name));
+                    }
+                    _ => {
+                        let start = i;
+                        while i < b.len() && (b[i].is_ascii_digit() || b[i] == '-') {
+                            i += 1;
+                        }
+                        let text: String = b[start..i].iter().collect();
+                        out.push(Segment::Index(text.parse().ok()?));
+                    }
+                }
+                skip_ws(&mut i);
+                if b.get(i) != Some(&']') {
+                    return None;
+                }
+                i += 1;
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// Recognises RFC 9535 `singular-query` on a query already known to be valid: `$` then only `.name`, `['name']`,
@@ -177,6 +278,26 @@ mod tests {
         ] {
             assert!(!Path::parse(q).unwrap().is_singular(), "{q}");
         }
+    }
+
+    #[test]
+    fn singular_paths_split_into_segments() {
+        let seg = |q: &str| Path::parse(q).unwrap().segments();
+        use Segment::{Index, Name};
+        assert_eq!(seg("$"), Some(vec![]));
+        assert_eq!(
+            seg("$.a['b c'][ -1 ][\"d\\\"e\"]"),
+            Some(vec![
+                Name("a".into()),
+                Name("b c".into()),
+                Index(-1),
+                Name("d\"e".into())
+            ])
+        );
+        assert_eq!(seg("$.a[*]"), None);
+        assert_eq!(Name("b c".into()).written(), "['b c']");
+        assert_eq!(Name("thread_id".into()).written(), ".thread_id");
+        assert_eq!(Index(0).written(), "[0]");
     }
 
     #[test]

@@ -12,13 +12,18 @@ use serde_saphyr::Spanned;
 use super::duration::parse_duration;
 use super::headers;
 use super::raw::{
-    RawCapture, RawExpect, RawJsonCheck, RawRequest, RawRetry, RawSpec, RawStep, RawStream,
+    RawBound, RawCapture, RawCount, RawExpect, RawIdCheck, RawJsonCheck, RawRequest, RawRetry,
+    RawSpec, RawStep, RawStream,
 };
 use super::template::{is_name, value_vars, Pattern, Template};
 use super::{Body, Capture, CaptureFrom, RequestTemplate, Spec, Step, FORMAT_VERSION};
+use crate::check::event_names;
+use crate::check::format::Format;
 use crate::check::http::{HeaderCheck, HeaderPred, StatusCheck};
+use crate::check::ids::{IdCheck, IdRule};
 use crate::check::json::{CheckPath, JsonCheck, JsonType, Pred};
 use crate::check::names::{NamePattern, SeqPattern};
+use crate::check::numbers::{BoundSpec, Cmp, Num, Operand};
 use crate::check::stream::{EndEvent, EventCheck, StreamChecks, Which};
 use crate::check::Level;
 use crate::exec::retry::Retry;
@@ -66,6 +71,9 @@ struct Loader<'a> {
 }
 
 type R<T> = Result<T, SpecError>;
+
+/// The predicates a JSON check may give, for messages.
+const PRED_KEYS: &str = "exists, absent, equals, type, matches, format, length, count, contains, one_of, gt, ge, lt, le, every or not";
 
 fn loc<T>(s: &Spanned<T>) -> Loc {
     Loc::from_saphyr(&s.referenced)
@@ -269,6 +277,7 @@ impl Loader<'_> {
                 ));
             }
         }
+        self.events_of_requested_modes(&request, stream.as_ref(), &captures)?;
         for c in &captures {
             self.defined.insert(c.name.clone());
         }
@@ -289,6 +298,56 @@ impl Loader<'_> {
             stream,
             captures,
         })
+    }
+
+    /// Refuses an expected event that the stream modes the request names never send (`messages` vs
+    /// `messages-tuple`). Forbidden names (`never`, a count of at most 0) may be anything.
+    fn events_of_requested_modes(
+        &self,
+        request: &RequestTemplate,
+        stream: Option<&StreamChecks>,
+        captures: &[Capture],
+    ) -> R<()> {
+        let Body::Json(json) = &request.body else {
+            return Ok(());
+        };
+        let Some(modes) = event_names::requested_modes(json) else {
+            return Ok(());
+        };
+        let mut expected: Vec<(Loc, String)> = Vec::new();
+        if let Some(s) = stream {
+            if let Some((l, p)) = &s.sequence {
+                expected.extend(
+                    p.written
+                        .iter()
+                        .map(|w| (*l, w.trim_end_matches(['?', '+', '*']).to_string())),
+                );
+            }
+            if let Some((l, items)) = &s.subsequence {
+                expected.extend(items.iter().map(|p| (*l, p.to_string())));
+            }
+            for (l, p) in s.first.iter().chain(&s.last) {
+                expected.push((*l, p.to_string()));
+            }
+            for (l, p, b) in &s.count {
+                if b.min.is_some_and(|m| m > 0) {
+                    expected.push((*l, p.to_string()));
+                }
+            }
+            expected.extend(s.events.iter().map(|e| (e.loc, e.pattern.to_string())));
+        }
+        for c in captures {
+            if let CaptureFrom::Event(p, _) = &c.from {
+                expected.push((c.loc, p.to_string()));
+            }
+        }
+        match expected
+            .iter()
+            .find_map(|(l, n)| event_names::mode_mismatch(&modes, n).map(|m| (*l, m)))
+        {
+            Some((l, m)) => Err(self.err(l, m)),
+            None => Ok(()),
+        }
     }
 
     fn template(&self, s: &Spanned<String>) -> R<Template> {
@@ -511,8 +570,12 @@ impl Loader<'_> {
             if let Some(c) = &h.contains {
                 preds.push((loc(c), HeaderPred::Contains(self.template(c)?)));
             }
+            for (key, v) in h.comparisons() {
+                let (cmp, operand) = self.comparison(key, v)?;
+                preds.push((loc(v), HeaderPred::Compare(cmp, operand)));
+            }
             if preds.is_empty() {
-                return Err(self.err(at, format!("header `{name}`: give at least one of equals, matches, contains, present, absent")));
+                return Err(self.err(at, format!("header `{name}`: give at least one of equals, matches, contains, present, absent, gt, ge, lt, le")));
             }
             headers.push(HeaderCheck {
                 loc: at,
@@ -536,7 +599,32 @@ impl Loader<'_> {
     fn json_check(&self, raw: Spanned<RawJsonCheck>) -> R<JsonCheck> {
         let at = loc(&raw);
         let c = raw.value;
-        let path = self.check_path(&c.path)?;
+        let Some(raw_path) = &c.path else {
+            return Err(self.err(
+                at,
+                "a check needs a `path` (a JSONPath such as `$.thread_id`)",
+            ));
+        };
+        let (path_loc, path_text) = (loc(raw_path), raw_path.value.clone());
+        let path = self.check_path(raw_path)?;
+        let level = self.level(&c.level)?;
+        let preds = self.preds(c)?;
+        if preds.is_empty() {
+            return Err(self.err(
+                at,
+                format!("`{path_text}` has nothing to check: give {PRED_KEYS}"),
+            ));
+        }
+        Ok(JsonCheck {
+            loc: path_loc,
+            path,
+            preds,
+            level,
+        })
+    }
+
+    /// The predicates of a check (or of a `not` inside one), in the order messages report them.
+    fn preds(&self, c: RawJsonCheck) -> R<Vec<(Loc, Pred)>> {
         let mut preds = Vec::new();
         if let Some(e) = &c.exists {
             preds.push((loc(e), Pred::Exists(e.value)));
@@ -545,11 +633,11 @@ impl Loader<'_> {
             preds.push((loc(a), Pred::Exists(!a.value)));
         }
         if let Some(n) = &c.count {
-            preds.push((loc(n), Pred::Count(n.value)));
+            preds.push((loc(n), Pred::Count(self.bound("count", n)?)));
         }
-        if let Some(e) = c.equals {
-            self.check_json_vars(&e.value, loc(&e))?;
-            preds.push((loc(&e), Pred::Equals(e.value)));
+        if let Some(e) = &c.equals {
+            self.check_json_vars(&e.value, loc(e))?;
+            preds.push((loc(e), Pred::Equals(e.value.clone())));
         }
         if let Some(t) = &c.type_ {
             let mut types = Vec::new();
@@ -567,16 +655,33 @@ impl Loader<'_> {
         if let Some(m) = &c.matches {
             preds.push((loc(m), Pred::Matches(self.pattern(m)?)));
         }
+        if let Some(f) = &c.format {
+            let format = Format::parse(&f.value).ok_or_else(|| {
+                self.err(
+                    loc(f),
+                    format!(
+                        "unknown format `{}`; the formats are {}",
+                        f.value,
+                        Format::NAMES
+                    ),
+                )
+            })?;
+            preds.push((loc(f), Pred::Format(format)));
+        }
         if let Some(l) = &c.length {
-            preds.push((loc(l), Pred::Length(l.value)));
+            preds.push((loc(l), Pred::Length(self.bound("length", l)?)));
         }
-        if let Some(x) = c.contains {
-            self.check_json_vars(&x.value, loc(&x))?;
-            preds.push((loc(&x), Pred::Contains(x.value)));
+        if let Some(x) = &c.contains {
+            self.check_json_vars(&x.value, loc(x))?;
+            preds.push((loc(x), Pred::Contains(x.value.clone())));
         }
-        if let Some(o) = c.one_of {
-            self.check_json_vars(&Value::Array(o.value.clone()), loc(&o))?;
-            preds.push((loc(&o), Pred::OneOf(o.value)));
+        if let Some(o) = &c.one_of {
+            self.check_json_vars(&Value::Array(o.value.clone()), loc(o))?;
+            preds.push((loc(o), Pred::OneOf(o.value.clone())));
+        }
+        for (key, v) in c.comparisons() {
+            let (cmp, operand) = self.comparison(key, v)?;
+            preds.push((loc(v), Pred::Compare(cmp, operand)));
         }
         if let Some(every) = c.every {
             let at_every = loc(&every);
@@ -590,20 +695,74 @@ impl Loader<'_> {
                 .collect::<R<Vec<_>>>()?;
             preds.push((at_every, Pred::Every(inner)));
         }
-        if preds.is_empty() {
-            return Err(self.err(
-                at,
-                format!(
-                    "`{}` has nothing to check: give exists, absent, equals, type, matches, length, count, contains, one_of or every",
-                    c.path.value
-                ),
-            ));
+        if let Some(not) = c.not {
+            let at_not = loc(&not);
+            let inner = *not.value;
+            if let Some(p) = &inner.path {
+                return Err(self.err(
+                    loc(p),
+                    "`not` takes predicates of the check's own path; it cannot have a `path` (write a separate check)",
+                ));
+            }
+            if let Some(l) = &inner.level {
+                return Err(self.err(
+                    loc(l),
+                    "`level` goes on the check, beside `path`, not inside `not`",
+                ));
+            }
+            let inner = self.preds(inner)?;
+            if inner.is_empty() {
+                return Err(self.err(
+                    at_not,
+                    format!("`not` has nothing to negate: give {PRED_KEYS}"),
+                ));
+            }
+            preds.push((at_not, Pred::Not(inner)));
         }
-        Ok(JsonCheck {
-            loc: loc(&c.path),
-            path,
-            preds,
-            level: self.level(&c.level)?,
+        Ok(preds)
+    }
+
+    /// `gt: 3` or `ge: '${before}'`.
+    fn comparison(&self, key: &str, v: &Spanned<Value>) -> R<(Cmp, Operand)> {
+        let cmp = Cmp::ALL
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, c)| *c)
+            .expect("a comparison key");
+        let operand = Operand::from_value(key, &v.value).map_err(|e| self.err(loc(v), e))?;
+        for name in operand.vars() {
+            self.require_var(name, loc(v))?;
+        }
+        Ok((cmp, operand))
+    }
+
+    /// The bound of `length` or `count`, whose ends may be variables.
+    fn bound(&self, key: &str, b: &Spanned<RawBound>) -> R<BoundSpec> {
+        let end = |c: &Option<RawCount>| -> R<Option<Operand>> {
+            let Some(c) = c else { return Ok(None) };
+            let operand = match c {
+                RawCount::Number(n) => Operand::Fixed(Num::Int((*n).into())),
+                RawCount::Text(t) => Operand::from_value(key, &Value::String(t.clone()))
+                    .map_err(|e| self.err(loc(b), e))?,
+            };
+            for name in operand.vars() {
+                self.require_var(name, loc(b))?;
+            }
+            Ok(Some(operand))
+        };
+        if let (Some(RawCount::Number(min)), Some(RawCount::Number(max))) =
+            (&b.value.min, &b.value.max)
+        {
+            if min > max {
+                return Err(self.err(
+                    loc(b),
+                    format!("`min` ({min}) is more than `max` ({max}): no {key} can pass"),
+                ));
+            }
+        }
+        Ok(BoundSpec {
+            min: end(&b.value.min)?,
+            max: end(&b.value.max)?,
         })
     }
 
@@ -644,7 +803,10 @@ impl Loader<'_> {
         let never = raw
             .never
             .iter()
-            .map(|n| Ok((loc(n), self.name_pattern(n)?)))
+            .map(|n| {
+                let p = NamePattern::parse_forbidden(&n.value).map_err(|e| self.err(loc(n), e))?;
+                Ok((loc(n), p))
+            })
             .collect::<R<Vec<_>>>()?;
         let mut count = Vec::new();
         for (name, b) in raw.count.0 {
@@ -676,6 +838,7 @@ impl Loader<'_> {
                 which,
                 data,
                 level: self.level(&e.level)?,
+                id: e.id.as_ref().map(|i| self.id_check(i)).transpose()?,
             });
         }
         let end_event = match raw.end_event.as_ref().map(|w| (w.value.as_str(), loc(w))) {
@@ -689,7 +852,20 @@ impl Loader<'_> {
                 ))
             }
         };
+        let ids = match &raw.ids {
+            None => None,
+            Some(i) => Some((
+                loc(i),
+                IdRule::parse(&i.value).ok_or_else(|| {
+                    self.err(
+                        loc(i),
+                        format!("`ids` is present, absent or increasing, not `{}`", i.value),
+                    )
+                })?,
+            )),
+        };
         Ok(StreamChecks {
+            ids,
             loc: at,
             sequence,
             subsequence,
@@ -700,6 +876,29 @@ impl Loader<'_> {
             events,
             end_event,
             level: self.level(&raw.level)?,
+        })
+    }
+
+    fn id_check(&self, raw: &Spanned<RawIdCheck>) -> R<IdCheck> {
+        let equals = raw
+            .value
+            .equals
+            .as_ref()
+            .map(|t| self.template(t))
+            .transpose()?;
+        let after = raw
+            .value
+            .after
+            .as_ref()
+            .map(|t| self.template(t))
+            .transpose()?;
+        if equals.is_none() && after.is_none() {
+            return Err(self.err(loc(raw), "`id` needs `equals` or `after`"));
+        }
+        Ok(IdCheck {
+            loc: loc(raw),
+            equals,
+            after,
         })
     }
 
@@ -722,6 +921,12 @@ impl Loader<'_> {
                 CaptureFrom::Header(h.value.to_ascii_lowercase())
             }
             (None, None, Some(e)) => {
+                if let (Some(p), Some(true)) = (&raw.path, raw.id.as_ref().map(|i| i.value)) {
+                    return Err(self.err(
+                        loc(p),
+                        "`path` selects from the event's data; with `id: true` the value is the event's id",
+                    ));
+                }
                 let path = match &raw.path {
                     Some(p) => self.path(p)?,
                     None => Path::parse("$").expect("root path"),
@@ -748,11 +953,30 @@ impl Loader<'_> {
             }
             None => None,
         };
+        let event_id = raw.id.as_ref().is_some_and(|i| i.value);
+        let last_event = match (&raw.which, &raw.event) {
+            (None, _) => false,
+            (Some(w), Some(_)) => match w.value.as_str() {
+                "first" => false,
+                "last" => true,
+                other => {
+                    return Err(self.err(loc(w), format!("`which` is first or last, not `{other}`")))
+                }
+            },
+            (Some(w), None) => {
+                return Err(self.err(loc(w), "`which` goes with `event`"));
+            }
+        };
+        if let (Some(i), None) = (&raw.id, &raw.event) {
+            return Err(self.err(loc(i), "`id` goes with `event`: it captures an event's id"));
+        }
         Ok(Capture {
             name,
             loc: at,
             from,
             regex,
+            event_id,
+            last_event,
         })
     }
 }
@@ -862,6 +1086,86 @@ steps:
         assert_eq!(l, Loc::new(1, 10));
         let (_, m) = err(&OK.replace("path: /runs/stream", "path: http://elsewhere/runs"));
         assert!(m.contains("must start with `/`"), "{m}");
+    }
+
+    fn body_check(check: &str) -> Result<Spec, SpecError> {
+        load(&format!(
+            "version: 1\nname: t\nvars: {{n: 2}}\nsteps:\n  - request: {{method: GET, path: /ok}}\n    expect:\n      body:\n        - {check}\n"
+        ))
+    }
+
+    #[test]
+    fn comparisons_formats_not_and_variable_bounds_load() {
+        for ok in [
+            "{path: $.a, gt: 1, le: 2.5}",
+            "{path: $.a, ge: '${n}'}",
+            "{path: $, length: '${n}'}",
+            "{path: '$[*]', count: {min: '${n}', max: 10}}",
+            "{path: $.a, format: date-time}",
+            "{path: $.a, not: {equals: error}}",
+            "{path: $.a, not: {not: {exists: true}}}",
+        ] {
+            let s = body_check(ok).unwrap_or_else(|e| panic!("{ok}: {}", e.message));
+            assert_eq!(
+                s.steps[0].body[0].preds.len(),
+                if ok.contains("gt: 1") { 2 } else { 1 },
+                "{ok}"
+            );
+        }
+        let msg = |check: &str| body_check(check).unwrap_err().message;
+        assert!(msg("{path: $.a, gt: null}").contains("not null"));
+        assert!(msg("{path: $.a, gt: '7'}").contains("write 7 without quotes"));
+        assert!(msg("{path: $.a, gt: '${m}'}").starts_with("variable `m` is not defined"));
+        assert!(msg("{path: $, length: 'many'}").contains("`length` takes a number"));
+        assert!(msg("{path: $, length: -1}").contains("cannot be negative"));
+        assert!(msg("{path: $.a, format: email}").starts_with("unknown format `email`"));
+        assert!(msg("{path: $.a, not: {}}").starts_with("`not` has nothing to negate"));
+        assert!(msg("{path: $.a, not: {path: $.b, exists: true}}").contains("cannot have a `path`"));
+        assert!(msg("{equals: 1}").starts_with("a check needs a `path`"));
+    }
+
+    #[test]
+    fn event_id_captures_and_checks_load() {
+        let with = |capture: &str, stream: &str| {
+            load(&format!(
+                "version: 1\nname: t\nsteps:\n  - request: {{method: POST, path: /runs/stream}}\n    capture:\n      x: {capture}\n    expect:\n      stream: {stream}\n"
+            ))
+        };
+        let s = with(
+            "{event: values, id: true, which: last}",
+            "{ids: increasing}",
+        )
+        .unwrap();
+        let c = &s.steps[0].captures[0];
+        assert!(c.event_id && c.last_event);
+        assert!(with("{event: values, which: middle}", "{}")
+            .unwrap_err()
+            .message
+            .contains("`which` is first or last"));
+        assert!(with("{body: $.a, which: last}", "{}")
+            .unwrap_err()
+            .message
+            .contains("`which` goes with `event`"));
+        assert!(with("{body: $.a, id: true}", "{}")
+            .unwrap_err()
+            .message
+            .contains("`id` goes with `event`"));
+        assert!(
+            with("{event: values}", "{events: [{event: values, id: {}}]}")
+                .unwrap_err()
+                .message
+                .contains("`id` needs `equals` or `after`")
+        );
+        assert!(
+            with(
+                "{event: values}",
+                "{events: [{event: values, id: {after: '${x}'}}]}"
+            )
+            .unwrap_err()
+            .message
+            .starts_with("variable `x` is not defined"),
+            "an event capture is known from the next step"
+        );
     }
 
     #[test]

@@ -115,6 +115,10 @@ pub struct Capture {
     pub from: CaptureFrom,
     /// Applied to a string value; the first group (or the whole match) is kept.
     pub regex: Option<Regex>,
+    /// From an event: its id instead of its data.
+    pub event_id: bool,
+    /// From an event: the last matching one instead of the first.
+    pub last_event: bool,
 }
 
 #[derive(Debug)]

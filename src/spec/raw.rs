@@ -99,12 +99,36 @@ pub struct RawHeaderCheck {
     pub absent: Option<Spanned<bool>>,
     #[serde(default)]
     pub level: Option<Spanned<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub gt: Option<Spanned<Value>>,
+    #[serde(default, deserialize_with = "present")]
+    pub ge: Option<Spanned<Value>>,
+    #[serde(default, deserialize_with = "present")]
+    pub lt: Option<Spanned<Value>>,
+    #[serde(default, deserialize_with = "present")]
+    pub le: Option<Spanned<Value>>,
+}
+
+impl RawHeaderCheck {
+    /// The numeric comparisons given, by key, in a fixed order.
+    pub fn comparisons(&self) -> impl Iterator<Item = (&'static str, &Spanned<Value>)> {
+        [
+            ("gt", &self.gt),
+            ("ge", &self.ge),
+            ("lt", &self.lt),
+            ("le", &self.le),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+    }
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawJsonCheck {
-    pub path: Spanned<String>,
+    /// Required, except inside `not`, whose predicates apply to the path of the check around it.
+    #[serde(default)]
+    pub path: Option<Spanned<String>>,
     #[serde(default)]
     pub exists: Option<Spanned<bool>>,
     #[serde(default)]
@@ -117,17 +141,43 @@ pub struct RawJsonCheck {
     #[serde(default)]
     pub matches: Option<Spanned<String>>,
     #[serde(default)]
-    pub length: Option<Spanned<Bound>>,
+    pub format: Option<Spanned<String>>,
     #[serde(default)]
-    pub count: Option<Spanned<Bound>>,
+    pub length: Option<Spanned<RawBound>>,
+    #[serde(default)]
+    pub count: Option<Spanned<RawBound>>,
     #[serde(default, deserialize_with = "present")]
     pub contains: Option<Spanned<Value>>,
     #[serde(default)]
     pub one_of: Option<Spanned<Vec<Value>>>,
+    #[serde(default, deserialize_with = "present")]
+    pub gt: Option<Spanned<Value>>,
+    #[serde(default, deserialize_with = "present")]
+    pub ge: Option<Spanned<Value>>,
+    #[serde(default, deserialize_with = "present")]
+    pub lt: Option<Spanned<Value>>,
+    #[serde(default, deserialize_with = "present")]
+    pub le: Option<Spanned<Value>>,
     #[serde(default)]
     pub every: Option<Spanned<Vec<Spanned<RawJsonCheck>>>>,
     #[serde(default)]
     pub level: Option<Spanned<String>>,
+    #[serde(default)]
+    pub not: Option<Spanned<Box<RawJsonCheck>>>,
+}
+
+impl RawJsonCheck {
+    /// The numeric comparisons given, by key, in a fixed order.
+    pub fn comparisons(&self) -> impl Iterator<Item = (&'static str, &Spanned<Value>)> {
+        [
+            ("gt", &self.gt),
+            ("ge", &self.ge),
+            ("lt", &self.lt),
+            ("le", &self.le),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -151,6 +201,8 @@ pub struct RawStream {
     pub end_event: Option<Spanned<String>>,
     #[serde(default)]
     pub level: Option<Spanned<String>>,
+    #[serde(default)]
+    pub ids: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,6 +215,18 @@ pub struct RawEventCheck {
     pub data: Vec<Spanned<RawJsonCheck>>,
     #[serde(default)]
     pub level: Option<Spanned<String>>,
+    #[serde(default)]
+    pub id: Option<Spanned<RawIdCheck>>,
+}
+
+/// `id:` of an item of `events`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdCheck {
+    #[serde(default)]
+    pub equals: Option<Spanned<String>>,
+    #[serde(default)]
+    pub after: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -178,6 +242,12 @@ pub struct RawCapture {
     pub path: Option<Spanned<String>>,
     #[serde(default)]
     pub regex: Option<Spanned<String>>,
+    /// With `event`: take the event's id instead of its data.
+    #[serde(default)]
+    pub id: Option<Spanned<bool>>,
+    /// With `event`: `first` (the default) or `last` matching event.
+    #[serde(default)]
+    pub which: Option<Spanned<String>>,
 }
 
 /// `present` keeps an explicit `null` apart from a missing key (`equals: null` must mean "equals null").
@@ -436,6 +506,92 @@ impl<'de> Deserialize<'de> for Bound {
                     }
                 }
                 Ok(b)
+            }
+        }
+        d.deserialize_any(V_)
+    }
+}
+
+/// A bound of `length` or `count` as written: like `Bound`, and either end may be a `${variable}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawBound {
+    pub min: Option<RawCount>,
+    pub max: Option<RawCount>,
+}
+
+/// One end of a `RawBound`: a whole number, or text holding variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawCount {
+    Number(u64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for RawCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V_;
+        impl<'de> Visitor<'de> for V_ {
+            type Value = RawCount;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a whole number or a `${variable}`")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawCount, E> {
+                Ok(RawCount::Number(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawCount, E> {
+                u64::try_from(v)
+                    .map(RawCount::Number)
+                    .map_err(|_| E::custom("a count cannot be negative"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawCount, E> {
+                Ok(RawCount::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(V_)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawBound {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V_;
+        impl<'de> Visitor<'de> for V_ {
+            type Value = RawBound;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a whole number, a `${variable}`, or a mapping with `min` and/or `max`")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawBound, E> {
+                self.exactly(RawCount::Number(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawBound, E> {
+                RawCount::deserialize(v.into_deserializer()).and_then(|c| self.exactly(c))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawBound, E> {
+                self.exactly(RawCount::Text(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<RawBound, A::Error> {
+                let mut b = RawBound::default();
+                while let Some(k) = m.next_key::<String>()? {
+                    match k.as_str() {
+                        "min" => b.min = Some(m.next_value()?),
+                        "max" => b.max = Some(m.next_value()?),
+                        other => {
+                            return Err(de::Error::custom(format!(
+                                "unknown field `{other}`, expected `min` or `max`"
+                            )))
+                        }
+                    }
+                }
+                if b.min.is_none() && b.max.is_none() {
+                    return Err(de::Error::custom("give `min`, `max` or both"));
+                }
+                Ok(b)
+            }
+        }
+        impl V_ {
+            fn exactly<E>(self, c: RawCount) -> Result<RawBound, E> {
+                Ok(RawBound {
+                    min: Some(c.clone()),
+                    max: Some(c),
+                })
             }
         }
         d.deserialize_any(V_)
