@@ -4,6 +4,7 @@
 //! deployment or the embedded fixture recorded from the reference server.
 
 pub mod check;
+pub mod contract;
 pub mod coverage;
 pub mod exec;
 pub mod fixture;

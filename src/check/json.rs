@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::format::Format;
 use super::numbers::{BoundSpec, Cmp, Num, Operand};
+use super::schema::SchemaCheck;
 use super::{near_miss, preview, Failure, Level};
 use crate::jsonpath::Path;
 use crate::report::diff;
@@ -63,6 +64,7 @@ pub enum Pred {
     Every(Vec<JsonCheck>),
     /// Holds unless every one of these holds.
     Not(Vec<(Loc, Pred)>),
+    Schema(SchemaCheck),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -295,6 +297,22 @@ fn eval(pred: &Pred, loc: Loc, sel: &Selection, vars: &Vars) -> Outcome {
             }
         }
         Pred::Not(inner) => not(inner, loc, sel, vars),
+        Pred::Schema(_) if sel.nodes.is_empty() => {
+            let why = if sel.path.is_singular() {
+                ""
+            } else {
+                ", so `schema` has nothing to check"
+            };
+            Outcome::Cannot(sel.nothing(loc, why))
+        }
+        Pred::Schema(schema) => {
+            let f = check_schema(schema, &sel.nodes, sel.path.is_singular(), p, subject, loc);
+            if f.is_empty() {
+                Outcome::Holds
+            } else {
+                Outcome::Fails(f)
+            }
+        }
         _ => {
             let owned;
             let value: &Value = if sel.path.is_singular() {
@@ -368,6 +386,7 @@ fn describe(pred: &Pred, vars: &Vars) -> String {
         Pred::Compare(cmp, x) => format!("is {} {}", cmp.words(), operand_text(cmp.key(), x, vars)),
         Pred::Format(f) => format!("is {}", f.described()),
         Pred::Every(_) => "passes the checks under `every`".into(),
+        Pred::Schema(schema) => format!("matches {}", schema.label()),
         Pred::Not(inner) => {
             let said: Vec<String> = inner.iter().map(|(_, p)| describe(p, vars)).collect();
             format!("does not ({})", said.join(" and "))
@@ -391,6 +410,44 @@ fn bound_text(spec: &BoundSpec, resolved: Bound) -> String {
     } else {
         format!("{resolved} (`{spec}`)")
     }
+}
+
+/// `schema` checks each node on its own: the one node of a singular path, each node of any other. There must be
+/// at least one, so it cannot pass vacuously.
+fn check_schema(
+    schema: &SchemaCheck,
+    nodes: &[&Value],
+    singular: bool,
+    p: &str,
+    subject: &str,
+    loc: Loc,
+) -> Vec<Failure> {
+    if nodes.is_empty() {
+        let why = if singular {
+            ""
+        } else {
+            ", so `schema` has nothing to check"
+        };
+        return vec![Failure::new(
+            loc,
+            format!("`{p}` selects nothing in {subject}{why}"),
+        )];
+    }
+    if singular {
+        return schema
+            .check(nodes[0], &format!("`{p}` in {subject}"), loc)
+            .into_iter()
+            .collect();
+    }
+    let n = nodes.len();
+    nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, node)| {
+            let what = format!("node {} of {n} selected by `{p}` in {subject}", i + 1);
+            schema.check(node, &what, loc)
+        })
+        .collect()
 }
 
 fn check_value(
@@ -567,7 +624,9 @@ fn check_value(
                 ))
             }
         }
-        Pred::Exists(_) | Pred::Count(_) | Pred::Every(_) | Pred::Not(_) => Outcome::Holds,
+        Pred::Exists(_) | Pred::Count(_) | Pred::Every(_) | Pred::Not(_) | Pred::Schema(_) => {
+            Outcome::Holds
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod json;
 pub mod names;
 pub mod near_miss;
 pub mod numbers;
+pub mod schema;
 pub mod seen;
 pub mod spelling;
 pub mod stream;

@@ -569,6 +569,36 @@ mod tests {
     }
 
     #[test]
+    fn event_data_is_checked_against_a_schema() {
+        let schema = crate::check::schema::SchemaCheck::from_spec(
+            &serde_json::json!({"type": "object", "required": ["run_id"]}),
+        )
+        .unwrap();
+        let mut c = empty();
+        c.events = vec![EventCheck {
+            loc: Loc::new(8, 7),
+            pattern: np("metadata"),
+            which: Which::Every,
+            data: vec![JsonCheck {
+                loc: Loc::new(9, 9),
+                path: Path::parse("$").unwrap().into(),
+                preds: vec![(Loc::new(9, 20), Pred::Schema(schema))],
+                level: Level::Must,
+            }],
+            level: Level::Must,
+            id: None,
+        }];
+        assert!(run(&c, &[META, UPD]).unwrap().is_empty());
+        let (i, f) = run(&c, &[("metadata", r#"{"attempt":1}"#)]).unwrap_err();
+        assert_eq!((i, f.loc), (0, Loc::new(9, 20)));
+        assert!(
+            f.message.starts_with("`$` in the data of event #1 `metadata` does not match the inline schema: at the top level, \"run_id\" is a required property"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
     fn received_summarises_long_streams() {
         let c = empty();
         let mut s = StreamState::new(&c);

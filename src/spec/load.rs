@@ -24,6 +24,7 @@ use crate::check::ids::{IdCheck, IdRule};
 use crate::check::json::{CheckPath, JsonCheck, JsonType, Pred};
 use crate::check::names::{NamePattern, SeqPattern};
 use crate::check::numbers::{BoundSpec, Cmp, Num, Operand};
+use crate::check::schema::SchemaCheck;
 use crate::check::stream::{EndEvent, EventCheck, StreamChecks, Which};
 use crate::check::Level;
 use crate::exec::retry::Retry;
@@ -73,7 +74,7 @@ struct Loader<'a> {
 type R<T> = Result<T, SpecError>;
 
 /// The predicates a JSON check may give, for messages.
-const PRED_KEYS: &str = "exists, absent, equals, type, matches, format, length, count, contains, one_of, gt, ge, lt, le, every or not";
+const PRED_KEYS: &str = "exists, absent, equals, type, matches, format, length, count, contains, one_of, gt, ge, lt, le, every, not or schema";
 
 fn loc<T>(s: &Spanned<T>) -> Loc {
     Loc::from_saphyr(&s.referenced)
@@ -695,6 +696,10 @@ impl Loader<'_> {
                 .collect::<R<Vec<_>>>()?;
             preds.push((at_every, Pred::Every(inner)));
         }
+        if let Some(s) = &c.schema {
+            let check = SchemaCheck::from_spec(&s.value).map_err(|e| self.err(loc(s), e))?;
+            preds.push((loc(s), Pred::Schema(check)));
+        }
         if let Some(not) = c.not {
             let at_not = loc(&not);
             let inner = *not.value;
@@ -1061,6 +1066,17 @@ steps:
                 .any(|(_, p)| matches!(p, crate::check::json::Pred::Type(t) if t == &[crate::check::json::JsonType::Null])),
             "{preds:?}"
         );
+    }
+
+    #[test]
+    fn schema_takes_a_component_name_or_an_inline_schema() {
+        let text = "version: 1\nname: t\nsteps:\n  - request: {method: GET, path: /ok}\n    expect:\n      body:\n        - {path: $, schema: Thread}\n        - {path: $, schema: {type: object}}\n";
+        let s = load(text).unwrap();
+        let is_schema = |c: &JsonCheck| matches!(c.preds[..], [(_, Pred::Schema(_))]);
+        assert!(s.steps[0].body.iter().all(is_schema));
+        let (l, m) = err(&text.replace("schema: Thread", "schema: [Thread]"));
+        assert_eq!(l, Loc::new(7, 29));
+        assert!(m.starts_with("`schema` is a component name"), "{m}");
     }
 
     fn err(text: &str) -> (Loc, String) {

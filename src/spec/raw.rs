@@ -160,6 +160,9 @@ pub struct RawJsonCheck {
     pub le: Option<Spanned<Value>>,
     #[serde(default)]
     pub every: Option<Spanned<Vec<Spanned<RawJsonCheck>>>>,
+    /// A component name of the OpenAPI document, or an inline JSON Schema.
+    #[serde(default, deserialize_with = "present")]
+    pub schema: Option<Spanned<Value>>,
     #[serde(default)]
     pub level: Option<Spanned<String>>,
     #[serde(default)]
