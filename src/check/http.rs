@@ -17,10 +17,12 @@ impl StatusCheck {
         self.any_of.contains(&status)
     }
 
-    pub fn check(&self, status: u16, body_preview: &str) -> Option<Failure> {
+    /// `body_preview` is called only when the status is wrong: the preview is for the report.
+    pub fn check(&self, status: u16, body_preview: impl FnOnce() -> String) -> Option<Failure> {
         if self.holds(status) {
             return None;
         }
+        let body_preview = body_preview();
         let want: Vec<String> = self.any_of.iter().map(|s| s.to_string()).collect();
         let mut f = Failure::new(
             self.loc,
@@ -142,8 +144,8 @@ mod tests {
             any_of: vec![200, 202],
             level: Level::Must,
         };
-        assert!(c.check(202, "").is_none());
-        let f = c.check(422, "{\"detail\":\"x\"}").unwrap();
+        assert!(c.check(202, String::new).is_none());
+        let f = c.check(422, || "{\"detail\":\"x\"}".to_string()).unwrap();
         assert_eq!(f.message, "status 422, expected 200 or 202");
         assert_eq!(f.notes, ["response body: {\"detail\":\"x\"}"]);
     }

@@ -44,8 +44,8 @@ pub async fn read_and_check(
 fn head_failures(head: &Head, step: &Step, vars: &Vars, raw: &[u8]) -> Vec<Failure> {
     let mut failures = Vec::new();
     if let Some(s) = &step.status {
-        let body = preview(&String::from_utf8_lossy(raw), 2000);
-        failures.extend(s.check(head.status.as_u16(), &body));
+        let body = || preview(&String::from_utf8_lossy(raw), 2000);
+        failures.extend(s.check(head.status.as_u16(), body));
     }
     for h in &step.headers {
         failures.extend(h.check(&head.values(&h.name), vars));

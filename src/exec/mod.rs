@@ -45,7 +45,7 @@ pub struct Ctx<'a> {
 pub struct Attempt {
     pub failures: Vec<Failure>,
     pub captured: Vec<(String, Value)>,
-    pub curl: Option<String>,
+    pub curl: Option<Curl>,
     pub exchange: Option<Exchange>,
     /// The embedded fixture had no answer for this request: trying again cannot help.
     pub unanswerable: bool,
@@ -56,12 +56,27 @@ impl Attempt {
         self.failures.iter().any(|f| f.blocks(strict))
     }
 
-    fn failed(f: Failure, curl: Option<String>) -> Attempt {
+    fn failed(f: Failure, curl: Option<Curl>) -> Attempt {
         Attempt {
             failures: vec![f],
             curl,
             ..Attempt::default()
         }
+    }
+}
+
+/// The request of a step, kept to be shown as a curl line if a report needs it: most steps pass, and formatting
+/// one for each would be work for nothing.
+#[derive(Debug)]
+pub struct Curl {
+    prepared: crate::transport::Prepared,
+    key: Option<crate::secrets::ApiKey>,
+    streaming: bool,
+}
+
+impl Curl {
+    pub fn render(&self) -> String {
+        self.prepared.curl(self.key.as_ref(), self.streaming)
     }
 }
 
@@ -87,7 +102,13 @@ pub async fn attempt(
         Err(f) => return Attempt::failed(f, None),
     };
     let timeout = step.timeout.unwrap_or(ctx.default_timeout);
-    let curl = |streaming: bool| Some(prepared.curl(ctx.api_key, streaming));
+    let curl = |streaming: bool| {
+        Some(Curl {
+            prepared: prepared.clone(),
+            key: ctx.api_key.cloned(),
+            streaming,
+        })
+    };
     let (head, mut reader) = match response::send(ctx, &prepared, step.loc, deadline, timeout).await
     {
         Ok(r) => r,
@@ -189,7 +210,7 @@ async fn stream_answer(
 ) -> (Vec<Failure>, Vec<(String, Value)>, Vec<u8>) {
     let mut failures = Vec::new();
     if let Some(s) = &step.status {
-        failures.extend(s.check(head.status.as_u16(), ""));
+        failures.extend(s.check(head.status.as_u16(), String::new));
     }
     for h in &step.headers {
         failures.extend(h.check(&head.values(&h.name), vars));

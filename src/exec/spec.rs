@@ -173,8 +173,18 @@ async fn run_steps(
 ) {
     for (i, step) in spec.steps.iter().enumerate() {
         let run = run_step(ctx, i + 1, step, vars, record.as_deref_mut()).await;
-        let sc = context(Phase::Step, i, spec.steps.len(), step, &run);
-        verdict.add(&spec.source, &sc, &run.last.failures, ctx.strict);
+        if !run.last.failures.is_empty() {
+            let curl = run.last.curl.as_ref().map(super::Curl::render);
+            let sc = context(
+                Phase::Step,
+                i,
+                spec.steps.len(),
+                step,
+                &run,
+                curl.as_deref(),
+            );
+            verdict.add(&spec.source, &sc, &run.last.failures, ctx.strict);
+        }
         if run.last.blocked(ctx.strict) {
             return;
         }
@@ -197,8 +207,18 @@ async fn clean_up(
             continue;
         }
         let run = run_step(ctx, first + i + 1, step, vars, record.as_deref_mut()).await;
-        let sc = context(Phase::CleanUp, i, spec.finally.len(), step, &run);
-        verdict.add(&spec.source, &sc, &run.last.failures, ctx.strict);
+        if !run.last.failures.is_empty() {
+            let curl = run.last.curl.as_ref().map(super::Curl::render);
+            let sc = context(
+                Phase::CleanUp,
+                i,
+                spec.finally.len(),
+                step,
+                &run,
+                curl.as_deref(),
+            );
+            verdict.add(&spec.source, &sc, &run.last.failures, ctx.strict);
+        }
         if !run.last.blocked(ctx.strict) {
             vars.extend(run.last.captured);
         }
@@ -211,6 +231,7 @@ fn context<'a>(
     of: usize,
     step: &'a Step,
     run: &'a StepRun,
+    curl: Option<&'a str>,
 ) -> StepContext<'a> {
     StepContext {
         phase,
@@ -218,7 +239,7 @@ fn context<'a>(
         of,
         name: &step.name,
         line: step.loc.line,
-        curl: run.last.curl.as_deref(),
+        curl,
         attempts: run.retry_note.as_deref(),
     }
 }
