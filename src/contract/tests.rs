@@ -118,3 +118,23 @@ fn only_openapi_3_documents_are_read() {
     let v = c.component("N").unwrap();
     assert!(v.is_valid(&json!(null)) && v.is_valid(&json!(1)) && !v.is_valid(&json!("1")));
 }
+
+#[test]
+fn an_assistant_of_any_graph_fits() {
+    let c = reference().unwrap();
+    let v = c.component("Assistant").unwrap();
+    let assistant = json!({
+        "assistant_id": "6f1c3b4e-2a1d-4c5e-9f00-0123456789ab",
+        "graph_id": "support_bot",
+        "config": {},
+        "context": {},
+        "created_at": "2026-11-25T05:00:00.123456+00:00",
+        "updated_at": "2026-11-25T05:00:00.123456+00:00",
+        "metadata": {},
+        "version": 1,
+        "name": "support_bot",
+        "description": null
+    });
+    let errors: Vec<String> = v.iter_errors(&assistant).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}

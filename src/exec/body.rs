@@ -68,6 +68,15 @@ pub fn check(head: &Head, step: &Step, vars: &Vars, raw: Vec<u8>) -> BodyOutcome
             .filter(|c| matches!(c.from, CaptureFrom::Body(_)))
     };
     if status_failed {
+        // Taken quietly all the same: a clean-up may need them to delete what the step made (a create answered with
+        // an unexpected 201, say).
+        if let Ok(doc) = serde_json::from_slice::<Value>(&raw) {
+            captured.extend(body_captures().filter_map(|c| {
+                capture::from_json(c, &doc)
+                    .ok()
+                    .map(|v| (c.name.clone(), v))
+            }));
+        }
         return BodyOutcome {
             captured,
             failures,

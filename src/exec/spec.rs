@@ -185,10 +185,12 @@ async fn run_steps(
             );
             verdict.add(&spec.source, &sc, &run.last.failures, ctx.strict);
         }
-        if run.last.blocked(ctx.strict) {
+        // Kept even from a step that failed: the clean-up may need them to delete what it made.
+        let blocked = run.last.blocked(ctx.strict);
+        vars.extend(run.last.captured);
+        if blocked {
             return;
         }
-        vars.extend(run.last.captured);
     }
 }
 

@@ -88,6 +88,17 @@ impl<'s> EventCaptures<'s> {
         }
     }
 
+    fn taken_so_far(self) -> Vec<(String, Value)> {
+        self.captures
+            .into_iter()
+            .zip(self.taken)
+            .filter_map(|(c, t)| match t {
+                Taken::Value(v) => Some((c.name.clone(), v)),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn finish(self, failures: &mut Vec<Failure>) -> Vec<(String, Value)> {
         let mut out = Vec::new();
         for (c, taken) in self.captures.into_iter().zip(self.taken) {
@@ -148,16 +159,16 @@ pub async fn read(
             }
             Err(e) => {
                 failures.push(broken(at, e, timeout).with_note(state.received()));
-                return stop(failures);
+                return stop(failures, caps);
             }
         }
         for item in items.drain(..) {
             match on_item(item, &mut state, &mut caps, vars, at, strict, &mut failures) {
                 Ok(Read::On) => {}
-                Ok(Read::Stop) => return stop(failures),
+                Ok(Read::Stop) => return stop(failures, caps),
                 Err(f) => {
                     failures.push(f.with_note(state.received()));
-                    return stop(failures);
+                    return stop(failures, caps);
                 }
             }
         }
@@ -167,11 +178,12 @@ pub async fn read(
     StreamOutcome { captured, failures }
 }
 
-/// The read ends early: captures still waiting are not failures of their own, the stream already failed.
-fn stop(mut failures: Vec<Failure>) -> StreamOutcome {
+/// The read ends early: captures still waiting are not failures of their own (the stream already failed), and the
+/// values taken so far are kept, for a clean-up that needs them.
+fn stop(mut failures: Vec<Failure>, caps: EventCaptures<'_>) -> StreamOutcome {
     failures.dedup_by(|a, b| a.loc == b.loc && a.message == b.message);
     StreamOutcome {
-        captured: Vec::new(),
+        captured: caps.taken_so_far(),
         failures,
     }
 }

@@ -62,13 +62,21 @@ pub fn load_spec(src: Arc<Source>, globals: &HashSet<String>) -> Result<Spec, Sp
     })?;
     let mut defined = globals.clone();
     defined.extend(super::builtins::NAMES.iter().map(|n| n.to_string()));
-    Loader { src: &src, defined }.spec(raw, src.clone())
+    Loader {
+        src: &src,
+        defined,
+        fixed: globals.clone(),
+    }
+    .spec(raw, src.clone())
 }
 
 struct Loader<'a> {
     src: &'a Source,
     /// Variables defined so far: the target's, the spec's, then captures step by step.
     defined: HashSet<String>,
+    /// The target's variables and the spec's own: a capture may not take their names, or a step that uses the
+    /// captured value would get the fixed one when the capture failed.
+    fixed: HashSet<String>,
 }
 
 type R<T> = Result<T, SpecError>;
@@ -122,6 +130,7 @@ impl Loader<'_> {
             self.not_builtin(&name, loc(&value))?;
             self.check_json_vars(&value.value, loc(&value))?;
             self.defined.insert(name.clone());
+            self.fixed.insert(name.clone());
             vars.push((name, value.value));
         }
         let default_timeout = raw.timeout.as_ref().map(|t| self.duration(t)).transpose()?;
@@ -259,6 +268,12 @@ impl Loader<'_> {
                 ));
             }
             self.not_builtin(&name, loc(&c))?;
+            if self.fixed.contains(&name) {
+                return Err(self.err(
+                    loc(&c),
+                    format!("capture `{name}` has the name of a variable of the target or the spec; choose another, so that a failed capture is never mistaken for it"),
+                ));
+            }
             captures.push(self.capture(name, loc(&c), c.value)?);
         }
         // Header captures may be used by this step's expectations; the others only by later steps.
