@@ -56,11 +56,47 @@ struct IndexEntry {
     response: String,
 }
 
-/// The folder of a spec's recording: `stateless::stream_updates` → `<root>/stateless/stream_updates`.
-pub fn dir_for(root: &Path, test_name: &str) -> PathBuf {
+/// The folder of a spec's recording: `stateless::stream_updates` → `<root>/stateless/stream_updates`. Each part of
+/// the name must be a plain folder name, so that no name leads outside `root` (recording writes and deletes there).
+pub fn dir_for(root: &Path, test_name: &str) -> Result<PathBuf, String> {
     test_name
         .split("::")
-        .fold(root.to_path_buf(), |p, part| p.join(part))
+        .try_fold(root.to_path_buf(), |p, part| {
+            plain_name(part).map(|()| p.join(part)).map_err(|why| {
+                format!("test name `{test_name}` cannot name a recording folder: {why}")
+            })
+        })
+}
+
+/// Whether `part` names an entry inside a folder, and nothing else: not empty, not `.` or `..`, no separator, no NUL,
+/// nothing a path would read as a root or a drive.
+fn plain_name(part: &str) -> Result<(), String> {
+    let why = if part.is_empty() {
+        "it has an empty part".to_string()
+    } else if part == "." || part == ".." {
+        format!("`{part}` is not a folder name")
+    } else if part.contains(['/', '\\', '\0']) {
+        format!(
+            "`{}` contains a path separator or NUL",
+            part.escape_default()
+        )
+    } else if !matches!(
+        Path::new(part).components().collect::<Vec<_>>()[..],
+        [std::path::Component::Normal(_)]
+    ) {
+        format!("`{part}` is not a plain folder name")
+    } else {
+        return Ok(());
+    };
+    Err(why)
+}
+
+/// Whether a file in a recording folder is one `save` writes (`exchanges.json`, `NNN.http`), and so may replace.
+fn is_recording_file(name: &str) -> bool {
+    name == "exchanges.json"
+        || name
+            .strip_suffix(".http")
+            .is_some_and(|n| n.len() >= 3 && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 pub fn load(dir: &Path) -> Result<Recording, String> {
@@ -74,6 +110,13 @@ pub fn load(dir: &Path) -> Result<Recording, String> {
         .exchanges
         .into_iter()
         .map(|e| {
+            if !is_recording_file(&e.response) {
+                return Err(format!(
+                    "{}: `{}` is not a response file of the recording (NNN.http)",
+                    index_path.display(),
+                    e.response
+                ));
+            }
             let file = dir.join(&e.response);
             let raw = std::fs::read(&file).map_err(|err| format!("{}: {err}", file.display()))?;
             let (status, reason, headers, body) = parse_response(&raw)
@@ -93,16 +136,17 @@ pub fn load(dir: &Path) -> Result<Recording, String> {
     Ok(Recording { exchanges, values })
 }
 
-/// Replaces the recording in `dir` with `exchanges`.
+/// Replaces the recording in `dir`. Only the files a recording consists of are removed, and new files are created
+/// afresh, so a link left in the folder is never written through.
 pub fn save(dir: &Path, recording: &Recording) -> std::io::Result<()> {
     let exchanges = &recording.exchanges;
     if dir.exists() {
         for entry in std::fs::read_dir(dir)? {
-            let p = entry?.path();
-            if p.is_file()
-                && (p.extension().is_some_and(|e| e == "http") || p.ends_with("exchanges.json"))
-            {
-                std::fs::remove_file(p)?;
+            let entry = entry?;
+            let ours = entry.file_name().to_str().is_some_and(is_recording_file);
+            // `file_type` does not follow links: a link is removed, never what it points to.
+            if ours && !entry.file_type()?.is_dir() {
+                std::fs::remove_file(entry.path())?;
             }
         }
     }
@@ -114,7 +158,7 @@ pub fn save(dir: &Path, recording: &Recording) -> std::io::Result<()> {
     };
     for (i, e) in exchanges.iter().enumerate() {
         let name = format!("{:03}.http", i + 1);
-        std::fs::write(dir.join(&name), render_response(e))?;
+        write_new(&dir.join(&name), &render_response(e))?;
         index.exchanges.push(IndexEntry {
             step: e.step,
             method: e.method.clone(),
@@ -125,7 +169,17 @@ pub fn save(dir: &Path, recording: &Recording) -> std::io::Result<()> {
     }
     let mut text = serde_json::to_string_pretty(&index).map_err(std::io::Error::other)?;
     text.push('\n');
-    std::fs::write(dir.join("exchanges.json"), text)
+    write_new(&dir.join("exchanges.json"), text.as_bytes())
+}
+
+/// Writes a file that must not exist yet (`save` has removed the old one).
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?
+        .write_all(bytes)
 }
 
 fn render_response(e: &Exchange) -> Vec<u8> {
@@ -453,6 +507,97 @@ mod tests {
             "a new recording replaces the old one"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn test_names_map_to_folders_inside_the_root() {
+        let root = Path::new("rec");
+        assert_eq!(
+            dir_for(root, "stateless::stream_updates").unwrap(),
+            root.join("stateless").join("stream_updates")
+        );
+        assert_eq!(
+            dir_for(root, "a.b::..c").unwrap(),
+            root.join("a.b").join("..c")
+        );
+        for hostile in [
+            "..::..::x",
+            "..",
+            "a::..",
+            ".::x",
+            "",
+            "a::::b",
+            "a::",
+            "::a",
+            "a/../../b",
+            "/etc",
+            "a::/etc",
+            "a\\..\\b",
+            "a\0b",
+        ] {
+            let e = dir_for(root, hostile).unwrap_err();
+            assert!(
+                e.starts_with(&format!(
+                    "test name `{hostile}` cannot name a recording folder: "
+                )),
+                "{e}"
+            );
+        }
+        assert_eq!(
+            dir_for(root, "x::..::y").unwrap_err(),
+            "test name `x::..::y` cannot name a recording folder: `..` is not a folder name"
+        );
+    }
+
+    #[test]
+    fn saving_touches_only_the_recording_files() {
+        let tmp = std::env::temp_dir().join(format!("lgc-fixture-own-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let dir = tmp.join("rec");
+        let outside = tmp.join("outside.http");
+        std::fs::create_dir_all(dir.join("keep.http")).unwrap();
+        std::fs::write(&outside, "not the recording's").unwrap();
+        std::fs::write(dir.join("notes.http"), "mine").unwrap();
+        std::fs::write(dir.join("009.http"), "old").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&outside, dir.join("001.http")).unwrap();
+        save(&dir, &rec(vec![ex(1, "/ok", b"{}")])).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&outside).unwrap(),
+            "not the recording's"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("notes.http")).unwrap(),
+            "mine"
+        );
+        assert!(dir.join("keep.http").is_dir());
+        assert!(
+            !dir.join("009.http").exists(),
+            "an old response is replaced"
+        );
+        assert!(std::fs::read(dir.join("001.http"))
+            .unwrap()
+            .starts_with(b"HTTP/1.1 200"));
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
+
+    #[test]
+    fn a_recording_names_only_its_own_files() {
+        let tmp = std::env::temp_dir().join(format!("lgc-fixture-index-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        save(&tmp, &rec(vec![ex(1, "/ok", b"{}")])).unwrap();
+        let index = std::fs::read_to_string(tmp.join("exchanges.json")).unwrap();
+        std::fs::write(
+            tmp.join("exchanges.json"),
+            index.replace("001.http", "../../x.http"),
+        )
+        .unwrap();
+        let e = load(&tmp).unwrap_err();
+        assert!(
+            e.contains("`../../x.http` is not a response file of the recording"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&tmp).unwrap();
     }
 
     #[test]

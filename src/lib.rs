@@ -4,13 +4,19 @@
 //! deployment or the embedded fixture recorded from the reference server.
 
 pub mod check;
+pub mod contract;
+pub mod coverage;
 pub mod exec;
 pub mod fixture;
 pub mod jsonpath;
+pub mod redirect;
 pub mod report;
+pub mod results;
 pub mod runner;
+pub mod secrets;
 pub mod source;
 pub mod spec;
 pub mod sse;
 pub mod target;
 pub mod transport;
+pub mod wire;

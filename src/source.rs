@@ -44,7 +44,8 @@ impl Source {
         }
     }
 
-    /// The line of text at `loc`, with a caret under the column, in the style of compilers.
+    /// The line of text at `loc`, with a caret under the column, in the style of compilers. A long line is cut to
+    /// a window around the column, so a huge line cannot make a huge message.
     pub fn snippet(&self, loc: Loc) -> String {
         let Some(line) = self.text.lines().nth((loc.line as usize).saturating_sub(1)) else {
             return String::new();
@@ -54,13 +55,14 @@ impl Source {
         }
         let num = loc.line.to_string();
         let pad = " ".repeat(num.len());
+        let (shown, caret) = window(line, (loc.col as usize).saturating_sub(1));
         // Columns count characters; tabs are kept so the caret lines up in a terminal.
-        let lead: String = line
+        let lead: String = shown
             .chars()
-            .take((loc.col as usize).saturating_sub(1))
+            .take(caret)
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
-        format!("{pad} |\n{num} | {line}\n{pad} | {lead}^\n")
+        format!("{pad} |\n{num} | {shown}\n{pad} | {lead}^\n")
     }
 
     /// Finds the first occurrence of `needle` at or after `from`, so that values inside a JSON body (which carry no
@@ -89,6 +91,41 @@ impl Source {
     }
 }
 
+/// Characters of a line shown on each side of the column in a snippet.
+const SNIPPET_RADIUS: usize = 60;
+
+/// The longest message a spec error carries, in characters: messages quote the author's values, which can be huge.
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// `line` cut to at most `SNIPPET_RADIUS` characters each side of character `col`, marked with `…` where cut; and
+/// the caret's character position in the result.
+fn window(line: &str, col: usize) -> (String, usize) {
+    let n = line.chars().count();
+    if n <= 2 * SNIPPET_RADIUS + 1 {
+        return (line.to_string(), col);
+    }
+    let start = col.saturating_sub(SNIPPET_RADIUS).min(n);
+    let end = (col + SNIPPET_RADIUS + 1).min(n);
+    let mut out: String = line.chars().skip(start).take(end - start).collect();
+    let mut caret = col - start;
+    if start > 0 {
+        out.insert(0, '…');
+        caret += 1;
+    }
+    if end < n {
+        out.push('…');
+    }
+    (out, caret)
+}
+
+fn bounded(message: String) -> String {
+    if message.chars().count() <= MAX_MESSAGE_CHARS {
+        return message;
+    }
+    let cut: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
+    format!("{cut}… (message cut at {MAX_MESSAGE_CHARS} characters)")
+}
+
 /// An error tied to a place in a spec file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecError {
@@ -103,7 +140,7 @@ impl SpecError {
         SpecError {
             file: src.path.clone(),
             loc,
-            message: message.into(),
+            message: bounded(message.into()),
             snippet: src.snippet(loc),
         }
     }
@@ -137,6 +174,33 @@ mod tests {
         );
         assert_eq!(src.snippet(Loc::new(9, 1)), "");
         assert_eq!(src.at(Loc::new(2, 6)), "a.yaml:2:6");
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        let line = format!("key: {}X{}", "a".repeat(10_000_000), "b".repeat(10_000));
+        let src = Source::new("a.yaml", format!("one: 1\n{line}\n"));
+        let snip = src.snippet(Loc::new(2, 10_000_006));
+        assert!(snip.len() < 400, "{} bytes", snip.len());
+        let lines: Vec<&str> = snip.lines().collect();
+        assert!(lines[1].starts_with("2 | …aaa"), "{}", lines[1]);
+        assert!(lines[1].ends_with("bbb…"), "{}", lines[1]);
+        let caret = lines[2].chars().count() - 1;
+        assert_eq!(lines[1].chars().nth(caret), Some('X'), "{snip}");
+        // Near the start, nothing is cut before the column.
+        let snip = src.snippet(Loc::new(2, 1));
+        assert!(
+            snip.contains("2 | key: aaa") && snip.contains("  | ^"),
+            "{snip}"
+        );
+    }
+
+    #[test]
+    fn huge_messages_are_cut() {
+        let src = Source::new("a.yaml", "x: 1\n");
+        let e = SpecError::new(&src, Loc::new(1, 1), "v".repeat(1_000_000));
+        assert!(e.to_string().len() < 1200);
+        assert!(e.message.ends_with("(message cut at 1000 characters)"));
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //! Lines end in CRLF, LF or CR; a UTF-8 BOM at the start is dropped; `data` lines are joined with "\n"; a line that
 //! starts with `:` is a comment; an event with no data is not dispatched. Unlike a browser, which silently drops an
 //! event the body ends in the middle of, this parser reports it (`Unterminated`), because for a test harness a
-//! cut-off stream is a finding.
+//! cut-off stream is a finding. Likewise bytes that are not UTF-8 are reported where they are, not only replaced.
+//!
+//! Memory stays bounded whatever the server sends: a line, the data of one event and an event name each have a
+//! limit (`SseLimits`); past one, the parser reports it and drops the bytes instead of keeping them.
 
 /// One thing the stream said.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,10 +23,30 @@ pub enum SseItem {
         partial_line: Option<String>,
         event: Option<SseEvent>,
     },
+    /// Something the parser will not take: past a limit, or not UTF-8. A test stops reading here.
+    Fault(SseFault),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SseFault {
     /// A line longer than the limit; its bytes are dropped up to the next line ending.
-    LineTooLong {
-        limit: usize,
-    },
+    LineTooLong { limit: usize },
+    /// The `data` lines of one event add up to more than the limit; the event is dropped up to its blank line.
+    EventTooLarge { limit: usize },
+    /// An `event` name longer than the limit; the event is dropped up to its blank line.
+    NameTooLong { limit: usize },
+    /// Bytes that are not UTF-8 outside any dispatched event (a comment, or an event without data). Inside an
+    /// event they are reported on the event (`SseEvent::invalid_utf8`).
+    InvalidUtf8(StreamPos),
+}
+
+/// Where something is in the stream as it came over the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamPos {
+    /// Bytes before it, from the first byte of the body (a BOM included).
+    pub offset: u64,
+    /// Its line, from 1 (CRLF, LF and CR each end one line).
+    pub line: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,24 +58,62 @@ pub struct SseEvent {
     pub id: Option<String>,
     /// Whether this event had an `id` field of its own.
     pub has_own_id: bool,
-    /// Whether some line of the event was not valid UTF-8 (replaced by U+FFFD).
-    pub invalid_utf8: bool,
+    /// Where the first bytes that are not UTF-8 were, if some line of the event had any (they are replaced by
+    /// U+FFFD in the text).
+    pub invalid_utf8: Option<StreamPos>,
+}
+
+/// What the parser keeps at most; past a limit it reports an item and drops the bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SseLimits {
+    /// One line, its line ending excluded.
+    pub line_bytes: usize,
+    /// The data of one event (its `data` lines joined).
+    pub data_bytes: usize,
+    /// One `event` name.
+    pub name_bytes: usize,
+}
+
+impl SseLimits {
+    /// 16 MiB of data per event (the largest LangGraph events, whole graph states, are far below), and 4 KiB per
+    /// event name (names with subgraph namespaces are a few hundred bytes).
+    pub const DEFAULT: SseLimits = SseLimits {
+        line_bytes: 16 * 1024 * 1024,
+        data_bytes: 16 * 1024 * 1024,
+        name_bytes: 4 * 1024,
+    };
+}
+
+impl SseEvent {
+    /// The id this event carries itself (not one carried over from an earlier event); an empty `id:` is none.
+    pub fn own_id(&self) -> Option<&str> {
+        self.id
+            .as_deref()
+            .filter(|id| self.has_own_id && !id.is_empty())
+    }
 }
 
 pub struct SseParser {
-    max_line: usize,
+    limits: SseLimits,
     line: Vec<u8>,
     /// The previous chunk ended in CR: an LF at the start of the next one belongs to it.
     after_cr: bool,
     /// Whether the start of the stream has been checked for a BOM (which may be split across chunks).
     bom_checked: bool,
     skipping_long_line: bool,
+    /// Stream bytes passed to `feed_lines` so far (a BOM included).
+    pos: u64,
+    /// Where the line being read starts.
+    line_start: StreamPos,
     event_type: String,
     data: String,
     has_data: bool,
+    /// The event being read broke a limit: nothing of it is kept or dispatched.
+    dropping_event: bool,
     last_id: Option<String>,
     own_id: bool,
-    invalid_utf8: bool,
+    /// The first bytes that are not UTF-8 in the event being read.
+    invalid_utf8: Option<StreamPos>,
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -65,22 +126,25 @@ impl Default for SseParser {
 
 impl SseParser {
     pub fn new() -> Self {
-        Self::with_max_line_bytes(64 * 1024 * 1024)
+        Self::with_limits(SseLimits::DEFAULT)
     }
 
-    pub fn with_max_line_bytes(limit: usize) -> Self {
+    pub fn with_limits(limits: SseLimits) -> Self {
         SseParser {
-            max_line: limit,
+            limits,
             line: Vec::new(),
             after_cr: false,
             bom_checked: false,
             skipping_long_line: false,
+            pos: 0,
+            line_start: StreamPos { offset: 0, line: 1 },
             event_type: String::new(),
             data: String::new(),
             has_data: false,
+            dropping_event: false,
             last_id: None,
             own_id: false,
-            invalid_utf8: false,
+            invalid_utf8: None,
         }
     }
 
@@ -95,50 +159,67 @@ impl SseParser {
             self.bom_checked = true;
             let mut start = std::mem::take(&mut self.line);
             start.extend_from_slice(chunk);
-            let rest = start.strip_prefix(BOM).unwrap_or(&start).to_vec();
-            return self.feed_lines(&rest, out);
+            let rest = match start.strip_prefix(BOM) {
+                Some(rest) => {
+                    self.pos = BOM.len() as u64;
+                    self.line_start.offset = self.pos;
+                    rest
+                }
+                None => &start,
+            };
+            return self.feed_lines(rest, out);
         }
-        if self.after_cr {
+        // An empty chunk says nothing about whether an LF follows the CR.
+        if self.after_cr && !chunk.is_empty() {
             self.after_cr = false;
             if let Some(rest) = chunk.strip_prefix(b"\n") {
                 chunk = rest;
+                self.pos += 1;
+                self.line_start.offset = self.pos;
             }
         }
         self.feed_lines(chunk, out);
     }
 
-    fn feed_lines(&mut self, mut chunk: &[u8], out: &mut Vec<SseItem>) {
-        while let Some(i) = chunk.iter().position(|b| *b == b'\n' || *b == b'\r') {
-            self.push_bytes(&chunk[..i], out);
+    fn feed_lines(&mut self, chunk: &[u8], out: &mut Vec<SseItem>) {
+        let base = self.pos;
+        let mut i = 0;
+        while let Some(len) = chunk[i..].iter().position(|b| *b == b'\n' || *b == b'\r') {
+            let end = i + len;
+            self.push_bytes(&chunk[i..end], out);
             let line = std::mem::take(&mut self.line);
             if self.skipping_long_line {
                 self.skipping_long_line = false;
             } else {
                 self.process_line(&line, out);
             }
-            let cr = chunk[i] == b'\r';
-            chunk = &chunk[i + 1..];
-            if cr {
-                match chunk.first() {
-                    Some(b'\n') => chunk = &chunk[1..],
+            i = end + 1;
+            if chunk[end] == b'\r' {
+                match chunk.get(i) {
+                    Some(b'\n') => i += 1,
                     Some(_) => {}
                     None => self.after_cr = true,
                 }
             }
+            self.line_start = StreamPos {
+                offset: base + i as u64,
+                line: self.line_start.line + 1,
+            };
         }
-        self.push_bytes(chunk, out);
+        self.push_bytes(&chunk[i..], out);
+        self.pos = base + chunk.len() as u64;
     }
 
     fn push_bytes(&mut self, bytes: &[u8], out: &mut Vec<SseItem>) {
         if self.skipping_long_line {
             return;
         }
-        if self.line.len() + bytes.len() > self.max_line {
-            self.line.clear();
+        if self.line.len() + bytes.len() > self.limits.line_bytes {
+            self.line = Vec::new();
             self.skipping_long_line = true;
-            out.push(SseItem::LineTooLong {
-                limit: self.max_line,
-            });
+            out.push(SseItem::Fault(SseFault::LineTooLong {
+                limit: self.limits.line_bytes,
+            }));
             return;
         }
         self.line.extend_from_slice(bytes);
@@ -147,8 +228,16 @@ impl SseParser {
     fn process_line(&mut self, raw: &[u8], out: &mut Vec<SseItem>) {
         let line = match std::str::from_utf8(raw) {
             Ok(s) => std::borrow::Cow::Borrowed(s),
-            Err(_) => {
-                self.invalid_utf8 = true;
+            Err(e) => {
+                let at = StreamPos {
+                    offset: self.line_start.offset + e.valid_up_to() as u64,
+                    line: self.line_start.line,
+                };
+                if raw.starts_with(b":") {
+                    out.push(SseItem::Fault(SseFault::InvalidUtf8(at)));
+                } else {
+                    self.invalid_utf8.get_or_insert(at);
+                }
                 String::from_utf8_lossy(raw)
             }
         };
@@ -167,7 +256,21 @@ impl SseParser {
             None => (line.as_ref(), ""),
         };
         match field {
+            "event" | "data" if self.dropping_event => {}
+            "event" if value.len() > self.limits.name_bytes => {
+                self.drop_event();
+                out.push(SseItem::Fault(SseFault::NameTooLong {
+                    limit: self.limits.name_bytes,
+                }));
+            }
             "event" => self.event_type = value.to_string(),
+            // `data` holds a line ending per line; the last one is not part of the event.
+            "data" if self.data.len() + value.len() > self.limits.data_bytes => {
+                self.drop_event();
+                out.push(SseItem::Fault(SseFault::EventTooLarge {
+                    limit: self.limits.data_bytes,
+                }));
+            }
             "data" => {
                 self.data.push_str(value);
                 self.data.push('\n');
@@ -186,13 +289,26 @@ impl SseParser {
         }
     }
 
-    /// The event built so far, or None when it has no data (the spec does not dispatch those).
-    fn take_event(&mut self) -> Option<SseEvent> {
+    /// Forgets what the event being read has kept, and ignores the rest of it.
+    fn drop_event(&mut self) {
+        self.dropping_event = true;
+        self.event_type = String::new();
+        self.data = String::new();
+        self.has_data = false;
+    }
+
+    /// The event built so far, or None when it has no data (the spec does not dispatch those) or broke a limit.
+    /// Bytes that are not UTF-8 in an event that is not dispatched are reported on their own.
+    fn take_event(&mut self, out: &mut Vec<SseItem>) -> Option<SseEvent> {
         let event_type = std::mem::take(&mut self.event_type);
         let own_id = std::mem::take(&mut self.own_id);
-        let invalid_utf8 = std::mem::take(&mut self.invalid_utf8);
-        if !std::mem::take(&mut self.has_data) {
+        let invalid_utf8 = self.invalid_utf8.take();
+        let dropped = std::mem::take(&mut self.dropping_event);
+        if !std::mem::take(&mut self.has_data) || dropped {
             self.data.clear();
+            if let Some(at) = invalid_utf8 {
+                out.push(SseItem::Fault(SseFault::InvalidUtf8(at)));
+            }
             return None;
         }
         let mut data = std::mem::take(&mut self.data);
@@ -211,7 +327,7 @@ impl SseParser {
     }
 
     fn dispatch(&mut self, out: &mut Vec<SseItem>) {
-        if let Some(e) = self.take_event() {
+        if let Some(e) = self.take_event(out) {
             out.push(SseItem::Event(e));
         }
     }
@@ -233,19 +349,21 @@ impl SseParser {
                 out.extend(
                     ignored
                         .into_iter()
-                        .filter(|i| matches!(i, SseItem::Retry(_))),
+                        .filter(|i| matches!(i, SseItem::Retry(_) | SseItem::Fault(_))),
                 );
             }
             Some(text)
         };
-        let event = self.take_event();
+        let mut invalid = Vec::new();
+        let event = self.take_event(&mut invalid);
+        out.extend(invalid);
         if partial_line.is_some() || event.is_some() {
             out.push(SseItem::Unterminated {
                 partial_line,
                 event,
             });
         }
-        *self = SseParser::with_max_line_bytes(self.max_line);
+        *self = SseParser::with_limits(self.limits);
     }
 }
 
@@ -273,7 +391,7 @@ mod tests {
             data: data.into(),
             id: None,
             has_own_id: false,
-            invalid_utf8: false,
+            invalid_utf8: None,
         })
     }
 
@@ -327,6 +445,15 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_chunk_between_cr_and_lf_changes_nothing() {
+        // Two data lines of one event; a second line end there would dispatch "1" alone.
+        assert_eq!(
+            parse_chunks(&[b"data: 1\r", b"", b"\ndata: 2\r", b"", b"", b"\n\r\n"]),
+            vec![ev("message", "1\n2")]
+        );
+    }
+
+    #[test]
     fn bom_is_stripped_once_at_the_start() {
         assert_eq!(parse(b"\xEF\xBB\xBFdata: 1\n\n"), vec![ev("message", "1")]);
         assert_eq!(
@@ -351,7 +478,7 @@ mod tests {
                 data: "a\u{FFFD}b".into(),
                 id: None,
                 has_own_id: false,
-                invalid_utf8: true
+                invalid_utf8: Some(StreamPos { offset: 7, line: 1 })
             })]
         );
     }
@@ -442,7 +569,7 @@ mod tests {
                         data: "{\"a\"".into(),
                         id: None,
                         has_own_id: false,
-                        invalid_utf8: false
+                        invalid_utf8: None
                     })
                 }
             ]
@@ -466,7 +593,7 @@ mod tests {
                     data: "{\"x\"".into(),
                     id: None,
                     has_own_id: false,
-                    invalid_utf8: false
+                    invalid_utf8: None
                 })
             }]
         );
@@ -480,7 +607,10 @@ mod tests {
 
     #[test]
     fn long_lines_are_bounded() {
-        let mut p = SseParser::with_max_line_bytes(16);
+        let mut p = SseParser::with_limits(SseLimits {
+            line_bytes: 16,
+            ..SseLimits::DEFAULT
+        });
         let mut out = Vec::new();
         for _ in 0..1000 {
             p.feed(b"data: xxxxxxxxxxxxxxxxxxxxxxxx", &mut out);
@@ -489,7 +619,10 @@ mod tests {
         p.feed(b"\n\ndata: ok\n\n", &mut out);
         assert_eq!(
             out,
-            vec![SseItem::LineTooLong { limit: 16 }, ev("message", "ok")]
+            vec![
+                SseItem::Fault(SseFault::LineTooLong { limit: 16 }),
+                ev("message", "ok")
+            ]
         );
     }
 
@@ -514,41 +647,209 @@ mod tests {
                 data: "{\n  \"a\": 1\n}".into(),
                 id: Some("0".into()),
                 has_own_id: true,
-                invalid_utf8: false
+                invalid_utf8: None
             })]
         );
         same_under_any_chunking(js);
     }
 
     #[test]
-    fn random_input_never_panics_and_chunking_never_matters() {
-        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
+    fn endless_data_without_a_blank_line_stays_bounded() {
+        let limits = SseLimits {
+            data_bytes: 1024,
+            ..SseLimits::DEFAULT
         };
-        let alphabet = b"event:data:id:retry: \r\n\r\n:\xEF\xBB\xBF\xFF\x00abc123{}";
-        for _ in 0..300 {
-            let len = (next() % 200) as usize;
-            let s: Vec<u8> = (0..len)
-                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-                .collect();
-            let whole = parse(&s);
-            let mut chunks = Vec::new();
-            let mut i = 0;
-            while i < s.len() {
-                let n = 1 + (next() % 9) as usize;
-                chunks.push(&s[i..(i + n).min(s.len())]);
-                i += n;
-            }
-            assert_eq!(
-                parse_chunks(&chunks),
-                whole,
-                "{:?}",
-                String::from_utf8_lossy(&s)
+        let mut p = SseParser::with_limits(limits);
+        let mut out = Vec::new();
+        for _ in 0..100_000 {
+            p.feed(
+                b"data: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+                &mut out,
             );
+            assert!(p.data.capacity() <= 2048, "{}", p.data.capacity());
+        }
+        p.feed(b"\ndata: ok\n\n", &mut out);
+        assert_eq!(
+            out,
+            vec![
+                SseItem::Fault(SseFault::EventTooLarge { limit: 1024 }),
+                ev("message", "ok")
+            ]
+        );
+    }
+
+    #[test]
+    fn the_data_limit_counts_the_joined_data() {
+        let limits = SseLimits {
+            data_bytes: 5,
+            ..SseLimits::DEFAULT
+        };
+        let parse_with = |s: &[u8]| {
+            let mut p = SseParser::with_limits(limits);
+            let mut out = Vec::new();
+            p.feed(s, &mut out);
+            p.finish(&mut out);
+            out
+        };
+        assert_eq!(
+            parse_with(b"data: ab\ndata: cd\n\n"),
+            vec![ev("message", "ab\ncd")]
+        );
+        assert_eq!(
+            parse_with(b"data: ab\ndata: cde\n\n"),
+            vec![SseItem::Fault(SseFault::EventTooLarge { limit: 5 })]
+        );
+    }
+
+    #[test]
+    fn a_long_event_name_drops_its_event() {
+        let mut s = b"event: ".to_vec();
+        s.extend(std::iter::repeat_n(b'x', 5000));
+        s.extend_from_slice(b"\ndata: 1\n\ndata: 2\n\n");
+        assert_eq!(
+            parse(&s),
+            vec![
+                SseItem::Fault(SseFault::NameTooLong { limit: 4096 }),
+                ev("message", "2")
+            ]
+        );
+    }
+
+    fn bad_at(offset: u64, line: u64) -> Option<StreamPos> {
+        Some(StreamPos { offset, line })
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_placed_in_the_stream() {
+        let s = b"event: a\r\ndata: ok\r\n\r\nevent: b\r\ndata: x\xFFy\r\n\r\n";
+        let out = parse(s);
+        let SseItem::Event(e) = &out[1] else {
+            panic!("{out:?}")
+        };
+        assert_eq!((e.event.as_str(), e.invalid_utf8), ("b", bad_at(39, 5)));
+        same_under_any_chunking(s);
+        // A BOM counts in the offset, and a lone CR ends a line.
+        let out = parse(b"\xEF\xBB\xBFdata: a\rdata: \xC3(\r\r");
+        let SseItem::Event(e) = &out[0] else {
+            panic!("{out:?}")
+        };
+        assert_eq!(e.invalid_utf8, bad_at(17, 2));
+        same_under_any_chunking(b"\xEF\xBB\xBFdata: a\rdata: \xC3(\r\r");
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_outside_an_event_are_reported_alone() {
+        assert_eq!(
+            parse(b"data: a\n\n:\xFE\n"),
+            vec![
+                ev("message", "a"),
+                SseItem::Fault(SseFault::InvalidUtf8(StreamPos {
+                    offset: 10,
+                    line: 3
+                })),
+                SseItem::Comment("\u{FFFD}".into())
+            ]
+        );
+        assert_eq!(
+            parse(b"event: \xFF\n\n"),
+            vec![SseItem::Fault(SseFault::InvalidUtf8(StreamPos {
+                offset: 7,
+                line: 1
+            }))]
+        );
+    }
+
+    /// A tiny xorshift generator: the same cases on every run, no dependency.
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    fn parse_pieces(limits: SseLimits, chunks: &[&[u8]]) -> Vec<SseItem> {
+        let mut p = SseParser::with_limits(limits);
+        let mut out = Vec::new();
+        for c in chunks {
+            p.feed(c, &mut out);
+        }
+        p.finish(&mut out);
+        out
+    }
+
+    /// Random streams made mostly of what the parser looks for (line ends, field names, colons, BOM bytes, bytes that
+    /// are not UTF-8), under tight and default limits: no panic, and the same items however the bytes are cut,
+    /// empty chunks included.
+    #[test]
+    fn random_input_never_panics_and_chunking_never_matters() {
+        const PIECES: &[&[u8]] = &[
+            b"\r",
+            b"\r",
+            b"\n",
+            b"\n",
+            b"\r\n",
+            b":",
+            b":",
+            b" ",
+            b"data",
+            b"data",
+            b"event",
+            b"id",
+            b"retry",
+            b"end",
+            b"\xEF\xBB\xBF",
+            b"\xEF",
+            b"\xBB\xBF",
+            b"\xFF",
+            b"\xC3",
+            b"\xA9",
+            b"\xC3\xA9",
+            b"\xE2\x9C",
+            b"\x00",
+            b"x",
+            b"7",
+            b"{\"a\":1}",
+        ];
+        let tight = SseLimits {
+            line_bytes: 24,
+            data_bytes: 32,
+            name_bytes: 6,
+        };
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..3000 {
+            let pieces = rng.below(60);
+            let s: Vec<u8> = (0..pieces)
+                .flat_map(|_| PIECES[rng.below(PIECES.len())].iter().copied())
+                .collect();
+            for limits in [tight, SseLimits::DEFAULT] {
+                let whole = parse_pieces(limits, &[&s]);
+                let bytes: Vec<&[u8]> = s.chunks(1).collect();
+                let show = || String::from_utf8_lossy(&s).into_owned();
+                assert_eq!(
+                    parse_pieces(limits, &bytes),
+                    whole,
+                    "byte by byte: {:?}",
+                    show()
+                );
+                for _ in 0..3 {
+                    let mut chunks: Vec<&[u8]> = Vec::new();
+                    let mut i = 0;
+                    while i < s.len() {
+                        // A size of 0 is an empty chunk.
+                        let n = rng.below(8);
+                        chunks.push(&s[i..(i + n).min(s.len())]);
+                        i += n;
+                    }
+                    if rng.below(2) == 0 {
+                        chunks.push(b"");
+                    }
+                    assert_eq!(parse_pieces(limits, &chunks), whole, "{chunks:?}");
+                }
+            }
         }
     }
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::spec::load::parse_duration;
+use crate::secrets::{display_url, ApiKey, Secrets};
+use crate::spec::duration::parse_duration;
 use crate::spec::template::{is_name, Vars};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -27,7 +28,7 @@ pub enum RecordMode {
 pub struct Settings {
     /// A live deployment; `None` runs the embedded fixture.
     pub url: Option<String>,
-    pub api_key: Option<String>,
+    pub api_key: Option<ApiKey>,
     /// Write what the live target answered into `record_dir`.
     pub record: RecordMode,
     /// `LANGGRAPH_STRICT=1`: a `should` that does not hold fails its test too.
@@ -42,6 +43,12 @@ pub struct Settings {
     pub vars: Vars,
     /// Where the capabilities came from, for the message on specs skipped for lack of one.
     pub capabilities_from: String,
+    /// The specs the target is known to fail (from its target file).
+    pub known_failures: Vec<KnownFailure>,
+    /// `LANGGRAPH_REPORT_DIR`: where to write `junit.xml` and `report.json`.
+    pub report_dir: Option<PathBuf>,
+    /// `LANGGRAPH_TAGS`: which specs to run by their tags.
+    pub tags: TagFilter,
 }
 
 /// A target description: `fixtures/target.yaml` for the conformance graph, or a user's file for their deployment.
@@ -51,10 +58,58 @@ struct TargetFile {
     version: u32,
     #[serde(default)]
     description: Option<String>,
+    /// The deployment, when the file describes one (`LANGGRAPH_URL` wins over it).
+    #[serde(default)]
+    url: Option<String>,
+    /// The specs this target is known to fail, each with why: a run passes when exactly these fail.
+    #[serde(default)]
+    known_failures: Vec<KnownFailure>,
     #[serde(default)]
     capabilities: Option<Vec<String>>,
     #[serde(default)]
     vars: serde_json::Map<String, Value>,
+}
+
+/// A spec the target is known to fail, and why, in one line.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownFailure {
+    pub spec: String,
+    pub reason: String,
+}
+
+/// `LANGGRAPH_TAGS=stream,!crons`: the specs to run by their tags. A spec runs when it has one of the included tags
+/// (or none are named) and none of the excluded ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TagFilter {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+impl TagFilter {
+    pub fn parse(s: &str) -> Result<TagFilter, String> {
+        let mut f = TagFilter::default();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (list, tag) = match part.strip_prefix('!') {
+                Some(t) => (&mut f.exclude, t.trim()),
+                None => (&mut f.include, part),
+            };
+            if tag.is_empty() || tag.contains(char::is_whitespace) {
+                return Err(format!("LANGGRAPH_TAGS: `{part}` is not a tag"));
+            }
+            list.push(tag.to_string());
+        }
+        Ok(f)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.include.is_empty() && self.exclude.is_empty()
+    }
+
+    pub fn selects(&self, tags: &[String]) -> bool {
+        (self.include.is_empty() || tags.iter().any(|t| self.include.contains(t)))
+            && !tags.iter().any(|t| self.exclude.contains(t))
+    }
 }
 
 fn read_target_file(path: &Path) -> Result<TargetFile, String> {
@@ -87,8 +142,55 @@ pub fn project_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
 
+/// The variables the API key is read from, in order.
+const API_KEY_VARS: [&str; 2] = ["LANGGRAPH_API_KEY", "LANGSMITH_API_KEY"];
+
+/// A setting that is set but cannot be read as text: named, so it is not taken for unset (which would, for the API
+/// key, quietly run without it). The value is not shown: it may be the key.
+fn unreadable_setting(
+    vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+) -> Option<String> {
+    vars.into_iter().find_map(|(name, value)| {
+        let name = name.to_str()?;
+        let ours = name.starts_with("LANGGRAPH_") || API_KEY_VARS.contains(&name);
+        (ours && value.to_str().is_none())
+            .then(|| format!("{name} is set but is not valid UTF-8; set it to text"))
+    })
+}
+
+/// The API key from the first variable that has one, with quotes pasted along with it taken off.
+fn api_key(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<ApiKey>, String> {
+    let Some((var, raw)) = API_KEY_VARS
+        .iter()
+        .find_map(|var| lookup(var).map(|v| (*var, v)))
+    else {
+        return Ok(None);
+    };
+    let value = raw
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'')
+        .to_string();
+    if value.chars().any(char::is_control) {
+        return Err(format!(
+            "{var} contains a control character, which an HTTP header cannot carry"
+        ));
+    }
+    Ok(Some(ApiKey { value, var }))
+}
+
 impl Settings {
+    /// The secret values of this run, to keep out of what is printed and recorded.
+    pub fn secrets(&self) -> Secrets {
+        Secrets::new(
+            self.api_key.as_ref().map(|k| k.value.as_str()),
+            self.url.as_deref(),
+        )
+    }
+
     pub fn from_env() -> Result<Settings, String> {
+        if let Some(e) = unreadable_setting(std::env::vars_os()) {
+            return Err(e);
+        }
         let overrides: Vec<String> = std::env::vars_os()
             .filter_map(|(k, _)| k.into_string().ok())
             .filter(|k| k.starts_with("LANGGRAPH_VAR_"))
@@ -119,17 +221,21 @@ impl Settings {
         root: &Path,
         var_names_in_env: &[String],
     ) -> Result<Settings, String> {
-        let url = lookup("LANGGRAPH_URL").map(|u| u.trim_end_matches('/').to_string());
+        let config = lookup("LANGGRAPH_TARGET_CONFIG")
+            .map(|p| read_target_file(Path::new(&p)).map(|t| (p, t)))
+            .transpose()?;
+        let url = lookup("LANGGRAPH_URL")
+            .or_else(|| config.as_ref().and_then(|(_, t)| t.url.clone()))
+            .map(|u| u.trim_end_matches('/').to_string());
         if let Some(u) = &url {
             if !(u.starts_with("http://") || u.starts_with("https://")) {
                 return Err(format!(
-                    "LANGGRAPH_URL must start with http:// or https:// (got {u:?})"
+                    "LANGGRAPH_URL must start with http:// or https:// (got {:?})",
+                    display_url(u)
                 ));
             }
         }
-        let api_key = lookup("LANGGRAPH_API_KEY")
-            .or_else(|| lookup("LANGSMITH_API_KEY"))
-            .map(|k| k.trim().trim_matches(|c| c == '"' || c == '\'').to_string());
+        let api_key = api_key(&lookup)?;
         let record = match lookup("LANGGRAPH_RECORD").as_deref() {
             None | Some("0" | "false") => RecordMode::Off,
             Some("force") => RecordMode::Force,
@@ -154,8 +260,7 @@ impl Settings {
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("specs"));
         let default_timeout = match lookup("LANGGRAPH_TIMEOUT") {
-            Some(t) => parse_duration(&t)
-                .ok_or_else(|| format!("LANGGRAPH_TIMEOUT: `{t}` is not a duration (e.g. 30s)"))?,
+            Some(t) => parse_duration(&t).map_err(|e| format!("LANGGRAPH_TIMEOUT: {e}"))?,
             None => DEFAULT_TIMEOUT,
         };
 
@@ -166,9 +271,13 @@ impl Settings {
         let mut capabilities_from = "the conformance graph (fixtures/target.yaml)".to_string();
 
         // The fixture was recorded with the defaults, so overrides only apply to a live target.
+        let mut known_failures = Vec::new();
         if url.is_some() {
-            if let Some(p) = lookup("LANGGRAPH_TARGET_CONFIG") {
-                let t = read_target_file(Path::new(&p))?;
+            if let Some((p, t)) = config {
+                // The matrix wants what really passes and fails, baseline or not.
+                if lookup("LANGGRAPH_KNOWN_FAILURES").as_deref() != Some("ignore") {
+                    known_failures = t.known_failures;
+                }
                 vars.extend(t.vars);
                 if let Some(c) = t.capabilities {
                     capabilities = expand_capabilities(c);
@@ -208,6 +317,9 @@ impl Settings {
             capabilities,
             vars,
             capabilities_from,
+            known_failures,
+            report_dir: lookup("LANGGRAPH_REPORT_DIR").map(PathBuf::from),
+            tags: TagFilter::parse(&lookup("LANGGRAPH_TAGS").unwrap_or_default())?,
         })
     }
 }
@@ -317,7 +429,13 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(s.url.as_deref(), Some("http://127.0.0.1:9"));
-        assert_eq!(s.api_key.as_deref(), Some("k"));
+        assert_eq!(
+            s.api_key,
+            Some(ApiKey {
+                value: "k".into(),
+                var: "LANGSMITH_API_KEY"
+            })
+        );
         assert_eq!(s.vars["assistant_id"], "my_graph");
         assert_eq!(s.vars["chat_input"], serde_json::json!({"messages": []}));
         assert!(s.capabilities.is_empty());
@@ -360,6 +478,45 @@ mod tests {
     }
 
     #[test]
+    fn tags_include_and_exclude() {
+        let f = TagFilter::parse("stream, !crons,threads").unwrap();
+        assert_eq!(f.include, ["stream", "threads"]);
+        assert_eq!(f.exclude, ["crons"]);
+        let t = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(f.selects(&t(&["stream"])));
+        assert!(!f.selects(&t(&["stream", "crons"])));
+        assert!(!f.selects(&t(&["store"])));
+        let only_out = TagFilter::parse("!crons").unwrap();
+        assert!(only_out.selects(&t(&[])));
+        assert!(!only_out.selects(&t(&["crons"])));
+        assert!(TagFilter::parse("a b").is_err());
+        assert!(TagFilter::parse("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_target_file_gives_the_url_and_the_known_failures() {
+        let dir = std::env::temp_dir().join(format!("lgc-target-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("js.yaml");
+        std::fs::write(
+            &file,
+            "version: 1\nurl: http://127.0.0.1:2025/\ncapabilities: [store]\nknown_failures:\n  - {spec: errors::thread_get_missing, reason: errors are plain text}\n",
+        )
+        .unwrap();
+        let f = file.to_string_lossy().into_owned();
+        let s = settings(&[("LANGGRAPH_TARGET_CONFIG", &f)]).unwrap();
+        assert_eq!(s.url.as_deref(), Some("http://127.0.0.1:2025"));
+        assert_eq!(s.known_failures[0].spec, "errors::thread_get_missing");
+        let s = settings(&[
+            ("LANGGRAPH_TARGET_CONFIG", &f),
+            ("LANGGRAPH_URL", "http://h"),
+        ])
+        .unwrap();
+        assert_eq!(s.url.as_deref(), Some("http://h"), "the environment wins");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn bad_settings_are_explained() {
         assert!(settings(&[("LANGGRAPH_RECORD", "1")])
             .unwrap_err()
@@ -370,5 +527,50 @@ mod tests {
         assert!(settings(&[("LANGGRAPH_TIMEOUT", "soon")])
             .unwrap_err()
             .contains("LANGGRAPH_TIMEOUT"));
+        let huge = settings(&[("LANGGRAPH_TIMEOUT", "100000000000000000000")]).unwrap_err();
+        assert!(huge.contains("at most a day"), "{huge}");
+        let e = settings(&[("LANGGRAPH_URL", "me:hunter2@localhost:2024")]).unwrap_err();
+        assert!(!e.contains("hunter2"), "{e}");
+        let e = settings(&[("LANGGRAPH_API_KEY", "lsv2\u{1b}x")]).unwrap_err();
+        assert_eq!(
+            e,
+            "LANGGRAPH_API_KEY contains a control character, which an HTTP header cannot carry"
+        );
+    }
+
+    #[test]
+    fn the_key_comes_from_the_first_variable_that_has_it() {
+        let s = settings(&[("LANGGRAPH_API_KEY", " 'a' "), ("LANGSMITH_API_KEY", "b")]).unwrap();
+        assert_eq!(
+            s.api_key,
+            Some(ApiKey {
+                value: "a".into(),
+                var: "LANGGRAPH_API_KEY"
+            })
+        );
+        assert_eq!(settings(&[]).unwrap().api_key, None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_setting_that_is_not_utf8_is_an_error_not_unset() {
+        use std::ffi::OsString;
+        use std::os::unix::ffi::OsStringExt;
+        let bad = || OsString::from_vec(b"lsv2_\xff".to_vec());
+        let env = |name: &str| {
+            vec![
+                (OsString::from("PATH"), bad()),
+                (OsString::from(name), bad()),
+            ]
+        };
+        assert_eq!(
+            unreadable_setting(env("LANGGRAPH_API_KEY")).as_deref(),
+            Some("LANGGRAPH_API_KEY is set but is not valid UTF-8; set it to text")
+        );
+        assert!(unreadable_setting(env("LANGSMITH_API_KEY"))
+            .unwrap()
+            .starts_with("LANGSMITH_API_KEY "));
+        assert!(unreadable_setting(env("LANGGRAPH_URL")).is_some());
+        assert_eq!(unreadable_setting(env("OTHER")), None);
     }
 }

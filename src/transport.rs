@@ -7,21 +7,96 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use tokio::time::Instant;
 
-/// Header whose value is a secret: shown in curl lines as a shell variable, never as its value.
+use crate::secrets::{display_url, is_secret_header, redacted_header_value, ApiKey};
+
+/// The header that carries the API key.
 pub const API_KEY_HEADER: &str = "x-api-key";
 
 /// The largest body kept in memory (non-streamed bodies, and recordings).
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
+/// Sent unless a spec sets its own: the harness cannot decode compressed bodies (reqwest is built without it), and
+/// an explicit `identity` makes any other encoding the server's mistake (RFC 9110 §12.5.3).
+pub const ACCEPT_ENCODING: &str = "identity";
+
 pub fn client() -> reqwest::Client {
+    builder()
+        .pool_idle_timeout(Duration::from_secs(30))
+        .build()
+        .expect("the HTTP client's fixed settings are valid")
+}
+
+fn builder() -> reqwest::ClientBuilder {
     // reqwest is built without a bundled crypto provider; ring is the one we ship (see Cargo.toml).
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
-        .pool_idle_timeout(Duration::from_secs(30))
         .user_agent(concat!("langgraph-conformance/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("the HTTP client's fixed settings are valid")
+        .redirect(crate::redirect::policy())
+}
+
+/// Sends a request. An idempotent request that fails on a connection before any response came is sent once more, on
+/// a new connection, as curl and browsers do: a server may close an idle kept-alive connection (without
+/// `Connection: close`) just as the client reuses it, and then the request is lost in the close, not refused.
+///
+/// hyper retries by itself only a request it had not started to write when it found the connection closed; once
+/// written, it cannot know whether the server saw the request, so it leaves the choice to the caller, which knows
+/// whether repeating it is safe. reqwest's default retry covers HTTP/2 refusals only.
+pub async fn send(
+    client: &reqwest::Client,
+    request: reqwest::Request,
+) -> reqwest::Result<reqwest::Response> {
+    let again = if idempotent(request.method()) {
+        request.try_clone()
+    } else {
+        None
+    };
+    match (client.execute(request).await, again) {
+        (Err(e), Some(again)) if lost_on_the_connection(&e) => {
+            // A client of its own, with no pool, so the retry cannot pick another stale connection.
+            let fresh = builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .expect("the HTTP client's fixed settings are valid");
+            fresh.execute(again).await
+        }
+        (result, _) => result,
+    }
+}
+
+/// Methods whose repetition has the same effect as sending them once (RFC 9110 §9.2.2).
+fn idempotent(method: &reqwest::Method) -> bool {
+    matches!(
+        method.as_str(),
+        "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS"
+    )
+}
+
+/// Whether the request failed on an open connection that closed before a response came (not a timeout, nor a
+/// connection that could not be made, where a retry would not help).
+fn lost_on_the_connection(e: &reqwest::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    if e.is_timeout() || e.is_connect() || e.is_builder() {
+        return false;
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+        {
+            return true;
+        }
+        if c.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            matches!(
+                io.kind(),
+                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+            )
+        }) {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// A request ready to send.
@@ -36,6 +111,14 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// A request header the spec set (names compare without case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn url(&self) -> String {
         format!("{}{}", self.base.trim_end_matches('/'), self.target)
     }
@@ -43,28 +126,53 @@ impl Prepared {
     pub fn build(
         &self,
         client: &reqwest::Client,
-        api_key: Option<&str>,
+        api_key: Option<&ApiKey>,
     ) -> Result<reqwest::Request, String> {
         let method =
             reqwest::Method::from_bytes(self.method.as_bytes()).map_err(|e| e.to_string())?;
+        // Values come from variables at run time, so they are checked here too; each error names what is wrong.
+        if let Some(c) = self.target.chars().find(|c| c.is_control()) {
+            return Err(format!(
+                "cannot send the request: the path {:?} holds the control character {c:?} (from a variable), so it would not be sent as written",
+                self.target
+            ));
+        }
         let mut rb = client.request(method, self.url());
         for (k, v) in &self.headers {
-            rb = rb.header(k, v);
+            let name = reqwest::header::HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| format!("cannot send header `{k}`: it is not a valid header name"))?;
+            let value = reqwest::header::HeaderValue::from_str(v).map_err(|_| {
+                format!(
+                    "cannot send header `{k}`: its value {:?} holds a line break or another control character, which header values cannot",
+                    v.chars().take(200).collect::<String>()
+                )
+            })?;
+            rb = rb.header(name, value);
+        }
+        if self.header("accept-encoding").is_none() {
+            rb = rb.header("accept-encoding", ACCEPT_ENCODING);
         }
         if let Some(key) = api_key {
-            if !self.headers.iter().any(|(k, _)| k == API_KEY_HEADER) {
-                rb = rb.header(API_KEY_HEADER, key);
+            if !self.sets_api_key() {
+                rb = rb.header(API_KEY_HEADER, &key.value);
             }
         }
         if let Some(b) = &self.body {
             rb = rb.body(b.clone());
         }
         rb.build()
-            .map_err(|e| format!("cannot build the request: {e}"))
+            .map_err(|e| format!("cannot build the request: {}", error_chain(&e)))
     }
 
-    /// A shell line that sends the same request. The API key appears as `$LANGGRAPH_API_KEY`, never as its value.
-    pub fn curl(&self, with_key: bool, streaming: bool) -> String {
+    /// Whether the step sends an `x-api-key` of its own, which then replaces the configured key.
+    fn sets_api_key(&self) -> bool {
+        self.headers.iter().any(|(k, _)| k == API_KEY_HEADER)
+    }
+
+    /// A shell line that sends the same request. It shows no credential: the configured API key appears as the
+    /// variable it came from (`$LANGGRAPH_API_KEY`), and the values of the step's own credential headers
+    /// (`authorization`, `cookie`, `x-api-key`, ...) as a placeholder.
+    pub fn curl(&self, api_key: Option<&ApiKey>, streaming: bool) -> String {
         let mut parts = vec!["curl -sS".to_string()];
         if streaming {
             parts.push("-N".into());
@@ -72,15 +180,17 @@ impl Prepared {
         if self.method != "GET" || self.body.is_some() {
             parts.push(format!("-X {}", self.method));
         }
-        parts.push(shell_quote(&self.url()));
+        parts.push(shell_quote(&display_url(&self.url())));
         for (k, v) in &self.headers {
-            if k == API_KEY_HEADER {
-                continue;
-            }
-            parts.push(format!("-H {}", shell_quote(&format!("{k}: {v}"))));
+            let shown = if is_secret_header(k) {
+                redacted_header_value(v)
+            } else {
+                v.clone()
+            };
+            parts.push(format!("-H {}", shell_quote(&format!("{k}: {shown}"))));
         }
-        if with_key {
-            parts.push(format!("-H \"{API_KEY_HEADER}: $LANGGRAPH_API_KEY\""));
+        if let Some(key) = api_key.filter(|_| !self.sets_api_key()) {
+            parts.push(format!("-H \"{API_KEY_HEADER}: ${}\"", key.var));
         }
         if let Some(b) = &self.body {
             parts.push(format!(
@@ -177,9 +287,16 @@ mod tests {
         }
     }
 
+    fn key(var: &'static str) -> ApiKey {
+        ApiKey {
+            value: "lsv2_sekrit".into(),
+            var,
+        }
+    }
+
     #[test]
     fn curl_line_quotes_and_hides_the_key() {
-        let c = req().curl(true, true);
+        let c = req().curl(Some(&key("LANGGRAPH_API_KEY")), true);
         assert_eq!(
             c,
             "curl -sS -N -X POST 'http://127.0.0.1:2024/runs/stream' -H 'content-type: application/json' \
@@ -189,20 +306,112 @@ mod tests {
         get.method = "GET".into();
         get.body = None;
         assert_eq!(
-            get.curl(false, false),
+            get.curl(None, false),
             "curl -sS 'http://127.0.0.1:2024/runs/stream' -H 'content-type: application/json'"
         );
     }
 
     #[test]
+    fn values_that_cannot_be_sent_are_named() {
+        let client = crate::transport::client();
+        let mut r = req();
+        r.headers.push(("x-run".into(), "a\nHost: evil".into()));
+        let e = r.build(&client, None).unwrap_err();
+        assert!(
+            e.starts_with(
+                "cannot send header `x-run`: its value \"a\\nHost: evil\" holds a line break"
+            ),
+            "{e}"
+        );
+        let mut r = req();
+        r.target = "/ok\nHost: evil".into();
+        let e = r.build(&client, None).unwrap_err();
+        assert!(
+            e.contains("the path \"/ok\\nHost: evil\" holds the control character '\\n'"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn curl_line_names_the_variable_that_held_the_key() {
+        let c = req().curl(Some(&key("LANGSMITH_API_KEY")), false);
+        assert!(c.contains("-H \"x-api-key: $LANGSMITH_API_KEY\""), "{c}");
+        assert!(
+            !c.contains("LANGGRAPH_API_KEY") && !c.contains("sekrit"),
+            "{c}"
+        );
+    }
+
+    #[test]
+    fn curl_line_redacts_credential_headers_of_the_spec() {
+        let mut own = req();
+        own.headers.extend([
+            (API_KEY_HEADER.to_string(), "mine".to_string()),
+            ("authorization".to_string(), "Bearer tok.en".to_string()),
+            (
+                "proxy-authorization".to_string(),
+                "Basic dXNlcjpw".to_string(),
+            ),
+            ("cookie".to_string(), "session=abc".to_string()),
+            ("x-auth-token".to_string(), "t0k".to_string()),
+            ("x-request-id".to_string(), "visible".to_string()),
+        ]);
+        let c = own.curl(Some(&key("LANGGRAPH_API_KEY")), false);
+        for hidden in [
+            "mine",
+            "tok.en",
+            "dXNlcjpw",
+            "abc",
+            "t0k",
+            "$LANGGRAPH_API_KEY",
+        ] {
+            assert!(!c.contains(hidden), "{hidden} in {c}");
+        }
+        for shown in [
+            "-H 'x-api-key: <redacted>'",
+            "-H 'authorization: Bearer <redacted>'",
+            "-H 'proxy-authorization: Basic <redacted>'",
+            "-H 'cookie: <redacted>'",
+            "-H 'x-auth-token: <redacted>'",
+            "-H 'x-request-id: visible'",
+        ] {
+            assert!(c.contains(shown), "{shown} not in {c}");
+        }
+        assert!(own.curl(None, false).contains("-H 'x-api-key: <redacted>'"));
+    }
+
+    #[test]
     fn the_key_is_sent_but_not_over_an_explicit_header() {
         let client = crate::transport::client();
-        let r = req().build(&client, Some("secret")).unwrap();
-        assert_eq!(r.headers()[API_KEY_HEADER], "secret");
+        let k = key("LANGGRAPH_API_KEY");
+        let r = req().build(&client, Some(&k)).unwrap();
+        assert_eq!(r.headers()[API_KEY_HEADER], "lsv2_sekrit");
         let mut own = req();
         own.headers.push((API_KEY_HEADER.into(), "mine".into()));
-        let r = own.build(&client, Some("secret")).unwrap();
+        let r = own.build(&client, Some(&k)).unwrap();
         assert_eq!(r.headers().get_all(API_KEY_HEADER).iter().count(), 1);
-        assert!(!own.curl(true, false).contains("mine"));
+        assert_eq!(r.headers()[API_KEY_HEADER], "mine");
+    }
+
+    #[test]
+    fn no_encoding_is_accepted_unless_the_spec_asks_for_one() {
+        let client = crate::transport::client();
+        let r = req().build(&client, None).unwrap();
+        assert_eq!(r.headers()["accept-encoding"], "identity");
+        let mut own = req();
+        own.headers.push(("Accept-Encoding".into(), "gzip".into()));
+        let r = own.build(&client, None).unwrap();
+        let sent: Vec<_> = r.headers().get_all("accept-encoding").iter().collect();
+        assert_eq!(sent, ["gzip"]);
+    }
+
+    #[test]
+    fn only_idempotent_methods_are_repeated() {
+        for m in ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"] {
+            assert!(idempotent(&m.parse().unwrap()), "{m}");
+        }
+        for m in ["POST", "PATCH"] {
+            assert!(!idempotent(&m.parse().unwrap()), "{m}");
+        }
     }
 }

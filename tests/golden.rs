@@ -218,7 +218,7 @@ fn the_api_key_is_sent_but_never_printed() {
             .await
             .unwrap_err();
         assert!(!report.contains("lsv2_sekrit"), "{report}");
-        assert!(report.contains("x-api-key: $LANGGRAPH_API_KEY"), "{report}");
+        assert!(report.contains("x-api-key: $LANGSMITH_API_KEY"), "{report}");
         let heads = server
             .requests
             .lock()

@@ -1,5 +1,6 @@
 //! Expectations on the status line and the headers.
 
+use super::numbers::{Cmp, Num, Operand};
 use super::{preview, Failure, Level};
 use crate::source::Loc;
 use crate::spec::template::{Pattern, Template, Vars};
@@ -48,6 +49,8 @@ pub enum HeaderPred {
     Equals(Template),
     Matches(Pattern),
     Contains(Template),
+    /// The value read as a number (`x-pagination-total`), compared.
+    Compare(Cmp, Operand),
 }
 
 impl HeaderCheck {
@@ -90,9 +93,32 @@ impl HeaderCheck {
                     ))),
                     Err(e) => out.push(fail(e)),
                 },
+                (HeaderPred::Compare(cmp, x), Some(v)) => {
+                    out.extend(compare(name, v, *cmp, x, vars).map(fail))
+                }
             }
         }
         out
+    }
+}
+
+/// A header compared as a number: its text must be one.
+fn compare(name: &str, value: &str, cmp: Cmp, x: &Operand, vars: &Vars) -> Option<String> {
+    let want = match x.resolve(cmp.key(), vars) {
+        Ok(n) => n,
+        Err(e) => return Some(e),
+    };
+    let expected = match x {
+        Operand::Fixed(_) => format!("{} {want}", cmp.words()),
+        Operand::Template(t) => format!("{} {want} (`{}`)", cmp.words(), t.source()),
+    };
+    match Num::parse(value) {
+        None => Some(format!(
+            "header `{name}` is {:?}, which is not a number (expected one {expected})",
+            preview(value, 200)
+        )),
+        Some(got) if got.compare(want).is_some_and(|o| cmp.holds(o)) => None,
+        Some(got) => Some(format!("header `{name}` is {got}, expected {expected}")),
     }
 }
 
@@ -172,6 +198,54 @@ mod tests {
         assert_eq!(
             eq.check(&[], &vars)[0].message,
             "header `content-type` is missing"
+        );
+    }
+
+    #[test]
+    fn headers_compare_as_numbers() {
+        let vars: Vars = [
+            ("n".to_string(), serde_json::json!(2)),
+            ("word".to_string(), serde_json::json!("many")),
+        ]
+        .into();
+        let total = |cmp, x: serde_json::Value| HeaderCheck {
+            loc: Loc::new(1, 1),
+            name: "x-pagination-total".into(),
+            preds: vec![(
+                Loc::new(1, 5),
+                HeaderPred::Compare(cmp, Operand::from_value("ge", &x).unwrap()),
+            )],
+            level: Level::Must,
+        };
+        let three = vec!["3"];
+        assert!(total(Cmp::Ge, serde_json::json!(3))
+            .check(&three, &vars)
+            .is_empty());
+        assert!(total(Cmp::Gt, serde_json::json!("${n}"))
+            .check(&three, &vars)
+            .is_empty());
+        assert!(total(Cmp::Lt, serde_json::json!(10))
+            .check(&three, &vars)
+            .is_empty());
+        assert_eq!(
+            total(Cmp::Gt, serde_json::json!(3)).check(&three, &vars)[0].message,
+            "header `x-pagination-total` is 3, expected greater than 3"
+        );
+        assert_eq!(
+            total(Cmp::Le, serde_json::json!("${n}")).check(&three, &vars)[0].message,
+            "header `x-pagination-total` is 3, expected at most 2 (`${n}`)"
+        );
+        assert_eq!(
+            total(Cmp::Ge, serde_json::json!(1)).check(&["ten"], &vars)[0].message,
+            "header `x-pagination-total` is \"ten\", which is not a number (expected one at least 1)"
+        );
+        assert_eq!(
+            total(Cmp::Ge, serde_json::json!("${word}")).check(&three, &vars)[0].message,
+            "`ge`: variable `word` is \"many\", not a number"
+        );
+        assert_eq!(
+            total(Cmp::Ge, serde_json::json!(1)).check(&[], &vars)[0].message,
+            "header `x-pagination-total` is missing"
         );
     }
 }

@@ -6,7 +6,10 @@
 
 use serde_json::Value;
 
-use super::{preview, Failure, Level};
+use super::format::Format;
+use super::numbers::{BoundSpec, Cmp, Num, Operand};
+use super::schema::SchemaCheck;
+use super::{near_miss, preview, Failure, Level};
 use crate::jsonpath::Path;
 use crate::report::diff;
 use crate::source::Loc;
@@ -49,14 +52,19 @@ impl CheckPath {
 #[derive(Debug, Clone)]
 pub enum Pred {
     Exists(bool),
-    Count(Bound),
+    Count(BoundSpec),
     Equals(Value),
     Type(Vec<JsonType>),
     Matches(Pattern),
-    Length(Bound),
+    Length(BoundSpec),
     Contains(Value),
     OneOf(Vec<Value>),
+    Compare(Cmp, Operand),
+    Format(Format),
     Every(Vec<JsonCheck>),
+    /// Holds unless every one of these holds.
+    Not(Vec<(Loc, Pred)>),
+    Schema(SchemaCheck),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,86 +173,281 @@ fn short(v: &Value) -> String {
     preview(&v.to_string(), 120)
 }
 
+/// What a predicate found: it holds, it does not, or it cannot be decided (nothing selected where a value is needed,
+/// a value of the wrong type, a variable that is not a number). `not` turns holds into fails and back, but never
+/// turns "cannot" into a pass: `not: {gt: 3}` on a string is a failure, not a vacuous success.
+enum Outcome {
+    Holds,
+    Fails(Vec<Failure>),
+    Cannot(Failure),
+}
+
+/// What a check's path selected, and where: the context every predicate is evaluated in.
+struct Selection<'a> {
+    path: &'a Path,
+    nodes: Vec<&'a Value>,
+    root: &'a Value,
+    subject: &'a str,
+    /// Whether the caller already shows the document (an event's data), so messages need not repeat it.
+    root_shown: bool,
+}
+
+impl Selection<'_> {
+    fn p(&self) -> &str {
+        self.path.as_str()
+    }
+
+    /// "`$.x` selects nothing in ...", with where it looked and a near miss when there is one.
+    fn nothing(&self, loc: Loc, tail: &str) -> Failure {
+        let mut f = Failure::new(
+            loc,
+            format!("`{}` selects nothing in {}{tail}", self.p(), self.subject),
+        );
+        for n in near_miss::notes(self.path, self.root, self.root_shown) {
+            f = f.with_note(n);
+        }
+        f
+    }
+}
+
 impl JsonCheck {
     /// Checks `root`; `subject` names the document in messages ("the response body", "event #2 `updates`").
     pub fn check(&self, root: &Value, vars: &Vars, subject: &str) -> Vec<Failure> {
-        let mut out = self.evaluate(root, vars, subject);
+        self.leveled(self.check_in(root, vars, subject, false))
+    }
+
+    /// As `check`, for a document the caller shows in its own notes (an event's data).
+    pub fn check_shown(&self, root: &Value, vars: &Vars, subject: &str) -> Vec<Failure> {
+        self.leveled(self.check_in(root, vars, subject, true))
+    }
+
+    /// A `should` check's failures are warnings, whatever its nested checks say.
+    fn leveled(&self, mut out: Vec<Failure>) -> Vec<Failure> {
         if self.level == Level::Should {
             out.iter_mut().for_each(|f| f.level = Level::Should);
         }
         out
     }
 
-    fn evaluate(&self, root: &Value, vars: &Vars, subject: &str) -> Vec<Failure> {
+    fn check_in(&self, root: &Value, vars: &Vars, subject: &str, root_shown: bool) -> Vec<Failure> {
         let path = match self.path.resolve(vars) {
             Ok(p) => p,
             Err(e) => return vec![Failure::new(self.loc, e)],
         };
-        let nodes = path.query(root);
-        let p = path.as_str();
+        let sel = Selection {
+            path: &path,
+            nodes: path.query(root),
+            root,
+            subject,
+            root_shown,
+        };
         let mut out = Vec::new();
         for (loc, pred) in &self.preds {
-            let fail = |msg: String| Failure::new(*loc, msg);
-            match pred {
-                Pred::Exists(want) => {
-                    if *want && nodes.is_empty() {
-                        out.push(fail(format!(
-                            "`{p}` selects nothing in {subject}, expected it to exist"
-                        )));
-                    } else if !*want && !nodes.is_empty() {
-                        out.push(fail(format!(
-                            "`{p}` should select nothing in {subject}, but it selects {}",
-                            short(nodes[0])
-                        )));
-                    }
-                }
-                Pred::Count(b) => {
-                    if !b.contains(nodes.len() as u64) {
-                        out.push(fail(format!(
-                            "`{p}` selects {} node(s) in {subject}, expected {b}",
-                            nodes.len()
-                        )));
-                    }
-                }
-                Pred::Every(checks) => {
-                    if nodes.is_empty() {
-                        out.push(fail(format!(
-                            "`{p}` selects nothing in {subject}, so `every` has nothing to check"
-                        )));
-                    }
-                    for (i, node) in nodes.iter().enumerate() {
-                        let sub = format!(
-                            "node {} of {} selected by `{p}` in {subject}",
-                            i + 1,
-                            nodes.len()
-                        );
-                        for c in checks {
-                            out.extend(c.check(node, vars, &sub));
-                        }
-                    }
-                }
-                _ => {
-                    let owned;
-                    let value: &Value = if path.is_singular() {
-                        match nodes.first() {
-                            Some(v) => v,
-                            None => {
-                                out.push(fail(format!("`{p}` selects nothing in {subject}")));
-                                continue;
-                            }
-                        }
-                    } else {
-                        owned = Value::Array(nodes.iter().map(|v| (*v).clone()).collect());
-                        &owned
-                    };
-                    if let Some(f) = check_value(pred, value, vars, p, subject, *loc) {
-                        out.push(f);
-                    }
-                }
+            match eval(pred, *loc, &sel, vars) {
+                Outcome::Holds => {}
+                Outcome::Fails(f) => out.extend(f),
+                Outcome::Cannot(f) => out.push(f),
             }
         }
         out
     }
+}
+
+fn eval(pred: &Pred, loc: Loc, sel: &Selection, vars: &Vars) -> Outcome {
+    let p = sel.p();
+    let subject = sel.subject;
+    let fails = |msg: String| Outcome::Fails(vec![Failure::new(loc, msg)]);
+    match pred {
+        Pred::Exists(true) if sel.nodes.is_empty() => {
+            Outcome::Fails(vec![sel.nothing(loc, ", expected it to exist")])
+        }
+        Pred::Exists(false) if !sel.nodes.is_empty() => fails(format!(
+            "`{p}` should select nothing in {subject}, but it selects {}",
+            short(sel.nodes[0])
+        )),
+        Pred::Exists(_) => Outcome::Holds,
+        Pred::Count(spec) => match spec.resolve("count", vars) {
+            Err(e) => Outcome::Cannot(Failure::new(loc, e)),
+            Ok(b) if b.contains(sel.nodes.len() as u64) => Outcome::Holds,
+            Ok(b) => fails(format!(
+                "`{p}` selects {} node(s) in {subject}, expected {}",
+                sel.nodes.len(),
+                bound_text(spec, b)
+            )),
+        },
+        Pred::Every(checks) => {
+            if sel.nodes.is_empty() {
+                return Outcome::Cannot(sel.nothing(loc, ", so `every` has nothing to check"));
+            }
+            let mut out = Vec::new();
+            for (i, node) in sel.nodes.iter().enumerate() {
+                let sub = format!(
+                    "node {} of {} selected by `{p}` in {subject}",
+                    i + 1,
+                    sel.nodes.len()
+                );
+                for c in checks {
+                    out.extend(c.check(node, vars, &sub));
+                }
+            }
+            if out.is_empty() {
+                Outcome::Holds
+            } else {
+                Outcome::Fails(out)
+            }
+        }
+        Pred::Not(inner) => not(inner, loc, sel, vars),
+        Pred::Schema(_) if sel.nodes.is_empty() => {
+            let why = if sel.path.is_singular() {
+                ""
+            } else {
+                ", so `schema` has nothing to check"
+            };
+            Outcome::Cannot(sel.nothing(loc, why))
+        }
+        Pred::Schema(schema) => {
+            let f = check_schema(schema, &sel.nodes, sel.path.is_singular(), p, subject, loc);
+            if f.is_empty() {
+                Outcome::Holds
+            } else {
+                Outcome::Fails(f)
+            }
+        }
+        _ => {
+            let owned;
+            let value: &Value = if sel.path.is_singular() {
+                match sel.nodes.first() {
+                    Some(v) => v,
+                    None => return Outcome::Cannot(sel.nothing(loc, "")),
+                }
+            } else {
+                owned = Value::Array(sel.nodes.iter().map(|v| (*v).clone()).collect());
+                &owned
+            };
+            check_value(pred, value, vars, p, subject, loc)
+        }
+    }
+}
+
+/// `not` holds when at least one of its predicates does not; it fails when all of them hold.
+fn not(inner: &[(Loc, Pred)], loc: Loc, sel: &Selection, vars: &Vars) -> Outcome {
+    let mut some_fail = false;
+    for (l, pred) in inner {
+        match eval(pred, *l, sel, vars) {
+            Outcome::Holds => {}
+            Outcome::Fails(_) => some_fail = true,
+            Outcome::Cannot(f) => return Outcome::Cannot(f),
+        }
+    }
+    if some_fail {
+        return Outcome::Holds;
+    }
+    let said: Vec<String> = inner.iter().map(|(_, p)| describe(p, vars)).collect();
+    let why = if said.len() > 1 {
+        "which `not` rules out (not all of these may hold)"
+    } else {
+        "which `not` rules out"
+    };
+    let shown = if sel.path.is_singular() {
+        sel.nodes.first().map(|v| short(v)).unwrap_or_default()
+    } else {
+        short(&Value::Array(
+            sel.nodes.iter().map(|v| (*v).clone()).collect(),
+        ))
+    };
+    Outcome::Fails(vec![Failure::new(
+        loc,
+        format!(
+            "`{}` in {} {}, {why}",
+            sel.p(),
+            sel.subject,
+            said.join(" and ")
+        ),
+    )
+    .with_note(format!("actual value: {shown}"))])
+}
+
+/// What a predicate says, as the end of a sentence about a value ("equals \"error\"").
+fn describe(pred: &Pred, vars: &Vars) -> String {
+    let rendered = |v: &Value| short(&render_json(v, vars).unwrap_or_else(|_| v.clone()));
+    match pred {
+        Pred::Exists(true) => "exists".into(),
+        Pred::Exists(false) => "is absent".into(),
+        Pred::Count(b) => format!("selects {b} node(s)"),
+        Pred::Equals(v) => format!("equals {}", rendered(v)),
+        Pred::Type(types) => {
+            let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
+            format!("is of type {}", names.join(" or "))
+        }
+        Pred::Matches(re) => format!("matches /{}/", re.as_str()),
+        Pred::Length(b) => format!("has length {b}"),
+        Pred::Contains(v) => format!("contains {}", rendered(v)),
+        Pred::OneOf(v) => format!("is one of {}", rendered(&Value::Array(v.clone()))),
+        Pred::Compare(cmp, x) => format!("is {} {}", cmp.words(), operand_text(cmp.key(), x, vars)),
+        Pred::Format(f) => format!("is {}", f.described()),
+        Pred::Every(_) => "passes the checks under `every`".into(),
+        Pred::Schema(schema) => format!("matches {}", schema.label()),
+        Pred::Not(inner) => {
+            let said: Vec<String> = inner.iter().map(|(_, p)| describe(p, vars)).collect();
+            format!("does not ({})", said.join(" and "))
+        }
+    }
+}
+
+/// `3`, or `12 (${total})` when the number came from a variable.
+fn operand_text(key: &str, x: &Operand, vars: &Vars) -> String {
+    match (x, x.resolve(key, vars)) {
+        (Operand::Fixed(n), _) => n.to_string(),
+        (Operand::Template(t), Ok(n)) => format!("{n} (`{}`)", t.source()),
+        (Operand::Template(t), Err(_)) => format!("`{}`", t.source()),
+    }
+}
+
+/// The resolved bound, with the bound as written when it used variables.
+fn bound_text(spec: &BoundSpec, resolved: Bound) -> String {
+    if spec.vars().is_empty() {
+        resolved.to_string()
+    } else {
+        format!("{resolved} (`{spec}`)")
+    }
+}
+
+/// `schema` checks each node on its own: the one node of a singular path, each node of any other. There must be
+/// at least one, so it cannot pass vacuously.
+fn check_schema(
+    schema: &SchemaCheck,
+    nodes: &[&Value],
+    singular: bool,
+    p: &str,
+    subject: &str,
+    loc: Loc,
+) -> Vec<Failure> {
+    if nodes.is_empty() {
+        let why = if singular {
+            ""
+        } else {
+            ", so `schema` has nothing to check"
+        };
+        return vec![Failure::new(
+            loc,
+            format!("`{p}` selects nothing in {subject}{why}"),
+        )];
+    }
+    if singular {
+        return schema
+            .check(nodes[0], &format!("`{p}` in {subject}"), loc)
+            .into_iter()
+            .collect();
+    }
+    let n = nodes.len();
+    nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, node)| {
+            let what = format!("node {} of {n} selected by `{p}` in {subject}", i + 1);
+            schema.check(node, &what, loc)
+        })
+        .collect()
 }
 
 fn check_value(
@@ -254,29 +457,31 @@ fn check_value(
     p: &str,
     subject: &str,
     loc: Loc,
-) -> Option<Failure> {
-    let fail = |msg: String| Some(Failure::new(loc, msg));
+) -> Outcome {
+    let fails = |msg: String| Outcome::Fails(vec![Failure::new(loc, msg)]);
+    let cannot = |msg: String| Outcome::Cannot(Failure::new(loc, msg));
     let render = |v: &Value| render_json(v, vars);
     match pred {
         Pred::Equals(want) => {
             let want = match render(want) {
                 Ok(w) => w,
-                Err(e) => return fail(e),
+                Err(e) => return cannot(e),
             };
             if json_eq(value, &want) {
-                return None;
+                return Outcome::Holds;
             }
-            Some(
-                Failure::new(loc, format!("`{p}` in {subject} is not the expected value"))
-                    .with_diff(diff(&pretty(&want), &pretty(value))),
+            Outcome::Fails(vec![Failure::new(
+                loc,
+                format!("`{p}` in {subject} is not the expected value"),
             )
+            .with_diff(diff(&pretty(&want), &pretty(value)))])
         }
         Pred::Type(types) => {
             if types.iter().any(|t| t.holds(value)) {
-                return None;
+                return Outcome::Holds;
             }
             let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
-            fail(format!(
+            fails(format!(
                 "`{p}` in {subject} should be of type {}, but it is {} {}",
                 names.join(" or "),
                 type_of(value),
@@ -285,39 +490,80 @@ fn check_value(
         }
         Pred::Matches(re) => match value {
             Value::String(s) => match re.is_match(s, vars) {
-                Ok(true) => None,
-                Ok(false) => fail(format!(
+                Ok(true) => Outcome::Holds,
+                Ok(false) => fails(format!(
                     "`{p}` in {subject} is {:?}, which does not match /{}/",
                     preview(s, 200),
                     re.as_str()
                 )),
-                Err(e) => fail(e),
+                Err(e) => cannot(e),
             },
-            other => fail(format!(
+            other => cannot(format!(
                 "`{p}` in {subject} should be a string matching /{}/, but it is {} {}",
                 re.as_str(),
                 type_of(other),
                 short(other)
             )),
         },
-        Pred::Length(b) => {
+        Pred::Format(f) => match value {
+            Value::String(s) => match f.why_not(s) {
+                None => Outcome::Holds,
+                Some(why) => fails(format!(
+                    "`{p}` in {subject} is {:?}, which is not {}: {why}",
+                    preview(s, 200),
+                    f.described()
+                )),
+            },
+            other => cannot(format!(
+                "`{p}` in {subject} should be a string that is {}, but it is {} {}",
+                f.described(),
+                type_of(other),
+                short(other)
+            )),
+        },
+        Pred::Compare(cmp, x) => {
+            let want = match x.resolve(cmp.key(), vars) {
+                Ok(n) => n,
+                Err(e) => return cannot(e),
+            };
+            let expected = format!("{} {}", cmp.words(), operand_text(cmp.key(), x, vars));
+            let Value::Number(n) = value else {
+                return cannot(format!(
+                    "`{p}` in {subject} should be a number {expected}, but it is {} {}",
+                    type_of(value),
+                    short(value)
+                ));
+            };
+            let got = Num::from_json(n);
+            if got.compare(want).is_some_and(|o| cmp.holds(o)) {
+                Outcome::Holds
+            } else {
+                fails(format!("`{p}` in {subject} is {got}, expected {expected}"))
+            }
+        }
+        Pred::Length(spec) => {
             let n = match value {
                 Value::String(s) => s.chars().count(),
                 Value::Array(a) => a.len(),
                 Value::Object(o) => o.len(),
                 other => {
-                    return fail(format!(
+                    return cannot(format!(
                         "`{p}` in {subject} has no length: it is {} {}",
                         type_of(other),
                         short(other)
                     ))
                 }
             };
+            let b = match spec.resolve("length", vars) {
+                Ok(b) => b,
+                Err(e) => return cannot(e),
+            };
             if b.contains(n as u64) {
-                None
+                Outcome::Holds
             } else {
-                fail(format!(
-                    "`{p}` in {subject} has length {n}, expected {b}: {}",
+                fails(format!(
+                    "`{p}` in {subject} has length {n}, expected {}: {}",
+                    bound_text(spec, b),
                     short(value)
                 ))
             }
@@ -325,41 +571,39 @@ fn check_value(
         Pred::Contains(want) => {
             let want = match render(want) {
                 Ok(w) => w,
-                Err(e) => return fail(e),
+                Err(e) => return cannot(e),
             };
             let ok = match (value, &want) {
                 (Value::String(s), Value::String(w)) => s.contains(w.as_str()),
                 (Value::String(_), _) => {
-                    return fail(format!(
+                    return cannot(format!(
                         "`{p}` in {subject} is a string; `contains` needs a string to look for"
                     ))
                 }
                 (Value::Array(a), w) => a.iter().any(|x| includes(x, w)),
                 (Value::Object(_), Value::Object(_)) => includes(value, &want),
                 (Value::Object(_), _) => {
-                    return fail(format!(
+                    return cannot(format!(
                         "`{p}` in {subject} is an object; `contains` needs an object (the keys and values to look for)"
                     ))
                 }
-                (other, _) => return fail(format!(
+                (other, _) => return cannot(format!(
                     "`{p}` in {subject} is {} {}; `contains` needs a string, an array or an object",
                     type_of(other),
                     short(other)
                 )),
             };
             if ok {
-                None
+                Outcome::Holds
             } else {
-                Some(
-                    Failure::new(
-                        loc,
-                        format!("`{p}` in {subject} does not contain {}", short(&want)),
-                    )
-                    .with_note(format!(
-                        "actual value: {}",
-                        preview(&value.to_string(), 2000)
-                    )),
+                Outcome::Fails(vec![Failure::new(
+                    loc,
+                    format!("`{p}` in {subject} does not contain {}", short(&want)),
                 )
+                .with_note(format!(
+                    "actual value: {}",
+                    preview(&value.to_string(), 2000)
+                ))])
             }
         }
         Pred::OneOf(options) => {
@@ -367,20 +611,22 @@ fn check_value(
             for o in options {
                 match render(o) {
                     Ok(v) => rendered.push(v),
-                    Err(e) => return fail(e),
+                    Err(e) => return cannot(e),
                 }
             }
             if rendered.iter().any(|o| json_eq(value, o)) {
-                None
+                Outcome::Holds
             } else {
-                fail(format!(
+                fails(format!(
                     "`{p}` in {subject} is {}, expected one of {}",
                     short(value),
                     short(&Value::Array(rendered))
                 ))
             }
         }
-        Pred::Exists(_) | Pred::Count(_) | Pred::Every(_) => None,
+        Pred::Exists(_) | Pred::Count(_) | Pred::Every(_) | Pred::Not(_) | Pred::Schema(_) => {
+            Outcome::Holds
+        }
     }
 }
 
@@ -470,23 +716,14 @@ mod tests {
 
     #[test]
     fn length_and_count() {
-        let b = |min, max| Bound { min, max };
-        assert!(check("$.messages", Pred::Length(b(Some(2), Some(2))), &doc()).is_empty());
-        assert!(check("$.run_id", Pred::Length(b(Some(1), None)), &doc()).is_empty());
-        assert_eq!(
-            check("$.messages", Pred::Length(b(Some(3), None)), &doc()).len(),
-            1
-        );
-        assert_eq!(
-            check("$.attempt", Pred::Length(b(Some(1), None)), &doc()).len(),
-            1
-        );
-        assert!(check("$.messages[*]", Pred::Count(b(Some(2), Some(2))), &doc()).is_empty());
-        let f = check(
-            "$.messages[?@.type == 'tool']",
-            Pred::Count(b(Some(1), None)),
-            &doc(),
-        );
+        let b = |min, max| Pred::Length(BoundSpec::from(Bound { min, max }));
+        let n = |min, max| Pred::Count(BoundSpec::from(Bound { min, max }));
+        assert!(check("$.messages", b(Some(2), Some(2)), &doc()).is_empty());
+        assert!(check("$.run_id", b(Some(1), None), &doc()).is_empty());
+        assert_eq!(check("$.messages", b(Some(3), None), &doc()).len(), 1);
+        assert_eq!(check("$.attempt", b(Some(1), None), &doc()).len(), 1);
+        assert!(check("$.messages[*]", n(Some(2), Some(2)), &doc()).is_empty());
+        let f = check("$.messages[?@.type == 'tool']", n(Some(1), None), &doc());
         assert!(f[0].message.contains("selects 0 node(s)"), "{f:?}");
     }
 
@@ -566,10 +803,10 @@ mod tests {
             path: CheckPath::Template(Template::parse("$['${node}'].messages").unwrap()),
             preds: vec![(
                 Loc::new(1, 1),
-                Pred::Length(Bound {
+                Pred::Length(BoundSpec::from(Bound {
                     min: Some(1),
                     max: None,
-                }),
+                })),
             )],
             level: Level::Must,
         };
@@ -581,6 +818,153 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    fn vars() -> Vars {
+        [
+            ("before".to_string(), json!(1)),
+            ("total".to_string(), json!("2")),
+            ("word".to_string(), json!("many")),
+        ]
+        .into()
+    }
+
+    fn check_with(path: &str, pred: Pred, doc: &Value) -> Vec<Failure> {
+        let c = JsonCheck {
+            loc: Loc::new(1, 1),
+            path: Path::parse(path).unwrap().into(),
+            preds: vec![(Loc::new(2, 3), pred)],
+            level: Level::Must,
+        };
+        c.check(doc, &vars(), "the response body")
+    }
+
+    fn cmp(c: Cmp, x: Value) -> Pred {
+        Pred::Compare(c, Operand::from_value(c.key(), &x).unwrap())
+    }
+
+    #[test]
+    fn numeric_comparisons() {
+        assert!(check_with("$.attempt", cmp(Cmp::Ge, json!(1)), &doc()).is_empty());
+        assert!(check_with("$.attempt", cmp(Cmp::Lt, json!(1.5)), &doc()).is_empty());
+        assert!(check_with("$.attempt", cmp(Cmp::Le, json!("${before}")), &doc()).is_empty());
+        assert_eq!(
+            check_with("$.attempt", cmp(Cmp::Gt, json!("${before}")), &doc())[0].message,
+            "`$.attempt` in the response body is 1, expected greater than 1 (`${before}`)"
+        );
+        assert_eq!(
+            check_with("$.run_id", cmp(Cmp::Gt, json!(0)), &doc())[0].message,
+            "`$.run_id` in the response body should be a number greater than 0, but it is string \"r1\""
+        );
+        assert_eq!(
+            check_with("$.attempt", cmp(Cmp::Ge, json!("${word}")), &doc())[0].message,
+            "`ge`: variable `word` is \"many\", not a number"
+        );
+    }
+
+    #[test]
+    fn formats() {
+        let doc = json!({"id": "1ef0c2a4-6d1b-6b2e-8f3a-0242ac120002", "at": "2024-05-01 12:00:00", "n": 1});
+        assert!(check("$.id", Pred::Format(Format::Uuid), &doc).is_empty());
+        assert_eq!(
+            check("$.at", Pred::Format(Format::DateTime), &doc)[0].message,
+            "`$.at` in the response body is \"2024-05-01 12:00:00\", which is not an RFC 3339 date-time: the date and the time must be separated by `T`, not a space"
+        );
+        assert!(check("$.n", Pred::Format(Format::Uri), &doc)[0]
+            .message
+            .contains("should be a string that is an absolute URI, but it is integer 1"));
+    }
+
+    #[test]
+    fn bounds_may_use_variables() {
+        let len = |min: &str| {
+            Pred::Length(BoundSpec {
+                min: Some(Operand::from_value("length", &json!(min)).unwrap()),
+                max: Some(Operand::from_value("length", &json!(min)).unwrap()),
+            })
+        };
+        assert!(check_with("$.messages", len("${total}"), &doc()).is_empty());
+        assert!(check_with("$.run_id", len("${total}"), &doc()).is_empty());
+        assert_eq!(
+            check_with("$.messages", len("${before}"), &doc())[0].message,
+            "`$.messages` in the response body has length 2, expected exactly 1 (`exactly ${before}`): [{\"type\":\"human\",\"content\":\"hi\"},{\"type\":\"ai\",\"content\":\"Echo: hi\",\"tool_calls\":[]}]"
+        );
+        let count = Pred::Count(BoundSpec {
+            min: Some(Operand::from_value("count", &json!("${before}")).unwrap()),
+            max: None,
+        });
+        assert!(check_with("$.messages[*]", count.clone(), &doc()).is_empty());
+        assert_eq!(
+            check_with("$.nothing[*]", count, &doc())[0].message,
+            "`$.nothing[*]` selects 0 node(s) in the response body, expected at least 1 (`at least ${before}`)"
+        );
+        assert_eq!(
+            check_with("$.messages", len("${word}"), &doc())[0].message,
+            "`length`: variable `word` is \"many\", not a whole number"
+        );
+    }
+
+    #[test]
+    fn not_negates_the_predicates_it_holds_together() {
+        let not =
+            |preds: Vec<Pred>| Pred::Not(preds.into_iter().map(|p| (Loc::new(3, 3), p)).collect());
+        assert!(check("$.run_id", not(vec![Pred::Equals(json!("error"))]), &doc()).is_empty());
+        let f = check("$.run_id", not(vec![Pred::Equals(json!("r1"))]), &doc());
+        assert_eq!(
+            f[0].message,
+            "`$.run_id` in the response body equals \"r1\", which `not` rules out"
+        );
+        assert_eq!(f[0].notes, ["actual value: \"r1\""]);
+        // Several predicates: "not all of them".
+        let both = not(vec![
+            Pred::Type(vec![JsonType::String]),
+            Pred::Matches(Pattern::parse("^r").unwrap()),
+        ]);
+        assert!(check("$.run_id", both, &doc())[0].message.contains(
+            "is of type string and matches /^r/, which `not` rules out (not all of these may hold)"
+        ));
+        let one_fails = not(vec![
+            Pred::Type(vec![JsonType::String]),
+            Pred::Matches(Pattern::parse("^x").unwrap()),
+        ]);
+        assert!(check("$.run_id", one_fails, &doc()).is_empty());
+        // What cannot be decided is not a pass.
+        let f = check("$.missing", not(vec![Pred::Equals(json!(1))]), &doc());
+        assert_eq!(
+            f[0].message,
+            "`$.missing` selects nothing in the response body"
+        );
+        let f = check_with("$.run_id", not(vec![cmp(Cmp::Gt, json!(3))]), &doc());
+        assert!(f[0].message.contains("should be a number"), "{f:?}");
+        // Node predicates and double negation.
+        assert!(check("$.missing", not(vec![Pred::Exists(true)]), &doc()).is_empty());
+        assert!(check("$.run_id", not(vec![not(vec![Pred::Exists(true)])]), &doc()).is_empty());
+        assert_eq!(
+            check("$.run_id", not(vec![Pred::Exists(true)]), &doc()).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn selecting_nothing_shows_where_it_looked() {
+        let f = check("$.run_idd", Pred::Equals(json!("r1")), &doc());
+        assert_eq!(
+            f[0].message,
+            "`$.run_idd` selects nothing in the response body"
+        );
+        assert_eq!(f[0].notes[0], "the object at `$` has `run_id`");
+        assert!(
+            f[0].notes[1].starts_with("looked in: {\"run_id\":\"r1\""),
+            "{f:?}"
+        );
+        let c = JsonCheck {
+            loc: Loc::new(1, 1),
+            path: Path::parse("$.nope").unwrap().into(),
+            preds: vec![(Loc::new(2, 3), Pred::Exists(true))],
+            level: Level::Must,
+        };
+        let f = c.check_shown(&doc(), &Vars::new(), "the data of event #1 `values`");
+        assert_eq!(f[0].notes.len(), 1, "the caller shows the data: {f:?}");
     }
 
     #[test]

@@ -1,9 +1,17 @@
 //! Expectations and how they are checked: on the status and headers, on JSON bodies (by JSONPath), and on event
 //! streams as the events arrive.
 
+pub mod event_names;
+pub mod format;
 pub mod http;
+pub mod ids;
 pub mod json;
 pub mod names;
+pub mod near_miss;
+pub mod numbers;
+pub mod schema;
+pub mod seen;
+pub mod spelling;
 pub mod stream;
 
 use crate::source::Loc;
@@ -83,14 +91,14 @@ impl Failure {
 
 /// Shortens a value for a one-line message; full values go into diffs.
 pub fn preview(s: &str, max: usize) -> String {
-    let one_line: String = s
-        .chars()
-        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-        .collect();
-    if one_line.chars().count() <= max {
-        one_line
-    } else {
-        let cut: String = one_line.chars().take(max).collect();
-        format!("{cut}… ({} bytes in all)", s.len())
+    // Only the characters shown are looked at: a value may be many megabytes.
+    let one_line = |t: &str| -> String {
+        t.chars()
+            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+            .collect()
+    };
+    match s.char_indices().nth(max) {
+        None => one_line(s),
+        Some((cut, _)) => format!("{}… ({} bytes in all)", one_line(&s[..cut]), s.len()),
     }
 }

@@ -17,12 +17,21 @@ pub enum NamePattern {
 impl NamePattern {
     /// A pattern outside a sequence (no quantifiers, no `...`).
     pub fn parse(s: &str) -> Result<NamePattern, String> {
+        Self::parse_as(s, false)
+    }
+
+    /// A name the spec forbids (`never`), which may be a name no correct server sends.
+    pub fn parse_forbidden(s: &str) -> Result<NamePattern, String> {
+        Self::parse_as(s, true)
+    }
+
+    fn parse_as(s: &str, forbidden: bool) -> Result<NamePattern, String> {
         if s.is_empty() {
             return Err("an event name cannot be empty".into());
         }
         if s == "..." || s.ends_with(['?', '+', '*']) {
             return Err(format!(
-                "`{s}`: `...`, `?`, `+` and `*` are only allowed in `sequence` and `subsequence`"
+                "`{s}`: `...`, `?`, `+` and `*` are only allowed in `sequence`; here, write the event name alone"
             ));
         }
         if s.chars().any(|c| c.is_control()) {
@@ -30,6 +39,7 @@ impl NamePattern {
                 "{s:?}: event names cannot contain control characters"
             ));
         }
+        super::event_names::refuse_typo(s, forbidden)?;
         Ok(if s.ends_with('|') {
             NamePattern::Namespaced(s.to_string())
         } else {
@@ -260,11 +270,18 @@ mod tests {
     #[test]
     fn bad_patterns() {
         assert!(NamePattern::parse("").is_err());
-        assert!(NamePattern::parse("values+")
-            .unwrap_err()
-            .contains("only allowed in `sequence`"));
+        let e = NamePattern::parse("values+").unwrap_err();
+        assert!(e.contains("only allowed in `sequence`;"), "{e}");
+        assert!(
+            !e.contains("subsequence"),
+            "subsequence refuses them too: {e}"
+        );
         assert!(NamePattern::parse("...").is_err());
         let err = SeqPattern::parse(&["a".into(), "+".into()]).unwrap_err();
         assert_eq!(err.0, 1);
+        let err = SeqPattern::parse(&["metadata".into(), "updtes+".into()]).unwrap_err();
+        assert_eq!(err.0, 1);
+        assert!(err.1.contains("did you mean `updates`?"), "{}", err.1);
+        assert!(NamePattern::parse("eror").is_err());
     }
 }

@@ -2,23 +2,22 @@
 //!
 //! Whatever can be decided early is (a wrong name in an exact sequence, a forbidden event, a count already too high,
 //! bad data in a checked event), so a failure shows while the server is still streaming. The rest is decided when the
-//! stream ends. Memory stays bounded: only names are kept (up to a cap), and data only for `which: last` checks.
+//! stream ends. Memory stays bounded: only names are kept (up to a cap, see `seen`), and data only for `which: last`
+//! checks.
 //!
 //! Some servers close a stream with an extra `end` event. A trailing `end` is not part of the sequence the spec
 //! describes; `end_event` says whether it must, may or must not be there.
 
 use serde_json::Value;
 
+use super::ids::{IdCheck, IdRule, IdTracker};
 use super::json::JsonCheck;
 use super::names::{NamePattern, SeqMatcher, SeqPattern};
+use super::seen::{short_name, Seen};
 use super::{preview, Failure, Level};
-use crate::report::diff;
 use crate::source::Loc;
 use crate::spec::raw::Bound;
 use crate::spec::template::Vars;
-
-/// Event names kept for messages; a longer stream is summarised.
-const NAMES_KEPT: usize = 10_000;
 
 #[derive(Debug, Clone)]
 pub struct StreamChecks {
@@ -33,6 +32,27 @@ pub struct StreamChecks {
     pub end_event: EndEvent,
     /// The level of every check here but `events`, which have their own.
     pub level: Level,
+    /// `ids:` over every event (a trailing `end` aside).
+    pub ids: Option<(Loc, IdRule)>,
+}
+
+impl StreamChecks {
+    /// No expectation at all: what a stream the spec asks nothing of is read with (so captures still work).
+    pub fn none() -> StreamChecks {
+        StreamChecks {
+            loc: Loc::default(),
+            sequence: None,
+            subsequence: None,
+            first: None,
+            last: None,
+            never: vec![],
+            count: vec![],
+            events: vec![],
+            end_event: EndEvent::Optional,
+            level: Level::Must,
+            ids: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +69,7 @@ pub struct EventCheck {
     pub which: Which,
     pub data: Vec<JsonCheck>,
     pub level: Level,
+    pub id: Option<IdCheck>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,12 +85,12 @@ pub struct StreamState<'a> {
     subseq_next: usize,
     counts: Vec<u64>,
     matched: Vec<u64>,
-    last_data: Vec<Option<(usize, String)>>,
-    names: Vec<String>,
-    total: usize,
+    last_data: Vec<Option<(usize, String, Option<String>)>>,
+    seen: Seen,
+    ids: IdTracker,
     last_name: Option<String>,
     /// An `end` event held back until we know whether another event follows it.
-    pending_end: Option<String>,
+    pending_end: Option<(String, Option<String>)>,
 }
 
 impl<'a> StreamState<'a> {
@@ -81,57 +102,66 @@ impl<'a> StreamState<'a> {
             counts: vec![0; checks.count.len()],
             matched: vec![0; checks.events.len()],
             last_data: vec![None; checks.events.len()],
-            names: Vec::new(),
-            total: 0,
+            seen: Seen::default(),
+            ids: IdTracker::default(),
             last_name: None,
             pending_end: None,
         }
     }
 
-    /// Takes the next event; an error is a failure that no later event can undo.
-    pub fn on_event(&mut self, name: &str, data: &str, vars: &Vars) -> Result<(), Failure> {
-        if let Some(end_data) = self.pending_end.take() {
-            self.accept("end", &end_data, vars)?;
+    /// Takes the next event, with its own id; an error is a failure that no later event can undo.
+    pub fn on_event(
+        &mut self,
+        name: &str,
+        data: &str,
+        id: Option<&str>,
+        vars: &Vars,
+    ) -> Result<(), Failure> {
+        if let Some((end_data, end_id)) = self.pending_end.take() {
+            self.accept("end", &end_data, end_id.as_deref(), vars)?;
         }
         if name == "end" {
-            self.pending_end = Some(data.to_string());
+            self.pending_end = Some((data.to_string(), id.map(str::to_string)));
             return Ok(());
         }
-        self.accept(name, data, vars)
+        self.accept(name, data, id, vars)
     }
 
-    fn accept(&mut self, name: &str, data: &str, vars: &Vars) -> Result<(), Failure> {
-        let level = self.checks.level;
-        self.accept_name(name, data)
-            .map_err(|f| f.at_level(level))?;
-        self.accept_data(name, data, vars)
-    }
-
-    /// The checks on names: first, never, sequence, subsequence, count.
-    fn accept_name(&mut self, name: &str, data: &str) -> Result<(), Failure> {
-        self.total += 1;
-        let n = self.total;
-        if self.names.len() < NAMES_KEPT {
-            self.names.push(name.to_string());
-        }
+    fn accept(
+        &mut self,
+        name: &str,
+        data: &str,
+        id: Option<&str>,
+        vars: &Vars,
+    ) -> Result<(), Failure> {
+        self.seen.push(name);
+        let n = self.seen.total();
         let c = self.checks;
+        let shown = short_name(name);
         if n == 1 {
             if let Some((loc, p)) = &c.first {
                 if !p.matches(name) {
                     return Err(Failure::new(
                         *loc,
-                        format!("the first event is `{name}`, expected `{p}`"),
+                        format!("the first event is `{shown}`, expected `{p}`"),
                     )
+                    .at_level(c.level)
                     .with_note(format!("its data: {}", preview(data, 300))));
                 }
             }
+        }
+        if let Some((loc, rule)) = &c.ids {
+            self.ids
+                .feed(*rule, n, name, id)
+                .map_err(|m| Failure::new(*loc, m).at_level(c.level))?;
         }
         for (loc, p) in &c.never {
             if p.matches(name) {
                 return Err(Failure::new(
                     *loc,
-                    format!("event #{n} is `{name}`, which must not occur"),
+                    format!("event #{n} is `{shown}`, which must not occur"),
                 )
+                .at_level(c.level)
                 .with_note(format!("its data: {}", preview(data, 1000))));
             }
         }
@@ -140,9 +170,10 @@ impl<'a> StreamState<'a> {
                 let (loc, pat) = c.sequence.as_ref().expect("matcher implies a sequence");
                 return Err(Failure::new(
                     *loc,
-                    format!("event #{n} `{name}` does not fit the expected sequence"),
+                    format!("event #{n} `{shown}` does not fit the expected sequence"),
                 )
-                .with_diff(diff(&pat.written.join("\n"), &self.names.join("\n")))
+                .at_level(c.level)
+                .with_diff(self.seen.diff_against(&pat.written))
                 .with_note(format!("its data: {}", preview(data, 300))));
             }
         }
@@ -161,7 +192,22 @@ impl<'a> StreamState<'a> {
                             "more than {} `{p}` events, expected {bound}",
                             bound.max.unwrap_or(0)
                         ),
-                    ));
+                    )
+                    .at_level(c.level));
+                }
+            }
+        }
+        for (i, ec) in c.events.iter().enumerate() {
+            if !ec.pattern.matches(name) {
+                continue;
+            }
+            self.matched[i] += 1;
+            match ec.which {
+                Which::Every => check_data(ec, n, name, data, id, vars)?,
+                Which::First if self.matched[i] == 1 => check_data(ec, n, name, data, id, vars)?,
+                Which::First => {}
+                Which::Last => {
+                    self.last_data[i] = Some((n, data.to_string(), id.map(str::to_string)))
                 }
             }
         }
@@ -169,33 +215,8 @@ impl<'a> StreamState<'a> {
         Ok(())
     }
 
-    /// The checks on the data of events.
-    fn accept_data(&mut self, name: &str, data: &str, vars: &Vars) -> Result<(), Failure> {
-        let n = self.total;
-        for (i, ec) in self.checks.events.iter().enumerate() {
-            if !ec.pattern.matches(name) {
-                continue;
-            }
-            self.matched[i] += 1;
-            match ec.which {
-                Which::Every => check_data(ec, n, name, data, vars)?,
-                Which::First if self.matched[i] == 1 => check_data(ec, n, name, data, vars)?,
-                Which::First => {}
-                Which::Last => self.last_data[i] = Some((n, data.to_string())),
-            }
-        }
-        Ok(())
-    }
-
     /// The stream ended normally: decide what could only be decided at the end.
     pub fn finish(mut self, vars: &Vars) -> Vec<Failure> {
-        let mut out = self.finish_names();
-        out.iter_mut().for_each(|f| f.level = self.checks.level);
-        out.extend(self.finish_data(vars));
-        out
-    }
-
-    fn finish_names(&self) -> Vec<Failure> {
         let c = self.checks;
         let mut out = Vec::new();
         let end_seen = self.pending_end.is_some();
@@ -210,7 +231,7 @@ impl<'a> StreamState<'a> {
             )),
             _ => {}
         }
-        if self.total == 0 {
+        if self.seen.total() == 0 {
             if let Some((loc, p)) = &c.first {
                 out.push(Failure::new(
                     *loc,
@@ -222,8 +243,11 @@ impl<'a> StreamState<'a> {
             match &self.last_name {
                 Some(name) if p.matches(name) => {}
                 Some(name) => out.push(
-                    Failure::new(*loc, format!("the last event is `{name}`, expected `{p}`"))
-                        .with_note(self.received()),
+                    Failure::new(
+                        *loc,
+                        format!("the last event is `{}`, expected `{p}`", short_name(name)),
+                    )
+                    .with_note(self.received()),
                 ),
                 None => out.push(Failure::new(
                     *loc,
@@ -234,8 +258,8 @@ impl<'a> StreamState<'a> {
         if let (Some((loc, pat)), Some(m)) = (&c.sequence, &self.seq) {
             if !m.accepts() {
                 out.push(
-                    Failure::new(*loc, format!("the stream ended after {} event(s), before the expected sequence was complete", self.total))
-                        .with_diff(diff(&pat.written.join("\n"), &self.names.join("\n"))),
+                    Failure::new(*loc, format!("the stream ended after {} event(s), before the expected sequence was complete", self.seen.total()))
+                        .with_diff(self.seen.diff_against(&pat.written)),
                 );
             }
         }
@@ -251,7 +275,7 @@ impl<'a> StreamState<'a> {
                             self.subseq_next + 1
                         ),
                     )
-                    .with_diff(diff(&want.join("\n"), &self.names.join("\n"))),
+                    .with_diff(self.seen.diff_against(&want)),
                 );
             }
         }
@@ -266,12 +290,9 @@ impl<'a> StreamState<'a> {
                 );
             }
         }
-        out
-    }
-
-    fn finish_data(&mut self, vars: &Vars) -> Vec<Failure> {
-        let mut out = Vec::new();
-        for (i, ec) in self.checks.events.iter().enumerate() {
+        // Everything above is about names: the stream's level. Event data has the level of its check.
+        out.iter_mut().for_each(|f| f.level = c.level);
+        for (i, ec) in c.events.iter().enumerate() {
             if self.matched[i] == 0 {
                 out.push(
                     Failure::new(
@@ -284,9 +305,9 @@ impl<'a> StreamState<'a> {
                     .at_level(ec.level)
                     .with_note(self.received()),
                 );
-            } else if let Some((n, data)) = self.last_data[i].take() {
+            } else if let Some((n, data, id)) = self.last_data[i].take() {
                 let name = ec.pattern.to_string();
-                if let Err(f) = check_data(ec, n, &name, &data, vars) {
+                if let Err(f) = check_data(ec, n, &name, &data, id.as_deref(), vars) {
                     out.push(f);
                 }
             }
@@ -296,21 +317,12 @@ impl<'a> StreamState<'a> {
 
     /// A line that lists what arrived, for messages about stalls and missing events.
     pub fn received(&self) -> String {
-        if self.total == 0 {
-            return "no events were received".into();
-        }
-        let shown: Vec<&str> = self.names.iter().take(40).map(String::as_str).collect();
-        let more = self.total - shown.len();
-        let tail = if more > 0 {
-            format!(", … and {more} more")
-        } else {
-            String::new()
-        };
-        format!(
-            "{} event(s) received: {}{tail}",
-            self.total,
-            shown.join(", ")
-        )
+        self.seen.received()
+    }
+
+    /// The number the next event will have (an `end` held back counts: it came).
+    pub fn next_number(&self) -> usize {
+        self.seen.total() + 1 + usize::from(self.pending_end.is_some())
     }
 }
 
@@ -319,33 +331,36 @@ fn check_data(
     n: usize,
     name: &str,
     data: &str,
+    id: Option<&str>,
     vars: &Vars,
 ) -> Result<(), Failure> {
+    if let Some(ic) = &ec.id {
+        ic.check(n, name, id, vars).map_err(|m| {
+            Failure::new(ic.loc, m)
+                .at_level(ec.level)
+                .with_note(format!("data: {}", preview(data, 300)))
+        })?;
+    }
     if ec.data.is_empty() {
         return Ok(());
     }
-    check_json_data(ec, n, name, data, vars).map_err(|f| f.at_level(ec.level))
-}
-
-fn check_json_data(
-    ec: &EventCheck,
-    n: usize,
-    name: &str,
-    data: &str,
-    vars: &Vars,
-) -> Result<(), Failure> {
-    let subject = format!("the data of event #{n} `{name}`");
+    let subject = format!("the data of event #{n} `{}`", short_name(name));
     let value: Value = serde_json::from_str(data).map_err(|e| {
         Failure::new(ec.loc, format!("{subject} is not JSON ({e})"))
+            .at_level(ec.level)
             .with_note(format!("data: {}", preview(data, 500)))
     })?;
     match ec
         .data
         .iter()
-        .flat_map(|c| c.check(&value, vars, &subject))
+        .flat_map(|c| c.check_shown(&value, vars, &subject))
         .next()
     {
         None => Ok(()),
+        // A data check of its own level `should` stays one inside a `must` event check.
+        Some(f) if ec.level == Level::Should => Err(f
+            .at_level(Level::Should)
+            .with_note(format!("data: {}", preview(data, 1500)))),
         Some(f) => Err(f.with_note(format!("data: {}", preview(data, 1500)))),
     }
 }
@@ -363,15 +378,7 @@ mod tests {
     fn empty() -> StreamChecks {
         StreamChecks {
             loc: Loc::new(1, 1),
-            sequence: None,
-            subsequence: None,
-            first: None,
-            last: None,
-            never: vec![],
-            count: vec![],
-            events: vec![],
-            end_event: EndEvent::Optional,
-            level: Level::Must,
+            ..StreamChecks::none()
         }
     }
 
@@ -384,7 +391,7 @@ mod tests {
         let vars = Vars::new();
         let mut s = StreamState::new(c);
         for (i, (n, d)) in events.iter().enumerate() {
-            s.on_event(n, d, &vars).map_err(|f| (i, f))?;
+            s.on_event(n, d, None, &vars).map_err(|f| (i, f))?;
         }
         Ok(s.finish(&vars))
     }
@@ -485,7 +492,7 @@ mod tests {
             loc: Loc::new(9, 9),
             path: Path::parse("$.run_id").unwrap().into(),
             preds: vec![(Loc::new(9, 12), Pred::Type(vec![JsonType::String]))],
-            level: crate::check::Level::Must,
+            level: Level::Must,
         };
         let ec = |which| EventCheck {
             loc: Loc::new(8, 7),
@@ -493,6 +500,7 @@ mod tests {
             which,
             data: vec![check.clone()],
             level: Level::Must,
+            id: None,
         };
         let mut c = empty();
         c.events = vec![ec(Which::Every)];
@@ -515,11 +523,87 @@ mod tests {
     }
 
     #[test]
+    fn ids_over_the_stream_and_of_one_event() {
+        let mut c = empty();
+        c.ids = Some((Loc::new(4, 14), IdRule::Increasing));
+        let vars = Vars::new();
+        let feed = |c: &StreamChecks, events: &[(&str, Option<&str>)]| {
+            let mut s = StreamState::new(c);
+            for (i, (n, id)) in events.iter().enumerate() {
+                s.on_event(n, "{}", *id, &vars).map_err(|f| (i, f))?;
+            }
+            Ok::<_, (usize, Failure)>(s.finish(&vars))
+        };
+        assert!(feed(
+            &c,
+            &[
+                ("metadata", Some("9")),
+                ("values", Some("10")),
+                ("end", None)
+            ]
+        )
+        .is_ok());
+        let (i, f) = feed(&c, &[("metadata", Some("1-0")), ("values", Some("1-0"))]).unwrap_err();
+        assert_eq!((i, f.loc), (1, Loc::new(4, 14)));
+        c.ids = None;
+        c.events = vec![EventCheck {
+            loc: Loc::new(5, 7),
+            pattern: np("values"),
+            which: Which::Last,
+            data: vec![],
+            level: Level::Must,
+            id: Some(IdCheck {
+                loc: Loc::new(6, 9),
+                equals: Some(crate::spec::template::Template::parse("2").unwrap()),
+                after: None,
+            }),
+        }];
+        assert!(feed(&c, &[("values", Some("1")), ("values", Some("2"))])
+            .unwrap()
+            .is_empty());
+        let f = feed(&c, &[("values", Some("2")), ("values", Some("3"))]).unwrap();
+        assert_eq!(
+            f[0].message,
+            "event #2 `values` has id \"3\", expected \"2\""
+        );
+    }
+
+    #[test]
+    fn event_data_is_checked_against_a_schema() {
+        let schema = crate::check::schema::SchemaCheck::from_spec(
+            &serde_json::json!({"type": "object", "required": ["run_id"]}),
+        )
+        .unwrap();
+        let mut c = empty();
+        c.events = vec![EventCheck {
+            loc: Loc::new(8, 7),
+            pattern: np("metadata"),
+            which: Which::Every,
+            data: vec![JsonCheck {
+                loc: Loc::new(9, 9),
+                path: Path::parse("$").unwrap().into(),
+                preds: vec![(Loc::new(9, 20), Pred::Schema(schema))],
+                level: Level::Must,
+            }],
+            level: Level::Must,
+            id: None,
+        }];
+        assert!(run(&c, &[META, UPD]).unwrap().is_empty());
+        let (i, f) = run(&c, &[("metadata", r#"{"attempt":1}"#)]).unwrap_err();
+        assert_eq!((i, f.loc), (0, Loc::new(9, 20)));
+        assert!(
+            f.message.starts_with("`$` in the data of event #1 `metadata` does not match the inline schema: at the top level, \"run_id\" is a required property"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
     fn received_summarises_long_streams() {
         let c = empty();
         let mut s = StreamState::new(&c);
         for _ in 0..100 {
-            s.on_event("values", "{}", &Vars::new()).unwrap();
+            s.on_event("values", "{}", None, &Vars::new()).unwrap();
         }
         assert!(s.received().ends_with("… and 60 more"), "{}", s.received());
     }

@@ -26,27 +26,47 @@ pub async fn read_and_check(
     timeout: Duration,
 ) -> BodyOutcome {
     let (raw, err) = reader.read_all().await;
-    let mut failures = Vec::new();
-    let mut captured = Vec::new();
-    let status = head.status.as_u16();
-    let status_failed = step.status.as_ref().is_some_and(|s| !s.holds(status));
-    if let Some(s) = &step.status {
-        if let Some(f) = s.check(status, &preview(&String::from_utf8_lossy(&raw), 2000)) {
-            failures.push(f);
+    match err {
+        None => check(head, step, vars, raw),
+        Some(e) => {
+            let mut failures = head_failures(head, step, vars, &raw);
+            failures.push(read_failure(step.loc, e, timeout, &raw));
+            BodyOutcome {
+                captured: Vec::new(),
+                failures,
+                raw,
+            }
         }
+    }
+}
+
+/// The status and header checks, the status failure showing the body.
+fn head_failures(head: &Head, step: &Step, vars: &Vars, raw: &[u8]) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    if let Some(s) = &step.status {
+        let body = preview(&String::from_utf8_lossy(raw), 2000);
+        failures.extend(s.check(head.status.as_u16(), &body));
     }
     for h in &step.headers {
         failures.extend(h.check(&head.values(&h.name), vars));
     }
-    if let Some(e) = err {
-        failures.push(read_failure(step.loc, e, timeout, &raw));
-        return BodyOutcome {
-            captured,
-            failures,
-            raw,
-        };
-    }
+    failures
+}
+
+/// Checks a whole body that has arrived (an answer, or a webhook call the receiver got).
+pub fn check(head: &Head, step: &Step, vars: &Vars, raw: Vec<u8>) -> BodyOutcome {
+    let mut failures = head_failures(head, step, vars, &raw);
+    let mut captured = Vec::new();
     // Behind a wrong status the body is some other document: checking it would only echo the status failure.
+    let status_failed = step
+        .status
+        .as_ref()
+        .is_some_and(|s| !s.holds(head.status.as_u16()));
+    let body_captures = || {
+        step.captures
+            .iter()
+            .filter(|c| matches!(c.from, CaptureFrom::Body(_)))
+    };
     if status_failed {
         return BodyOutcome {
             captured,
@@ -55,11 +75,6 @@ pub async fn read_and_check(
         };
     }
     failures.extend(capture::misplaced(step, false, head.content_type()));
-    let body_captures = || {
-        step.captures
-            .iter()
-            .filter(|c| matches!(c.from, CaptureFrom::Body(_)))
-    };
     if step.body.is_empty() && body_captures().next().is_none() {
         return BodyOutcome {
             captured,

@@ -30,21 +30,36 @@ pub fn from_json(c: &Capture, doc: &Value) -> Result<Value, Failure> {
         match nodes.first() {
             Some(v) => (*v).clone(),
             None => {
-                return Err(Failure::new(
+                let f = Failure::new(
                     c.loc,
                     format!(
                         "cannot capture `{}`: `{}` selects nothing",
                         c.name,
                         path.as_str()
                     ),
-                )
-                .with_note(format!("looked in: {}", preview(&doc.to_string(), 300))))
+                );
+                let notes = crate::check::near_miss::notes(path, doc, false);
+                return Err(notes.into_iter().fold(f, Failure::with_note));
             }
         }
     } else {
         Value::Array(nodes.into_iter().cloned().collect())
     };
     apply_regex(c, v)
+}
+
+/// An event's own `id:` (one carried over from an earlier event does not count).
+pub fn from_event_id(c: &Capture, ev: &crate::sse::SseEvent) -> Result<Value, Failure> {
+    match ev.own_id() {
+        Some(id) => apply_regex(c, Value::String(id.to_string())),
+        None => Err(Failure::new(
+            c.loc,
+            format!(
+                "cannot capture `{}`: the `{}` event has no id",
+                c.name, ev.event
+            ),
+        )),
+    }
 }
 
 fn apply_regex(c: &Capture, v: Value) -> Result<Value, Failure> {

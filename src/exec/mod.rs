@@ -9,6 +9,7 @@ pub mod response;
 pub mod retry;
 pub mod spec;
 pub mod stream;
+pub mod webhook;
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -16,10 +17,9 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::check::stream::{EndEvent, StreamChecks};
+use crate::check::stream::StreamChecks;
 use crate::check::{preview, Failure};
 use crate::fixture::{Exchange, FIXTURE_ERROR_HEADER};
-use crate::source::Loc;
 use crate::spec::template::Vars;
 use crate::spec::{CaptureFrom, Step};
 
@@ -29,12 +29,15 @@ pub use request::prepare;
 pub struct Ctx<'a> {
     pub client: &'a reqwest::Client,
     pub base: &'a str,
-    pub api_key: Option<&'a str>,
+    pub api_key: Option<&'a crate::secrets::ApiKey>,
     pub default_timeout: Duration,
     /// `should` failures fail the test too.
     pub strict: bool,
     /// The target is the embedded fixture: its answers are fixed, so a retried step need not wait between attempts.
     pub replaying: bool,
+    /// The webhook receiver of a live run of a spec that uses one. Against the fixture, a `receive` step asks the
+    /// fixture for the recorded call instead.
+    pub webhooks: Option<&'a webhook::Receiver>,
 }
 
 /// One try of a step: what failed (at any level), what it captured, how to send it again.
@@ -62,19 +65,8 @@ impl Attempt {
     }
 }
 
-/// Checks an event stream must pass even when the spec asks nothing of it (so captures still work).
-static NO_STREAM_CHECKS: LazyLock<StreamChecks> = LazyLock::new(|| StreamChecks {
-    loc: Loc::default(),
-    sequence: None,
-    subsequence: None,
-    first: None,
-    last: None,
-    never: vec![],
-    count: vec![],
-    events: vec![],
-    end_event: EndEvent::Optional,
-    level: crate::check::Level::Must,
-});
+/// What a stream the spec asks nothing of is read with (so captures still work).
+static NO_STREAM_CHECKS: LazyLock<StreamChecks> = LazyLock::new(StreamChecks::none);
 
 /// Sends a step's request once and checks the answer. Header captures go into `vars` at once (the step's own
 /// expectations may use them); the others come back in the attempt, for the caller to keep if the step holds.
@@ -86,12 +78,16 @@ pub async fn attempt(
     recording: bool,
     deadline: Instant,
 ) -> Attempt {
+    if let (true, Some(rx)) = (step.receive, ctx.webhooks) {
+        let timeout = step.timeout.unwrap_or(ctx.default_timeout);
+        return webhook::receive(rx, number, step, vars, recording, deadline, timeout).await;
+    }
     let prepared = match prepare(&step.request, vars, ctx.base) {
         Ok(p) => p,
         Err(f) => return Attempt::failed(f, None),
     };
     let timeout = step.timeout.unwrap_or(ctx.default_timeout);
-    let curl = |streaming: bool| Some(prepared.curl(ctx.api_key.is_some(), streaming));
+    let curl = |streaming: bool| Some(prepared.curl(ctx.api_key, streaming));
     let (head, mut reader) = match response::send(ctx, &prepared, step.loc, deadline, timeout).await
     {
         Ok(r) => r,
@@ -108,8 +104,28 @@ pub async fn attempt(
             ..Attempt::failed(Failure::new(step.loc, why), curl(false))
         };
     }
+    let status = head.status.as_u16();
+    let encodings: Vec<String> = head
+        .values("content-encoding")
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    if let Some(m) = crate::wire::undecodable_encoding(
+        &encodings,
+        &prepared,
+        status,
+        crate::wire::reads_body(step),
+    ) {
+        return Attempt::failed(Failure::new(step.loc, m), curl(false));
+    }
     let mut failures = Vec::new();
-    for c in step.captures.iter().filter(|c| c.is_early()) {
+    let status_failed = step.status.as_ref().is_some_and(|s| !s.holds(status));
+    // Behind a wrong status, a missing header is an echo of the status, not a finding of its own.
+    for c in step
+        .captures
+        .iter()
+        .filter(|c| c.is_early() && !status_failed)
+    {
         let CaptureFrom::Header(name) = &c.from else {
             continue;
         };
@@ -120,8 +136,6 @@ pub async fn attempt(
             Err(f) => failures.push(f),
         }
     }
-    let status = head.status.as_u16();
-    let status_failed = step.status.as_ref().is_some_and(|s| !s.holds(status));
     let as_stream = !status_failed && (head.is_event_stream() || step.stream.is_some());
     let (captured, raw) = if as_stream {
         let (mut f, c, raw) =
@@ -146,8 +160,15 @@ pub async fn attempt(
         headers: head.pairs(),
         body: raw,
     });
+    let mut failures = capture::fold_unbound(failures, step);
+    let location: Vec<String> = head
+        .values("location")
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    crate::redirect::explain(&mut failures, status, &location);
     Attempt {
-        failures: capture::fold_unbound(failures, step),
+        failures,
         captured,
         // A stream the spec did not expect still needs `curl -N` to show as it arrives.
         curl: curl(head.is_event_stream() || step.stream.is_some()),

@@ -65,7 +65,9 @@ pub async fn send(
     let request = prepared
         .build(ctx.client, ctx.api_key)
         .map_err(|e| Failure::new(at, e))?;
-    let resp = match tokio::time::timeout_at(deadline, ctx.client.execute(request)).await {
+    let resp = match tokio::time::timeout_at(deadline, crate::transport::send(ctx.client, request))
+        .await
+    {
         Err(_) => {
             return Err(Failure::new(
                 at,
@@ -121,6 +123,13 @@ fn is_json_type(content_type: &str) -> bool {
 /// The body as JSON, whatever its content type: a body that parses is checked as JSON. A content type that does not
 /// say JSON is its own failure, reported once, beside the checks.
 pub fn json_body(at: Loc, content_type: &str, body: &[u8]) -> (Option<Value>, Option<Failure>) {
+    if let Some(m) = crate::wire::not_utf8(body) {
+        let text = String::from_utf8_lossy(body);
+        return (
+            None,
+            Some(Failure::new(at, m).with_note(format!("body: {}", preview(&text, 500)))),
+        );
+    }
     // `/wait` bodies may start with newline keep-alives; JSON allows leading whitespace.
     match serde_json::from_slice::<Value>(body) {
         Ok(doc) if is_json_type(content_type) => (Some(doc), None),

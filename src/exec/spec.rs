@@ -7,6 +7,7 @@ use super::Ctx;
 use crate::check::{Failure, Level};
 use crate::fixture::{self, Exchange, Recording};
 use crate::report::{render, Phase, StepContext};
+use crate::results::FirstFailure;
 use crate::spec::template::{render_json, Vars};
 use crate::spec::{builtins, Spec, Step};
 use crate::target::{RecordMode, Settings};
@@ -21,6 +22,8 @@ pub struct Verdict {
     /// Expectations that did not hold, by level.
     pub musts_failed: usize,
     pub shoulds_failed: usize,
+    /// The first expectation that failed the spec, for reports.
+    pub first_failure: Option<FirstFailure>,
 }
 
 impl Verdict {
@@ -28,8 +31,7 @@ impl Verdict {
         Verdict {
             failed: true,
             report,
-            musts_failed: 0,
-            shoulds_failed: 0,
+            ..Verdict::default()
         }
     }
 
@@ -45,6 +47,22 @@ impl Verdict {
         }
         self.musts_failed += failures.iter().filter(|f| f.level == Level::Must).count();
         self.shoulds_failed += failures.iter().filter(|f| f.level == Level::Should).count();
+        if self.first_failure.is_none() {
+            self.first_failure = failures
+                .iter()
+                .find(|f| f.blocks(strict))
+                .map(|f| FirstFailure {
+                    phase: match sc.phase {
+                        Phase::Step => "step",
+                        Phase::CleanUp => "clean-up step",
+                    }
+                    .into(),
+                    step: sc.number,
+                    step_name: sc.name.to_string(),
+                    at: src.at(f.loc),
+                    message: f.message.clone(),
+                });
+        }
         self.failed |= failures.iter().any(|f| f.blocks(strict));
         if !self.report.is_empty() {
             self.report.push('\n');
@@ -54,12 +72,32 @@ impl Verdict {
 }
 
 /// Runs one loaded spec against the target `s` describes.
+/// Neither the report nor the recording carries a secret value, even when the server echoes one back.
 pub async fn run(s: &Settings, client: &reqwest::Client, test_name: &str, spec: &Spec) -> Verdict {
+    let secrets = s.secrets();
+    let mut v = run_unscrubbed(s, client, test_name, spec, &secrets).await;
+    v.report = secrets.scrub(&v.report);
+    if let Some(f) = &mut v.first_failure {
+        f.message = secrets.scrub(&f.message);
+    }
+    v
+}
+
+async fn run_unscrubbed(
+    s: &Settings,
+    client: &reqwest::Client,
+    test_name: &str,
+    spec: &Spec,
+    secrets: &crate::secrets::Secrets,
+) -> Verdict {
     // The fixture server lives as long as this function: it is dropped (and stopped) when the spec ends.
     let (base, builtin_values, _server) = match &s.url {
         Some(u) => (u.clone(), builtins::fresh(), None),
         None => {
-            let dir = fixture::dir_for(&s.recordings_dir, test_name);
+            let dir = match fixture::dir_for(&s.recordings_dir, test_name) {
+                Ok(d) => d,
+                Err(e) => return Verdict::error(format!("error: {e}\n")),
+            };
             let recording = match fixture::load(&dir) {
                 Ok(r) => r,
                 Err(e) => return Verdict::error(format!(
@@ -73,6 +111,19 @@ pub async fn run(s: &Settings, client: &reqwest::Client, test_name: &str, spec: 
             (server.uri(), values, Some(server))
         }
     };
+    let mut builtin_values = builtin_values;
+    let receiver = match (&s.url, spec.uses_webhooks) {
+        (Some(_), true) => {
+            let token = builtin_values[builtins::UNIQUE]
+                .as_str()
+                .unwrap_or("run")
+                .to_string();
+            let rx = super::webhook::Receiver::start(&token).await;
+            builtin_values.insert(builtins::WEBHOOK_URL.into(), rx.url.clone().into());
+            Some(rx)
+        }
+        _ => None,
+    };
     let mut vars = s.vars.clone();
     vars.extend(builtin_values.iter().map(|(k, v)| (k.clone(), v.clone())));
     for (k, v) in &spec.vars {
@@ -84,18 +135,21 @@ pub async fn run(s: &Settings, client: &reqwest::Client, test_name: &str, spec: 
     let ctx = Ctx {
         client,
         base: &base,
-        api_key: s.api_key.as_deref(),
+        api_key: s.api_key.as_ref(),
         default_timeout: s.default_timeout,
         strict: s.strict,
         replaying: s.url.is_none(),
+        webhooks: receiver.as_ref(),
     };
     let mut recording = (s.record != RecordMode::Off || s.drift_check).then(Vec::new);
     let mut verdict = Verdict::default();
     run_steps(&ctx, spec, &mut vars, recording.as_mut(), &mut verdict).await;
     clean_up(&ctx, spec, &mut vars, recording.as_mut(), &mut verdict).await;
     if let Some(rec) = recording {
+        // Scrubbed before both uses: a recording never holds a secret, and the drift check then compares like with
+        // like.
         let rec = Recording {
-            exchanges: rec,
+            exchanges: rec.iter().map(|e| secrets.scrub_exchange(e)).collect(),
             values: builtin_values,
         };
         keep_recording(s, test_name, &rec, &mut verdict);
@@ -177,7 +231,14 @@ fn keep_recording(s: &Settings, test_name: &str, rec: &Recording, verdict: &mut 
         RecordMode::Force => true,
         RecordMode::Passed => !verdict.failed,
     };
-    let dir = fixture::dir_for(&s.record_dir, test_name);
+    let dir = match fixture::dir_for(&s.record_dir, test_name) {
+        Ok(d) => d,
+        Err(e) => {
+            verdict.failed = true;
+            verdict.report.push_str(&format!("error: {e}\n"));
+            return;
+        }
+    };
     if !write {
         verdict.report.push_str(&format!(
             "\nnote: the spec failed, so its recording in {} was not written; to record it all the same: \
@@ -197,7 +258,7 @@ fn keep_recording(s: &Settings, test_name: &str, rec: &Recording, verdict: &mut 
 
 /// Whether the live server still answers as the committed recording says, ids, timestamps and unique values aside.
 fn drift(recordings: &std::path::Path, test_name: &str, live: &Recording) -> Result<(), String> {
-    let dir = fixture::dir_for(recordings, test_name);
+    let dir = fixture::dir_for(recordings, test_name).map_err(|e| format!("error: {e}\n"))?;
     let committed = fixture::load(&dir)
         .map_err(|e| format!("error: no committed recording to compare with ({e})\n"))?;
     let (want, got) = (fixture::normalize(&committed), fixture::normalize(live));

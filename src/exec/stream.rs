@@ -43,27 +43,37 @@ impl<'s> EventCaptures<'s> {
         EventCaptures { captures, taken }
     }
 
-    /// Takes what the event offers; a capture that fails is reported once and not tried again.
+    /// Takes what the event offers (the first matching event, or with `which: last` each one in turn); a capture
+    /// that fails is reported once and not tried again.
     fn on_event(&mut self, ev: &SseEvent, failures: &mut Vec<Failure>) {
         for (c, taken) in self.captures.iter().zip(self.taken.iter_mut()) {
             let CaptureFrom::Event(pattern, _) = &c.from else {
                 continue;
             };
-            if !matches!(taken, Taken::Waiting) || !pattern.matches(&ev.event) {
+            let open = match taken {
+                Taken::Waiting => true,
+                Taken::Value(_) => c.last_event,
+                Taken::Failed => false,
+            };
+            if !open || !pattern.matches(&ev.event) {
                 continue;
             }
-            let value = serde_json::from_str::<Value>(&ev.data)
-                .map_err(|e| {
-                    Failure::new(
-                        c.loc,
-                        format!(
-                            "cannot capture `{}`: the data of `{}` is not JSON ({e})",
-                            c.name, ev.event
-                        ),
-                    )
-                    .with_note(format!("data: {}", preview(&ev.data, 300)))
-                })
-                .and_then(|doc| capture::from_json(c, &doc));
+            let value = if c.event_id {
+                capture::from_event_id(c, ev)
+            } else {
+                serde_json::from_str::<Value>(&ev.data)
+                    .map_err(|e| {
+                        Failure::new(
+                            c.loc,
+                            format!(
+                                "cannot capture `{}`: the data of `{}` is not JSON ({e})",
+                                c.name, ev.event
+                            ),
+                        )
+                        .with_note(format!("data: {}", preview(&ev.data, 300)))
+                    })
+                    .and_then(|doc| capture::from_json(c, &doc))
+            };
             *taken = match value {
                 Ok(v) => Taken::Value(v),
                 Err(f) => {
@@ -197,8 +207,11 @@ fn on_item(
 ) -> Result<Read, Failure> {
     match item {
         SseItem::Event(ev) => {
+            if let Some(m) = crate::wire::invalid_event(&ev, state.next_number()) {
+                return Err(Failure::new(at, m));
+            }
             caps.on_event(&ev, failures);
-            let Err(f) = state.on_event(&ev.event, &ev.data, vars) else {
+            let Err(f) = state.on_event(&ev.event, &ev.data, ev.own_id(), vars) else {
                 return Ok(Read::On);
             };
             let ends = f.blocks(strict) && unbound_name(&f.message).is_none();
@@ -209,9 +222,9 @@ fn on_item(
             Ok(if ends { Read::Stop } else { Read::On })
         }
         SseItem::Comment(_) | SseItem::Retry(_) => Ok(Read::On),
-        SseItem::LineTooLong { limit } => Err(Failure::new(
+        SseItem::Fault(fault) => Err(Failure::new(
             at,
-            format!("a line of the stream is longer than {limit} bytes"),
+            crate::wire::stream_fault(&fault, state.next_number()),
         )),
         SseItem::Unterminated {
             partial_line,

@@ -1,6 +1,7 @@
 //! Built-in variables: `${unique}`, a short token for names and keys, and `${uuid}`, a UUID. Each is the same
 //! throughout one run of a spec, so a later step finds what an earlier one made, and differs between specs and
 //! between runs, so specs never collide on a shared, long-lived deployment and can run in parallel and repeatedly.
+//! `${webhook_url}` is the address of a receiver the harness starts for a spec that uses it.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,7 +10,9 @@ use serde_json::{Map, Value};
 
 pub const UNIQUE: &str = "unique";
 pub const UUID: &str = "uuid";
-pub const NAMES: [&str; 2] = [UNIQUE, UUID];
+/// Where the harness's webhook receiver listens for this run of the spec (set only for specs that use it).
+pub const WEBHOOK_URL: &str = "webhook_url";
+pub const NAMES: [&str; 3] = [UNIQUE, UUID, WEBHOOK_URL];
 
 /// New values for one run of a spec.
 pub fn fresh() -> Map<String, Value> {

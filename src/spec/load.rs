@@ -2,7 +2,6 @@
 //! file:line:column.
 
 use std::collections::HashSet;
-use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,61 +9,41 @@ use regex::Regex;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+use super::duration::parse_duration;
+use super::headers;
 use super::raw::{
-    RawCapture, RawExpect, RawJsonCheck, RawRequest, RawRetry, RawSpec, RawStep, RawStream,
+    RawBound, RawCapture, RawCount, RawExpect, RawIdCheck, RawJsonCheck, RawRequest, RawRetry,
+    RawSpec, RawStep, RawStream,
 };
 use super::template::{is_name, value_vars, Pattern, Template};
 use super::{Body, Capture, CaptureFrom, RequestTemplate, Spec, Step, FORMAT_VERSION};
+use crate::check::event_names;
+use crate::check::format::Format;
 use crate::check::http::{HeaderCheck, HeaderPred, StatusCheck};
+use crate::check::ids::{IdCheck, IdRule};
 use crate::check::json::{CheckPath, JsonCheck, JsonType, Pred};
 use crate::check::names::{NamePattern, SeqPattern};
+use crate::check::numbers::{BoundSpec, Cmp, Num, Operand};
+use crate::check::schema::SchemaCheck;
 use crate::check::stream::{EndEvent, EventCheck, StreamChecks, Which};
 use crate::check::Level;
 use crate::exec::retry::Retry;
 use crate::jsonpath::Path;
 use crate::source::{Loc, Source, SpecError};
 
-/// A spec file found on disk, with the test name derived from its path.
-#[derive(Debug, Clone)]
-pub struct SpecFile {
-    /// `stateless::stream_updates` for `specs/stateless/stream_updates.yaml`.
-    pub test_name: String,
-    pub path: PathBuf,
-}
+/// How deeply lists and mappings may nest in a spec. Specs need under ten levels; the bound keeps every recursive
+/// walk over the YAML (and the JSON values in it) far from the end of the stack.
+pub const MAX_YAML_DEPTH: usize = 64;
 
-/// Every `.yaml`/`.yml` file below `dir`, sorted by path so runs and listings are stable.
-pub fn discover(dir: &FsPath) -> std::io::Result<Vec<SpecFile>> {
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out)?;
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
-}
-
-fn walk(root: &FsPath, dir: &FsPath, out: &mut Vec<SpecFile>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(root, &path, out)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        ) {
-            let rel = path.strip_prefix(root).unwrap_or(&path).with_extension("");
-            let test_name = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("::");
-            out.push(SpecFile { test_name, path });
-        }
-    }
-    Ok(())
-}
-
-fn yaml_options() -> serde_saphyr::Options {
+pub(crate) fn yaml_options() -> serde_saphyr::Options {
     let mut o = serde_saphyr::Options::default();
     // YAML 1.1 would read `no`, `on`, `off` as booleans; a spec means the strings.
     o.strict_booleans = true;
+    let mut budget = serde_saphyr::budget::Budget::default();
+    budget.max_depth = MAX_YAML_DEPTH;
+    // One spec per file: a second document is refused anyway, so there is no need to read far into a stream of them.
+    budget.max_documents = 2;
+    o.budget = Some(budget);
     o
 }
 
@@ -72,9 +51,11 @@ fn yaml_options() -> serde_saphyr::Options {
 pub fn load_spec(src: Arc<Source>, globals: &HashSet<String>) -> Result<Spec, SpecError> {
     let raw: RawSpec = serde_saphyr::from_str_with_options(&src.text, yaml_options()).map_err(|e| {
         let loc = e.location().map(|l| Loc::from_saphyr(&l)).unwrap_or_default();
-        let mut msg = yaml_message(&e);
+        let mut msg = super::yaml_errors::message(&e);
         let line = src.text.lines().nth((loc.line as usize).saturating_sub(1)).unwrap_or("");
-        if line.contains("{") && line.contains('$') && (line.contains('[') || line.contains('*')) {
+        // Only a syntax error can come from an unquoted JSONPath; a wrong value on the same line is something else.
+        let syntax = msg.starts_with("while ");
+        if syntax && line.contains("{") && line.contains('$') && (line.contains('[') || line.contains('*')) {
             msg.push_str(" (inside `{...}`, quote a JSONPath that has `[`, `]`, `*` or `,`: path: '$.a[0]')");
         }
         SpecError::new(&src, loc, msg)
@@ -84,15 +65,6 @@ pub fn load_spec(src: Arc<Source>, globals: &HashSet<String>) -> Result<Spec, Sp
     Loader { src: &src, defined }.spec(raw, src.clone())
 }
 
-/// The parser's message without its own snippet and position suffix: we render both ourselves.
-fn yaml_message(e: &serde_saphyr::Error) -> String {
-    let msg = e.without_snippet().to_string();
-    let msg = msg.strip_prefix("error: ").unwrap_or(&msg);
-    let re =
-        Regex::new(r"^line \d+ column \d+: |,? at line \d+, column \d+$").expect("static regex");
-    re.replace_all(msg.trim(), "").into_owned()
-}
-
 struct Loader<'a> {
     src: &'a Source,
     /// Variables defined so far: the target's, the spec's, then captures step by step.
@@ -100,6 +72,9 @@ struct Loader<'a> {
 }
 
 type R<T> = Result<T, SpecError>;
+
+/// The predicates a JSON check may give, for messages.
+const PRED_KEYS: &str = "exists, absent, equals, type, matches, format, length, count, contains, one_of, gt, ge, lt, le, every, not or schema";
 
 fn loc<T>(s: &Spanned<T>) -> Loc {
     Loc::from_saphyr(&s.referenced)
@@ -179,6 +154,8 @@ impl Loader<'_> {
             tags: raw.tags,
             requires: raw.requires.into_iter().map(|r| r.value).collect(),
             vars,
+            uses_webhooks: steps.iter().chain(&finally).any(|s| s.receive)
+                || self.src.text.contains("${webhook_url}"),
             steps,
             finally,
         })
@@ -225,7 +202,49 @@ impl Loader<'_> {
         raw: RawStep,
         default_timeout: Option<Duration>,
     ) -> R<Step> {
-        let request = self.request(raw.request)?;
+        let mut raw = raw;
+        let receive = match (&raw.receive, raw.request.take()) {
+            (Some(r), None) if r.value == "webhook" => true,
+            (Some(r), None) => {
+                return Err(self.err(
+                    loc(r),
+                    format!("`receive` takes `webhook`, not `{}`", r.value),
+                ))
+            }
+            (Some(r), Some(_)) => {
+                return Err(self.err(
+                    loc(r),
+                    "a step either sends a `request` or `receive`s a webhook call, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(self.err(at, "a step needs a `request` (or `receive: webhook`)"))
+            }
+            (None, Some(req)) => {
+                let request = self.request(req)?;
+                return self.step_with(i, at, request, false, raw, default_timeout);
+            }
+        };
+        let request = RequestTemplate {
+            method: super::WEBHOOK_METHOD.into(),
+            path: Template::parse(super::WEBHOOK_PATH).expect("a fixed path"),
+            path_loc: at,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::None,
+        };
+        self.step_with(i, at, request, receive, raw, default_timeout)
+    }
+
+    fn step_with(
+        &mut self,
+        i: usize,
+        at: Loc,
+        request: RequestTemplate,
+        receive: bool,
+        raw: RawStep,
+        default_timeout: Option<Duration>,
+    ) -> R<Step> {
         let timeout = match &raw.timeout {
             Some(t) => Some(self.duration(t)?),
             None => default_timeout,
@@ -248,16 +267,30 @@ impl Loader<'_> {
         }
         let expect = raw.expect.unwrap_or_default();
         let (status, headers, body, stream) = self.expect(expect)?;
+        if receive {
+            if let Some(s) = &status {
+                return Err(self.err(s.loc, "a received webhook call has no status to check; check its `body` and `headers`"));
+            }
+            if let Some(s) = &stream {
+                return Err(self.err(
+                    s.loc,
+                    "a received webhook call is not an event stream; check its `body`",
+                ));
+            }
+        }
+        self.events_of_requested_modes(&request, stream.as_ref(), &captures)?;
         for c in &captures {
             self.defined.insert(c.name.clone());
         }
-        let name = raw
-            .name
-            .unwrap_or_else(|| format!("{} {}", request.method, request.path_text()));
+        let name = raw.name.unwrap_or_else(|| match receive {
+            true => "receive: webhook".to_string(),
+            false => format!("{} {}", request.method, request.path_text()),
+        });
         Ok(Step {
             name: if i == usize::MAX { String::new() } else { name },
             loc: at,
             request,
+            receive,
             timeout,
             retry,
             status,
@@ -266,6 +299,56 @@ impl Loader<'_> {
             stream,
             captures,
         })
+    }
+
+    /// Refuses an expected event that the stream modes the request names never send (`messages` vs
+    /// `messages-tuple`). Forbidden names (`never`, a count of at most 0) may be anything.
+    fn events_of_requested_modes(
+        &self,
+        request: &RequestTemplate,
+        stream: Option<&StreamChecks>,
+        captures: &[Capture],
+    ) -> R<()> {
+        let Body::Json(json) = &request.body else {
+            return Ok(());
+        };
+        let Some(modes) = event_names::requested_modes(json) else {
+            return Ok(());
+        };
+        let mut expected: Vec<(Loc, String)> = Vec::new();
+        if let Some(s) = stream {
+            if let Some((l, p)) = &s.sequence {
+                expected.extend(
+                    p.written
+                        .iter()
+                        .map(|w| (*l, w.trim_end_matches(['?', '+', '*']).to_string())),
+                );
+            }
+            if let Some((l, items)) = &s.subsequence {
+                expected.extend(items.iter().map(|p| (*l, p.to_string())));
+            }
+            for (l, p) in s.first.iter().chain(&s.last) {
+                expected.push((*l, p.to_string()));
+            }
+            for (l, p, b) in &s.count {
+                if b.min.is_some_and(|m| m > 0) {
+                    expected.push((*l, p.to_string()));
+                }
+            }
+            expected.extend(s.events.iter().map(|e| (e.loc, e.pattern.to_string())));
+        }
+        for c in captures {
+            if let CaptureFrom::Event(p, _) = &c.from {
+                expected.push((c.loc, p.to_string()));
+            }
+        }
+        match expected
+            .iter()
+            .find_map(|(l, n)| event_names::mode_mismatch(&modes, n).map(|m| (*l, m)))
+        {
+            Some((l, m)) => Err(self.err(l, m)),
+            None => Ok(()),
+        }
     }
 
     fn template(&self, s: &Spanned<String>) -> R<Template> {
@@ -322,6 +405,14 @@ impl Loader<'_> {
                 format!("`path` must start with `/`: it is relative to the target, and requests to other origins are refused (got {p:?})"),
             ));
         }
+        headers::check_no_control("`path`", p).map_err(|e| {
+            self.err(
+                loc(&raw.path),
+                format!(
+                    "{e}: it would not be sent as written (percent-encode it: a line break is %0A)"
+                ),
+            )
+        })?;
         let path = self.template(&raw.path)?;
         let mut query = Vec::new();
         for (k, v) in raw.query.0 {
@@ -331,12 +422,19 @@ impl Loader<'_> {
             self.check_json_vars(&v.value, loc(&v))?;
             query.push((k, v.value));
         }
-        let mut headers = Vec::new();
+        let mut headers: Vec<(String, Template)> = Vec::new();
         for (k, v) in &raw.headers.0 {
-            if reqwest::header::HeaderName::from_bytes(k.as_bytes()).is_err() {
-                return Err(self.err(loc(v), format!("`{k}` is not a valid header name")));
+            headers::check_request_name(k).map_err(|e| self.err(loc(v), e))?;
+            headers::check_no_control(&format!("the value of header `{k}`"), &v.value)
+                .map_err(|e| self.err(loc(v), format!("{e}, which header values cannot hold")))?;
+            let name = k.to_ascii_lowercase();
+            if headers.iter().any(|(n, _)| *n == name) {
+                return Err(self.err(
+                    loc(v),
+                    format!("header `{k}` is set twice (header names ignore case); keep one"),
+                ));
             }
-            headers.push((k.to_ascii_lowercase(), self.template(v)?));
+            headers.push((name, self.template(v)?));
         }
         let body = match (raw.json, raw.body) {
             (Some(_), Some(b)) => {
@@ -360,15 +458,7 @@ impl Loader<'_> {
     }
 
     fn duration(&self, s: &Spanned<String>) -> R<Duration> {
-        parse_duration(&s.value).ok_or_else(|| {
-            self.err(
-                loc(s),
-                format!(
-                    "`{}` is not a duration (write `30s`, `500ms` or `2m`)",
-                    s.value
-                ),
-            )
-        })
+        parse_duration(&s.value).map_err(|e| self.err(loc(s), e))
     }
 
     fn regex(&self, s: &Spanned<String>) -> R<Regex> {
@@ -387,7 +477,15 @@ impl Loader<'_> {
     }
 
     fn path(&self, s: &Spanned<String>) -> R<Path> {
-        Path::parse(&s.value).map_err(|e| self.err(loc(s), e))
+        Path::parse(&s.value).map_err(|e| self.path_err(s, e))
+    }
+
+    /// A JSONPath error, pointing at the regex pattern inside the path when that is what is wrong.
+    fn path_err(&self, s: &Spanned<String>, e: String) -> SpecError {
+        let at = Path::invalid_pattern(&s.value)
+            .and_then(|p| self.src.find_from(loc(s), &p))
+            .unwrap_or(loc(s));
+        self.err(at, e)
     }
 
     /// A check's path may hold variables; its syntax is checked now with a placeholder in each.
@@ -403,7 +501,7 @@ impl Loader<'_> {
         let probe = t
             .render_string(&placeholders)
             .map_err(|e| self.err(loc(s), e))?;
-        Path::parse(&probe).map_err(|e| self.err(loc(s), e))?;
+        Path::parse(&probe).map_err(|e| self.path_err(s, e))?;
         Ok(CheckPath::Template(t))
     }
 
@@ -443,9 +541,19 @@ impl Loader<'_> {
             }
             None => None,
         };
-        let mut headers = Vec::new();
+        let mut headers: Vec<HeaderCheck> = Vec::new();
         for (name, h) in raw.headers.0 {
             let at = loc(&h);
+            headers::check_name(&name).map_err(|e| self.err(at, e))?;
+            if let Some(first) = headers.iter().find(|c| c.name == name.to_ascii_lowercase()) {
+                return Err(self.err(
+                    at,
+                    format!(
+                        "header `{name}` is checked twice (header names ignore case; the first is on line {}): put all its checks in one mapping",
+                        first.loc.line
+                    ),
+                ));
+            }
             let h = h.value;
             let mut preds = Vec::new();
             if let Some(p) = &h.present {
@@ -463,8 +571,12 @@ impl Loader<'_> {
             if let Some(c) = &h.contains {
                 preds.push((loc(c), HeaderPred::Contains(self.template(c)?)));
             }
+            for (key, v) in h.comparisons() {
+                let (cmp, operand) = self.comparison(key, v)?;
+                preds.push((loc(v), HeaderPred::Compare(cmp, operand)));
+            }
             if preds.is_empty() {
-                return Err(self.err(at, format!("header `{name}`: give at least one of equals, matches, contains, present, absent")));
+                return Err(self.err(at, format!("header `{name}`: give at least one of equals, matches, contains, present, absent, gt, ge, lt, le")));
             }
             headers.push(HeaderCheck {
                 loc: at,
@@ -488,7 +600,32 @@ impl Loader<'_> {
     fn json_check(&self, raw: Spanned<RawJsonCheck>) -> R<JsonCheck> {
         let at = loc(&raw);
         let c = raw.value;
-        let path = self.check_path(&c.path)?;
+        let Some(raw_path) = &c.path else {
+            return Err(self.err(
+                at,
+                "a check needs a `path` (a JSONPath such as `$.thread_id`)",
+            ));
+        };
+        let (path_loc, path_text) = (loc(raw_path), raw_path.value.clone());
+        let path = self.check_path(raw_path)?;
+        let level = self.level(&c.level)?;
+        let preds = self.preds(c)?;
+        if preds.is_empty() {
+            return Err(self.err(
+                at,
+                format!("`{path_text}` has nothing to check: give {PRED_KEYS}"),
+            ));
+        }
+        Ok(JsonCheck {
+            loc: path_loc,
+            path,
+            preds,
+            level,
+        })
+    }
+
+    /// The predicates of a check (or of a `not` inside one), in the order messages report them.
+    fn preds(&self, c: RawJsonCheck) -> R<Vec<(Loc, Pred)>> {
         let mut preds = Vec::new();
         if let Some(e) = &c.exists {
             preds.push((loc(e), Pred::Exists(e.value)));
@@ -497,11 +634,11 @@ impl Loader<'_> {
             preds.push((loc(a), Pred::Exists(!a.value)));
         }
         if let Some(n) = &c.count {
-            preds.push((loc(n), Pred::Count(n.value)));
+            preds.push((loc(n), Pred::Count(self.bound("count", n)?)));
         }
-        if let Some(e) = c.equals {
-            self.check_json_vars(&e.value, loc(&e))?;
-            preds.push((loc(&e), Pred::Equals(e.value)));
+        if let Some(e) = &c.equals {
+            self.check_json_vars(&e.value, loc(e))?;
+            preds.push((loc(e), Pred::Equals(e.value.clone())));
         }
         if let Some(t) = &c.type_ {
             let mut types = Vec::new();
@@ -519,16 +656,33 @@ impl Loader<'_> {
         if let Some(m) = &c.matches {
             preds.push((loc(m), Pred::Matches(self.pattern(m)?)));
         }
+        if let Some(f) = &c.format {
+            let format = Format::parse(&f.value).ok_or_else(|| {
+                self.err(
+                    loc(f),
+                    format!(
+                        "unknown format `{}`; the formats are {}",
+                        f.value,
+                        Format::NAMES
+                    ),
+                )
+            })?;
+            preds.push((loc(f), Pred::Format(format)));
+        }
         if let Some(l) = &c.length {
-            preds.push((loc(l), Pred::Length(l.value)));
+            preds.push((loc(l), Pred::Length(self.bound("length", l)?)));
         }
-        if let Some(x) = c.contains {
-            self.check_json_vars(&x.value, loc(&x))?;
-            preds.push((loc(&x), Pred::Contains(x.value)));
+        if let Some(x) = &c.contains {
+            self.check_json_vars(&x.value, loc(x))?;
+            preds.push((loc(x), Pred::Contains(x.value.clone())));
         }
-        if let Some(o) = c.one_of {
-            self.check_json_vars(&Value::Array(o.value.clone()), loc(&o))?;
-            preds.push((loc(&o), Pred::OneOf(o.value)));
+        if let Some(o) = &c.one_of {
+            self.check_json_vars(&Value::Array(o.value.clone()), loc(o))?;
+            preds.push((loc(o), Pred::OneOf(o.value.clone())));
+        }
+        for (key, v) in c.comparisons() {
+            let (cmp, operand) = self.comparison(key, v)?;
+            preds.push((loc(v), Pred::Compare(cmp, operand)));
         }
         if let Some(every) = c.every {
             let at_every = loc(&every);
@@ -542,20 +696,78 @@ impl Loader<'_> {
                 .collect::<R<Vec<_>>>()?;
             preds.push((at_every, Pred::Every(inner)));
         }
-        if preds.is_empty() {
-            return Err(self.err(
-                at,
-                format!(
-                    "`{}` has nothing to check: give exists, absent, equals, type, matches, length, count, contains, one_of or every",
-                    c.path.value
-                ),
-            ));
+        if let Some(s) = &c.schema {
+            let check = SchemaCheck::from_spec(&s.value).map_err(|e| self.err(loc(s), e))?;
+            preds.push((loc(s), Pred::Schema(check)));
         }
-        Ok(JsonCheck {
-            loc: loc(&c.path),
-            path,
-            preds,
-            level: self.level(&c.level)?,
+        if let Some(not) = c.not {
+            let at_not = loc(&not);
+            let inner = *not.value;
+            if let Some(p) = &inner.path {
+                return Err(self.err(
+                    loc(p),
+                    "`not` takes predicates of the check's own path; it cannot have a `path` (write a separate check)",
+                ));
+            }
+            if let Some(l) = &inner.level {
+                return Err(self.err(
+                    loc(l),
+                    "`level` goes on the check, beside `path`, not inside `not`",
+                ));
+            }
+            let inner = self.preds(inner)?;
+            if inner.is_empty() {
+                return Err(self.err(
+                    at_not,
+                    format!("`not` has nothing to negate: give {PRED_KEYS}"),
+                ));
+            }
+            preds.push((at_not, Pred::Not(inner)));
+        }
+        Ok(preds)
+    }
+
+    /// `gt: 3` or `ge: '${before}'`.
+    fn comparison(&self, key: &str, v: &Spanned<Value>) -> R<(Cmp, Operand)> {
+        let cmp = Cmp::ALL
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, c)| *c)
+            .expect("a comparison key");
+        let operand = Operand::from_value(key, &v.value).map_err(|e| self.err(loc(v), e))?;
+        for name in operand.vars() {
+            self.require_var(name, loc(v))?;
+        }
+        Ok((cmp, operand))
+    }
+
+    /// The bound of `length` or `count`, whose ends may be variables.
+    fn bound(&self, key: &str, b: &Spanned<RawBound>) -> R<BoundSpec> {
+        let end = |c: &Option<RawCount>| -> R<Option<Operand>> {
+            let Some(c) = c else { return Ok(None) };
+            let operand = match c {
+                RawCount::Number(n) => Operand::Fixed(Num::Int((*n).into())),
+                RawCount::Text(t) => Operand::from_value(key, &Value::String(t.clone()))
+                    .map_err(|e| self.err(loc(b), e))?,
+            };
+            for name in operand.vars() {
+                self.require_var(name, loc(b))?;
+            }
+            Ok(Some(operand))
+        };
+        if let (Some(RawCount::Number(min)), Some(RawCount::Number(max))) =
+            (&b.value.min, &b.value.max)
+        {
+            if min > max {
+                return Err(self.err(
+                    loc(b),
+                    format!("`min` ({min}) is more than `max` ({max}): no {key} can pass"),
+                ));
+            }
+        }
+        Ok(BoundSpec {
+            min: end(&b.value.min)?,
+            max: end(&b.value.max)?,
         })
     }
 
@@ -596,7 +808,10 @@ impl Loader<'_> {
         let never = raw
             .never
             .iter()
-            .map(|n| Ok((loc(n), self.name_pattern(n)?)))
+            .map(|n| {
+                let p = NamePattern::parse_forbidden(&n.value).map_err(|e| self.err(loc(n), e))?;
+                Ok((loc(n), p))
+            })
             .collect::<R<Vec<_>>>()?;
         let mut count = Vec::new();
         for (name, b) in raw.count.0 {
@@ -628,6 +843,7 @@ impl Loader<'_> {
                 which,
                 data,
                 level: self.level(&e.level)?,
+                id: e.id.as_ref().map(|i| self.id_check(i)).transpose()?,
             });
         }
         let end_event = match raw.end_event.as_ref().map(|w| (w.value.as_str(), loc(w))) {
@@ -641,7 +857,20 @@ impl Loader<'_> {
                 ))
             }
         };
+        let ids = match &raw.ids {
+            None => None,
+            Some(i) => Some((
+                loc(i),
+                IdRule::parse(&i.value).ok_or_else(|| {
+                    self.err(
+                        loc(i),
+                        format!("`ids` is present, absent or increasing, not `{}`", i.value),
+                    )
+                })?,
+            )),
+        };
         Ok(StreamChecks {
+            ids,
             loc: at,
             sequence,
             subsequence,
@@ -652,6 +881,29 @@ impl Loader<'_> {
             events,
             end_event,
             level: self.level(&raw.level)?,
+        })
+    }
+
+    fn id_check(&self, raw: &Spanned<RawIdCheck>) -> R<IdCheck> {
+        let equals = raw
+            .value
+            .equals
+            .as_ref()
+            .map(|t| self.template(t))
+            .transpose()?;
+        let after = raw
+            .value
+            .after
+            .as_ref()
+            .map(|t| self.template(t))
+            .transpose()?;
+        if equals.is_none() && after.is_none() {
+            return Err(self.err(loc(raw), "`id` needs `equals` or `after`"));
+        }
+        Ok(IdCheck {
+            loc: loc(raw),
+            equals,
+            after,
         })
     }
 
@@ -670,9 +922,16 @@ impl Loader<'_> {
                 if let Some(p) = &raw.path {
                     return Err(self.err(loc(p), "`path` goes with `event`, not with `header`"));
                 }
+                headers::check_name(&h.value).map_err(|e| self.err(loc(h), e))?;
                 CaptureFrom::Header(h.value.to_ascii_lowercase())
             }
             (None, None, Some(e)) => {
+                if let (Some(p), Some(true)) = (&raw.path, raw.id.as_ref().map(|i| i.value)) {
+                    return Err(self.err(
+                        loc(p),
+                        "`path` selects from the event's data; with `id: true` the value is the event's id",
+                    ));
+                }
                 let path = match &raw.path {
                     Some(p) => self.path(p)?,
                     None => Path::parse("$").expect("root path"),
@@ -699,11 +958,30 @@ impl Loader<'_> {
             }
             None => None,
         };
+        let event_id = raw.id.as_ref().is_some_and(|i| i.value);
+        let last_event = match (&raw.which, &raw.event) {
+            (None, _) => false,
+            (Some(w), Some(_)) => match w.value.as_str() {
+                "first" => false,
+                "last" => true,
+                other => {
+                    return Err(self.err(loc(w), format!("`which` is first or last, not `{other}`")))
+                }
+            },
+            (Some(w), None) => {
+                return Err(self.err(loc(w), "`which` goes with `event`"));
+            }
+        };
+        if let (Some(i), None) = (&raw.id, &raw.event) {
+            return Err(self.err(loc(i), "`id` goes with `event`: it captures an event's id"));
+        }
         Ok(Capture {
             name,
             loc: at,
             from,
             regex,
+            event_id,
+            last_event,
         })
     }
 }
@@ -716,23 +994,6 @@ impl RequestTemplate {
         }
         self.path.render_string(&vars).unwrap_or_default()
     }
-}
-
-/// `30s`, `1500ms`, `2m`, or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let (num, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
-        Some(i) => (&s[..i], s[i..].trim()),
-        None => (s, "s"),
-    };
-    let n: f64 = num.parse().ok()?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        _ => return None,
-    };
-    (secs > 0.0 && secs.is_finite()).then(|| Duration::from_secs_f64(secs))
 }
 
 /// The regex crate's message is a small drawing over several lines; its last line says what is wrong.
@@ -808,13 +1069,14 @@ steps:
     }
 
     #[test]
-    fn parse_durations() {
-        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
-        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_duration("5"), Some(Duration::from_secs(5)));
-        assert_eq!(parse_duration("0s"), None);
-        assert_eq!(parse_duration("soon"), None);
+    fn schema_takes_a_component_name_or_an_inline_schema() {
+        let text = "version: 1\nname: t\nsteps:\n  - request: {method: GET, path: /ok}\n    expect:\n      body:\n        - {path: $, schema: Thread}\n        - {path: $, schema: {type: object}}\n";
+        let s = load(text).unwrap();
+        let is_schema = |c: &JsonCheck| matches!(c.preds[..], [(_, Pred::Schema(_))]);
+        assert!(s.steps[0].body.iter().all(is_schema));
+        let (l, m) = err(&text.replace("schema: Thread", "schema: [Thread]"));
+        assert_eq!(l, Loc::new(7, 29));
+        assert!(m.starts_with("`schema` is a component name"), "{m}");
     }
 
     fn err(text: &str) -> (Loc, String) {
@@ -840,6 +1102,102 @@ steps:
         assert_eq!(l, Loc::new(1, 10));
         let (_, m) = err(&OK.replace("path: /runs/stream", "path: http://elsewhere/runs"));
         assert!(m.contains("must start with `/`"), "{m}");
+    }
+
+    fn body_check(check: &str) -> Result<Spec, SpecError> {
+        load(&format!(
+            "version: 1\nname: t\nvars: {{n: 2}}\nsteps:\n  - request: {{method: GET, path: /ok}}\n    expect:\n      body:\n        - {check}\n"
+        ))
+    }
+
+    #[test]
+    fn comparisons_formats_not_and_variable_bounds_load() {
+        for ok in [
+            "{path: $.a, gt: 1, le: 2.5}",
+            "{path: $.a, ge: '${n}'}",
+            "{path: $, length: '${n}'}",
+            "{path: '$[*]', count: {min: '${n}', max: 10}}",
+            "{path: $.a, format: date-time}",
+            "{path: $.a, not: {equals: error}}",
+            "{path: $.a, not: {not: {exists: true}}}",
+        ] {
+            let s = body_check(ok).unwrap_or_else(|e| panic!("{ok}: {}", e.message));
+            assert_eq!(
+                s.steps[0].body[0].preds.len(),
+                if ok.contains("gt: 1") { 2 } else { 1 },
+                "{ok}"
+            );
+        }
+        let msg = |check: &str| body_check(check).unwrap_err().message;
+        assert!(msg("{path: $.a, gt: null}").contains("not null"));
+        assert!(msg("{path: $.a, gt: '7'}").contains("write 7 without quotes"));
+        assert!(msg("{path: $.a, gt: '${m}'}").starts_with("variable `m` is not defined"));
+        assert!(msg("{path: $, length: 'many'}").contains("`length` takes a number"));
+        assert!(msg("{path: $, length: -1}").contains("cannot be negative"));
+        assert!(msg("{path: $.a, format: email}").starts_with("unknown format `email`"));
+        assert!(msg("{path: $.a, not: {}}").starts_with("`not` has nothing to negate"));
+        assert!(msg("{path: $.a, not: {path: $.b, exists: true}}").contains("cannot have a `path`"));
+        assert!(msg("{equals: 1}").starts_with("a check needs a `path`"));
+    }
+
+    #[test]
+    fn event_id_captures_and_checks_load() {
+        let with = |capture: &str, stream: &str| {
+            load(&format!(
+                "version: 1\nname: t\nsteps:\n  - request: {{method: POST, path: /runs/stream}}\n    capture:\n      x: {capture}\n    expect:\n      stream: {stream}\n"
+            ))
+        };
+        let s = with(
+            "{event: values, id: true, which: last}",
+            "{ids: increasing}",
+        )
+        .unwrap();
+        let c = &s.steps[0].captures[0];
+        assert!(c.event_id && c.last_event);
+        assert!(with("{event: values, which: middle}", "{}")
+            .unwrap_err()
+            .message
+            .contains("`which` is first or last"));
+        assert!(with("{body: $.a, which: last}", "{}")
+            .unwrap_err()
+            .message
+            .contains("`which` goes with `event`"));
+        assert!(with("{body: $.a, id: true}", "{}")
+            .unwrap_err()
+            .message
+            .contains("`id` goes with `event`"));
+        assert!(
+            with("{event: values}", "{events: [{event: values, id: {}}]}")
+                .unwrap_err()
+                .message
+                .contains("`id` needs `equals` or `after`")
+        );
+        assert!(
+            with(
+                "{event: values}",
+                "{events: [{event: values, id: {after: '${x}'}}]}"
+            )
+            .unwrap_err()
+            .message
+            .starts_with("variable `x` is not defined"),
+            "an event capture is known from the next step"
+        );
+    }
+
+    #[test]
+    fn deep_yaml_is_an_error_at_its_place() {
+        let block: String = (0..MAX_YAML_DEPTH + 1)
+            .map(|i| format!("{}- \n", "  ".repeat(i + 4)))
+            .collect();
+        let text = format!("version: 1\nname: t\nsteps:\n  - request:\n      method: POST\n      path: /t\n      json:\n{block}");
+        let (l, m) = err(&text);
+        assert!(m.contains("nest too deeply"), "{m}");
+        assert!(l.line > 7, "{l:?}");
+        let ok = OK.replace(
+            "json: {assistant_id",
+            "json: {deep: [[[[[[[[[[1]]]]]]]]]], assistant_id",
+        );
+        assert!(load(&ok).is_ok());
     }
 
     #[test]

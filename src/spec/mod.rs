@@ -1,9 +1,14 @@
 //! Specs: the YAML files under `specs/`, their checked model, and how they are found and loaded.
 
 pub mod builtins;
+pub mod discover;
+pub mod duration;
+pub mod headers;
 pub mod load;
 pub mod raw;
+pub mod read;
 pub mod template;
+pub mod yaml_errors;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +24,8 @@ use crate::jsonpath::Path;
 use crate::source::{Loc, Source};
 use template::Template;
 
-pub use load::{discover, load_spec, SpecFile};
+pub use discover::{discover, SpecFile};
+pub use load::load_spec;
 
 /// The version of the spec format this harness reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -37,13 +43,22 @@ pub struct Spec {
     pub steps: Vec<Step>,
     /// Clean-up steps: run after `steps` whether they passed or not.
     pub finally: Vec<Step>,
+    /// The spec uses `${webhook_url}` or receives webhook calls: the harness starts a receiver for it.
+    pub uses_webhooks: bool,
 }
+
+/// How a `receive: webhook` step appears where a request would: in recordings and replays, and in reports.
+pub const WEBHOOK_METHOD: &str = "WEBHOOK";
+pub const WEBHOOK_PATH: &str = "/webhook";
 
 #[derive(Debug)]
 pub struct Step {
     pub name: String,
     pub loc: Loc,
     pub request: RequestTemplate,
+    /// The step takes the next call the harness's webhook receiver got instead of sending `request` (which then
+    /// stands for it: `WEBHOOK /webhook`).
+    pub receive: bool,
     pub timeout: Option<Duration>,
     pub retry: Option<crate::exec::retry::Retry>,
     pub status: Option<StatusCheck>,
@@ -100,6 +115,10 @@ pub struct Capture {
     pub from: CaptureFrom,
     /// Applied to a string value; the first group (or the whole match) is kept.
     pub regex: Option<Regex>,
+    /// From an event: its id instead of its data.
+    pub event_id: bool,
+    /// From an event: the last matching one instead of the first.
+    pub last_event: bool,
 }
 
 #[derive(Debug)]

@@ -34,7 +34,11 @@ pub struct RawSpec {
 pub struct RawStep {
     #[serde(default)]
     pub name: Option<String>,
-    pub request: RawRequest,
+    #[serde(default)]
+    pub request: Option<RawRequest>,
+    /// `receive: webhook`: instead of sending a request, take the next call the harness's webhook receiver got.
+    #[serde(default)]
+    pub receive: Option<Spanned<String>>,
     #[serde(default)]
     pub timeout: Option<Spanned<String>>,
     #[serde(default)]
@@ -95,12 +99,36 @@ pub struct RawHeaderCheck {
     pub absent: Option<Spanned<bool>>,
     #[serde(default)]
     pub level: Option<Spanned<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub gt: Option<Spanned<Value>>,
+    #[serde(default, deserialize_with = "present")]
+    pub ge: Option<Spanned<Value>>,
+    #[serde(default, deserialize_with = "present")]
+    pub lt: Option<Spanned<Value>>,
+    #[serde(default, deserialize_with = "present")]
+    pub le: Option<Spanned<Value>>,
+}
+
+impl RawHeaderCheck {
+    /// The numeric comparisons given, by key, in a fixed order.
+    pub fn comparisons(&self) -> impl Iterator<Item = (&'static str, &Spanned<Value>)> {
+        [
+            ("gt", &self.gt),
+            ("ge", &self.ge),
+            ("lt", &self.lt),
+            ("le", &self.le),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+    }
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawJsonCheck {
-    pub path: Spanned<String>,
+    /// Required, except inside `not`, whose predicates apply to the path of the check around it.
+    #[serde(default)]
+    pub path: Option<Spanned<String>>,
     #[serde(default)]
     pub exists: Option<Spanned<bool>>,
     #[serde(default)]
@@ -113,17 +141,46 @@ pub struct RawJsonCheck {
     #[serde(default)]
     pub matches: Option<Spanned<String>>,
     #[serde(default)]
-    pub length: Option<Spanned<Bound>>,
+    pub format: Option<Spanned<String>>,
     #[serde(default)]
-    pub count: Option<Spanned<Bound>>,
+    pub length: Option<Spanned<RawBound>>,
+    #[serde(default)]
+    pub count: Option<Spanned<RawBound>>,
     #[serde(default, deserialize_with = "present")]
     pub contains: Option<Spanned<Value>>,
     #[serde(default)]
     pub one_of: Option<Spanned<Vec<Value>>>,
+    #[serde(default, deserialize_with = "present")]
+    pub gt: Option<Spanned<Value>>,
+    #[serde(default, deserialize_with = "present")]
+    pub ge: Option<Spanned<Value>>,
+    #[serde(default, deserialize_with = "present")]
+    pub lt: Option<Spanned<Value>>,
+    #[serde(default, deserialize_with = "present")]
+    pub le: Option<Spanned<Value>>,
     #[serde(default)]
     pub every: Option<Spanned<Vec<Spanned<RawJsonCheck>>>>,
+    /// A component name of the OpenAPI document, or an inline JSON Schema.
+    #[serde(default, deserialize_with = "present")]
+    pub schema: Option<Spanned<Value>>,
     #[serde(default)]
     pub level: Option<Spanned<String>>,
+    #[serde(default)]
+    pub not: Option<Spanned<Box<RawJsonCheck>>>,
+}
+
+impl RawJsonCheck {
+    /// The numeric comparisons given, by key, in a fixed order.
+    pub fn comparisons(&self) -> impl Iterator<Item = (&'static str, &Spanned<Value>)> {
+        [
+            ("gt", &self.gt),
+            ("ge", &self.ge),
+            ("lt", &self.lt),
+            ("le", &self.le),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,6 +204,8 @@ pub struct RawStream {
     pub end_event: Option<Spanned<String>>,
     #[serde(default)]
     pub level: Option<Spanned<String>>,
+    #[serde(default)]
+    pub ids: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -159,6 +218,18 @@ pub struct RawEventCheck {
     pub data: Vec<Spanned<RawJsonCheck>>,
     #[serde(default)]
     pub level: Option<Spanned<String>>,
+    #[serde(default)]
+    pub id: Option<Spanned<RawIdCheck>>,
+}
+
+/// `id:` of an item of `events`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdCheck {
+    #[serde(default)]
+    pub equals: Option<Spanned<String>>,
+    #[serde(default)]
+    pub after: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -174,6 +245,12 @@ pub struct RawCapture {
     pub path: Option<Spanned<String>>,
     #[serde(default)]
     pub regex: Option<Spanned<String>>,
+    /// With `event`: take the event's id instead of its data.
+    #[serde(default)]
+    pub id: Option<Spanned<bool>>,
+    /// With `event`: `first` (the default) or `last` matching event.
+    #[serde(default)]
+    pub which: Option<Spanned<String>>,
 }
 
 /// `present` keeps an explicit `null` apart from a missing key (`equals: null` must mean "equals null").
@@ -246,9 +323,66 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
                 T::deserialize(v.into_deserializer()).map(|t| OneOrMany(vec![t]))
             }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                T::deserialize(v.into_deserializer()).map(|t| OneOrMany(vec![t]))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                T::deserialize(v.into_deserializer()).map(|t| OneOrMany(vec![t]))
+            }
         }
         d.deserialize_any(V_(PhantomData))
     }
+}
+
+/// An HTTP status code, 100 to 599, written as a number.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusCode(pub u16);
+
+impl<'de> Deserialize<'de> for StatusCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V_;
+        impl<'de> Visitor<'de> for V_ {
+            type Value = StatusCode;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an HTTP status code (a number from 100 to 599)")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<StatusCode, E> {
+                status_code(v)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<StatusCode, E> {
+                status_code_i64(v)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StatusCode, E> {
+                status_code_str(v)
+            }
+        }
+        d.deserialize_any(V_)
+    }
+}
+
+fn status_code<E: de::Error>(v: u64) -> Result<StatusCode, E> {
+    match u16::try_from(v) {
+        Ok(c) if (100..=599).contains(&c) => Ok(StatusCode(c)),
+        _ => Err(E::custom(format!(
+            "{v} is not an HTTP status code (they go from 100 to 599)"
+        ))),
+    }
+}
+
+fn status_code_i64<E: de::Error>(v: i64) -> Result<StatusCode, E> {
+    match u64::try_from(v) {
+        Ok(v) => status_code(v),
+        Err(_) => Err(E::custom(format!(
+            "{v} is not an HTTP status code (they go from 100 to 599)"
+        ))),
+    }
+}
+
+fn status_code_str<E: de::Error>(v: &str) -> Result<StatusCode, E> {
+    Err(E::custom(match v.trim().parse::<u64>() {
+        Ok(n) => format!("write the status code as a number, without quotes: {n}"),
+        Err(_) => format!("{v:?} is not an HTTP status code (a number from 100 to 599)"),
+    }))
 }
 
 /// `status: 200`, `status: [200, 202]`, or with a level: `status: {code: [200, 202], level: should}`.
@@ -263,9 +397,15 @@ impl<'de> Deserialize<'de> for RawStatus {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Long {
-            code: OneOrMany<u16>,
+            code: OneOrMany<StatusCode>,
             #[serde(default)]
             level: Option<String>,
+        }
+        fn codes(list: OneOrMany<StatusCode>, level: Option<String>) -> RawStatus {
+            RawStatus {
+                codes: list.0.into_iter().map(|c| c.0).collect(),
+                level,
+            }
         }
         struct V_;
         impl<'de> Visitor<'de> for V_ {
@@ -275,29 +415,21 @@ impl<'de> Deserialize<'de> for RawStatus {
             }
             fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<RawStatus, A::Error> {
                 let l = Long::deserialize(de::value::MapAccessDeserializer::new(m))?;
-                Ok(RawStatus {
-                    codes: l.code.0,
-                    level: l.level,
-                })
+                Ok(codes(l.code, l.level))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<RawStatus, A::Error> {
-                let codes =
-                    OneOrMany::<u16>::deserialize(de::value::SeqAccessDeserializer::new(s))?;
-                Ok(RawStatus {
-                    codes: codes.0,
-                    level: None,
-                })
+                let list =
+                    OneOrMany::<StatusCode>::deserialize(de::value::SeqAccessDeserializer::new(s))?;
+                Ok(codes(list, None))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawStatus, E> {
-                let code = u16::try_from(v)
-                    .map_err(|_| E::custom(format!("{v} is not an HTTP status code")))?;
-                Ok(RawStatus {
-                    codes: vec![code],
-                    level: None,
-                })
+                Ok(codes(OneOrMany(vec![status_code(v)?]), None))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawStatus, E> {
-                Err(E::custom(format!("{v} is not an HTTP status code")))
+                Ok(codes(OneOrMany(vec![status_code_i64(v)?]), None))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawStatus, E> {
+                status_code_str(v).map(|c| codes(OneOrMany(vec![c]), None))
             }
         }
         d.deserialize_any(V_)
@@ -369,7 +501,100 @@ impl<'de> Deserialize<'de> for Bound {
                 if b.min.is_none() && b.max.is_none() {
                     return Err(de::Error::custom("give `min`, `max` or both"));
                 }
+                if let (Some(min), Some(max)) = (b.min, b.max) {
+                    if min > max {
+                        return Err(de::Error::custom(format!(
+                            "`min` ({min}) is more than `max` ({max}): no count can pass"
+                        )));
+                    }
+                }
                 Ok(b)
+            }
+        }
+        d.deserialize_any(V_)
+    }
+}
+
+/// A bound of `length` or `count` as written: like `Bound`, and either end may be a `${variable}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawBound {
+    pub min: Option<RawCount>,
+    pub max: Option<RawCount>,
+}
+
+/// One end of a `RawBound`: a whole number, or text holding variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawCount {
+    Number(u64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for RawCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V_;
+        impl<'de> Visitor<'de> for V_ {
+            type Value = RawCount;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a whole number or a `${variable}`")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawCount, E> {
+                Ok(RawCount::Number(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawCount, E> {
+                u64::try_from(v)
+                    .map(RawCount::Number)
+                    .map_err(|_| E::custom("a count cannot be negative"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawCount, E> {
+                Ok(RawCount::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(V_)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawBound {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V_;
+        impl<'de> Visitor<'de> for V_ {
+            type Value = RawBound;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a whole number, a `${variable}`, or a mapping with `min` and/or `max`")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawBound, E> {
+                self.exactly(RawCount::Number(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawBound, E> {
+                RawCount::deserialize(v.into_deserializer()).and_then(|c| self.exactly(c))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawBound, E> {
+                self.exactly(RawCount::Text(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<RawBound, A::Error> {
+                let mut b = RawBound::default();
+                while let Some(k) = m.next_key::<String>()? {
+                    match k.as_str() {
+                        "min" => b.min = Some(m.next_value()?),
+                        "max" => b.max = Some(m.next_value()?),
+                        other => {
+                            return Err(de::Error::custom(format!(
+                                "unknown field `{other}`, expected `min` or `max`"
+                            )))
+                        }
+                    }
+                }
+                if b.min.is_none() && b.max.is_none() {
+                    return Err(de::Error::custom("give `min`, `max` or both"));
+                }
+                Ok(b)
+            }
+        }
+        impl V_ {
+            fn exactly<E>(self, c: RawCount) -> Result<RawBound, E> {
+                Ok(RawBound {
+                    min: Some(c.clone()),
+                    max: Some(c),
+                })
             }
         }
         d.deserialize_any(V_)

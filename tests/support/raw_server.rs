@@ -3,7 +3,10 @@
 //!
 //! A response file is sent as it is, but for three directives: a line `<<STALL>>` stops sending and keeps the
 //! connection open (until the test ends), a line `<<RESET>>` resets the connection at once, mid-response, and
-//! `<<PAUSE>>` anywhere (even inside a line or a UTF-8 character) sends what came before as its own write. Each request is answered with the next file in order; the connection closes
+//! `<<PAUSE>>` anywhere (even inside a line or a UTF-8 character) sends what came before as its own write, and
+//! `<<REPEAT n>>` at the start of a line sends the rest of that line (its `\n` included) n times, for streams far larger
+//! than the file. `<<ECHO>>` is replaced by the request head, as a server that reflects request headers (an error
+//! page, a debugging proxy) would send it. Each request is answered with the next file in order; the connection closes
 //! after each response, so a body without Content-Length ends where the file ends.
 
 use std::path::PathBuf;
@@ -24,6 +27,7 @@ enum Part {
     Stall,
     Reset,
     Pause,
+    Repeat(Vec<u8>, usize),
 }
 
 fn parts(raw: &[u8]) -> Vec<Part> {
@@ -38,6 +42,12 @@ fn parts(raw: &[u8]) -> Vec<Part> {
     let mut cur = Vec::new();
     let mut i = 0;
     'scan: while i < raw.len() {
+        if let Some((line, times, used)) = repeat(&raw[i..]) {
+            out.push(Part::Bytes(std::mem::take(&mut cur)));
+            out.push(Part::Repeat(line, times));
+            i += used;
+            continue;
+        }
         for (tok, part) in TOKENS {
             if raw[i..].starts_with(tok) {
                 out.push(Part::Bytes(std::mem::take(&mut cur)));
@@ -56,6 +66,20 @@ fn parts(raw: &[u8]) -> Vec<Part> {
     out
 }
 
+/// `<<REPEAT n>>line\n` at the start of `raw`: the line, n, and the bytes the directive takes.
+fn repeat(raw: &[u8]) -> Option<(Vec<u8>, usize, usize)> {
+    let rest = raw.strip_prefix(b"<<REPEAT ")?;
+    let close = rest.windows(2).position(|w| w == b">>")?;
+    let times = std::str::from_utf8(&rest[..close]).ok()?.parse().ok()?;
+    let line = &rest[close + 2..];
+    let end = line
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(line.len(), |e| e + 1);
+    let used = b"<<REPEAT ".len() + close + 2 + end;
+    Some((line[..end].to_vec(), times, used))
+}
+
 pub async fn start(files: Vec<PathBuf>) -> RawServer {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
@@ -72,6 +96,7 @@ pub async fn start(files: Vec<PathBuf>) -> RawServer {
             let seen = Arc::clone(&seen);
             tokio::spawn(async move {
                 let head = read_request(&mut sock).await;
+                let raw = echo(&raw, &head);
                 seen.lock().unwrap().push(head);
                 for part in parts(&raw) {
                     match part {
@@ -83,6 +108,18 @@ pub async fn start(files: Vec<PathBuf>) -> RawServer {
                         }
                         Part::Stall => tokio::time::sleep(Duration::from_secs(3600)).await,
                         Part::Pause => tokio::time::sleep(Duration::from_millis(30)).await,
+                        Part::Repeat(line, times) => {
+                            // In writes of about 64 KiB, however short the line.
+                            let per_write = (65536 / line.len().max(1)).max(1);
+                            let mut left = times;
+                            while left > 0 {
+                                let n = left.min(per_write);
+                                if sock.write_all(&line.repeat(n)).await.is_err() {
+                                    return;
+                                }
+                                left -= n;
+                            }
+                        }
                         Part::Reset => {
                             // Linger 0 makes close send a TCP reset instead of a clean end of stream.
                             #[allow(deprecated)]
@@ -97,6 +134,22 @@ pub async fn start(files: Vec<PathBuf>) -> RawServer {
         }
     });
     RawServer { url, requests }
+}
+
+fn echo(raw: &[u8], head: &str) -> Vec<u8> {
+    const ECHO: &[u8] = b"<<ECHO>>";
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i..].starts_with(ECHO) {
+            out.extend_from_slice(head.as_bytes());
+            i += ECHO.len();
+        } else {
+            out.push(raw[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Reads the request head and a Content-Length body, so the client never sees a reset for unread data.

@@ -1,0 +1,365 @@
+//! Numbers a spec compares against: written as numbers, or as `${variables}` known only at run time (a count
+//! captured from an earlier step, a `x-pagination-total` header). Comparisons `gt`, `ge`, `lt`, `le`, and the bounds
+//! of `length` and `count`.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use serde_json::{Number, Value};
+
+use crate::spec::raw::Bound;
+use crate::spec::template::{Template, Vars};
+
+/// A number as compared: whole numbers exactly, others as floating point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Num {
+    Int(i128),
+    Float(f64),
+}
+
+impl Num {
+    pub fn from_json(n: &Number) -> Num {
+        if let Some(i) = n.as_i64() {
+            Num::Int(i.into())
+        } else if let Some(u) = n.as_u64() {
+            Num::Int(u.into())
+        } else {
+            Num::Float(n.as_f64().unwrap_or(f64::NAN))
+        }
+    }
+
+    /// Text that is a JSON number as a whole (a header value, a string variable); surrounding blanks are allowed.
+    pub fn parse(text: &str) -> Option<Num> {
+        let t = text.trim();
+        if t.is_empty() || t.starts_with('+') {
+            return None;
+        }
+        serde_json::from_str::<Number>(t)
+            .ok()
+            .map(|n| Num::from_json(&n))
+    }
+
+    /// A whole number at least zero, for bounds.
+    fn as_count(self) -> Option<u64> {
+        match self {
+            Num::Int(i) => u64::try_from(i).ok(),
+            Num::Float(f) if f >= 0.0 && f.fract() == 0.0 && f <= u64::MAX as f64 => Some(f as u64),
+            Num::Float(_) => None,
+        }
+    }
+
+    pub fn compare(self, other: Num) -> Option<Ordering> {
+        match (self, other) {
+            (Num::Int(a), Num::Int(b)) => Some(a.cmp(&b)),
+            (a, b) => a.as_f64().partial_cmp(&b.as_f64()),
+        }
+    }
+
+    fn as_f64(self) -> f64 {
+        match self {
+            Num::Int(i) => i as f64,
+            Num::Float(f) => f,
+        }
+    }
+}
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Num::Int(i) => write!(f, "{i}"),
+            Num::Float(x) => write!(f, "{x}"),
+        }
+    }
+}
+
+/// `gt`, `ge`, `lt` or `le`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    Gt,
+    Ge,
+    Lt,
+    Le,
+}
+
+impl Cmp {
+    /// The spec keys, in the order the loader reads them.
+    pub const ALL: [(&'static str, Cmp); 4] = [
+        ("gt", Cmp::Gt),
+        ("ge", Cmp::Ge),
+        ("lt", Cmp::Lt),
+        ("le", Cmp::Le),
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Cmp::Gt => "gt",
+            Cmp::Ge => "ge",
+            Cmp::Lt => "lt",
+            Cmp::Le => "le",
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Cmp::Gt => "greater than",
+            Cmp::Ge => "at least",
+            Cmp::Lt => "less than",
+            Cmp::Le => "at most",
+        }
+    }
+
+    pub fn holds(self, o: Ordering) -> bool {
+        match self {
+            Cmp::Gt => o == Ordering::Greater,
+            Cmp::Ge => o != Ordering::Less,
+            Cmp::Lt => o == Ordering::Less,
+            Cmp::Le => o != Ordering::Greater,
+        }
+    }
+}
+
+/// A number in the spec: written out, or text with variables whose rendering must be a number.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    Fixed(Num),
+    Template(Template),
+}
+
+impl Operand {
+    /// From the YAML value of `key`: a number, or a string with at least one `${variable}`.
+    pub fn from_value(key: &str, v: &Value) -> Result<Operand, String> {
+        match v {
+            Value::Number(n) => Ok(Operand::Fixed(Num::from_json(n))),
+            Value::String(s) => {
+                let t = Template::parse(s)?;
+                if !t.has_vars() && Num::parse(s).is_some() {
+                    return Err(format!(
+                        "`{key}` takes a number or a `${{variable}}`: write {s} without quotes"
+                    ));
+                }
+                if !t.has_vars() {
+                    return Err(format!(
+                        "`{key}` takes a number or a `${{variable}}`, not {s:?}"
+                    ));
+                }
+                Ok(Operand::Template(t))
+            }
+            other => Err(format!(
+                "`{key}` takes a number or a `${{variable}}`, not {}",
+                super::json::type_of(other)
+            )),
+        }
+    }
+
+    pub fn vars(&self) -> Vec<&str> {
+        match self {
+            Operand::Fixed(_) => vec![],
+            Operand::Template(t) => t.vars().collect(),
+        }
+    }
+
+    /// The number, once the variables are known; `key` names the spec key in messages.
+    pub fn resolve(&self, key: &str, vars: &Vars) -> Result<Num, String> {
+        match self {
+            Operand::Fixed(n) => Ok(*n),
+            Operand::Template(t) => {
+                let text = t.render_string(vars)?;
+                Num::parse(&text).ok_or_else(|| not_a(key, t, vars, &text, "a number"))
+            }
+        }
+    }
+
+    /// A whole number at least zero (a bound of `length` or `count`).
+    fn resolve_count(&self, key: &str, vars: &Vars) -> Result<u64, String> {
+        match self {
+            Operand::Fixed(n) => n
+                .as_count()
+                .ok_or_else(|| format!("`{key}` needs a whole number, not {n}")),
+            Operand::Template(t) => {
+                let text = t.render_string(vars)?;
+                Num::parse(&text)
+                    .and_then(Num::as_count)
+                    .ok_or_else(|| not_a(key, t, vars, &text, "a whole number"))
+            }
+        }
+    }
+}
+
+/// "`ge`: variable `before` is "abc", not a number" (or, for text around the variables, what the text became).
+fn not_a(key: &str, t: &Template, vars: &Vars, text: &str, what: &str) -> String {
+    let names: Vec<&str> = t.vars().collect();
+    let lone = matches!(names.as_slice(), [name] if t.source() == format!("${{{name}}}"));
+    match (names.as_slice(), lone) {
+        ([name], true) => {
+            let shown = vars
+                .get(*name)
+                .map(|v| super::preview(&v.to_string(), 100))
+                .unwrap_or_default();
+            format!("`{key}`: variable `{name}` is {shown}, not {what}")
+        }
+        _ => format!(
+            "`{key}`: {:?} became {text:?}, which is not {what}",
+            t.source()
+        ),
+    }
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operand::Fixed(n) => write!(f, "{n}"),
+            Operand::Template(t) => f.write_str(&t.source()),
+        }
+    }
+}
+
+/// The bounds of `length` or `count` as written: `2`, `{min: 1}`, `'${total}'`, `{min: '${n}', max: 10}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundSpec {
+    pub min: Option<Operand>,
+    pub max: Option<Operand>,
+}
+
+impl BoundSpec {
+    pub fn exactly(n: u64) -> BoundSpec {
+        let n = Operand::Fixed(Num::Int(n.into()));
+        BoundSpec {
+            min: Some(n.clone()),
+            max: Some(n),
+        }
+    }
+
+    pub fn vars(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        for o in [&self.min, &self.max].into_iter().flatten() {
+            out.extend(o.vars());
+        }
+        out
+    }
+
+    pub fn resolve(&self, key: &str, vars: &Vars) -> Result<Bound, String> {
+        let end = |o: &Option<Operand>| o.as_ref().map(|o| o.resolve_count(key, vars)).transpose();
+        Ok(Bound {
+            min: end(&self.min)?,
+            max: end(&self.max)?,
+        })
+    }
+}
+
+impl From<Bound> for BoundSpec {
+    fn from(b: Bound) -> Self {
+        let op = |n: Option<u64>| n.map(|n| Operand::Fixed(Num::Int(n.into())));
+        BoundSpec {
+            min: op(b.min),
+            max: op(b.max),
+        }
+    }
+}
+
+impl fmt::Display for BoundSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.min, &self.max) {
+            (Some(a), Some(b)) if a == b => write!(f, "exactly {a}"),
+            (Some(a), Some(b)) => write!(f, "between {a} and {b}"),
+            (Some(a), None) => write!(f, "at least {a}"),
+            (None, Some(b)) => write!(f, "at most {b}"),
+            (None, None) => write!(f, "any number"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn vars() -> Vars {
+        [
+            ("n".to_string(), json!(3)),
+            ("total".to_string(), json!("12")),
+            ("word".to_string(), json!("abc")),
+            ("half".to_string(), json!(2.5)),
+        ]
+        .into()
+    }
+
+    fn op(v: Value) -> Operand {
+        Operand::from_value("gt", &v).unwrap()
+    }
+
+    #[test]
+    fn numbers_compare_by_value() {
+        let n = |s: &str| Num::parse(s).unwrap();
+        assert_eq!(n("3").compare(n("3.0")), Some(Ordering::Equal));
+        assert_eq!(n("-1").compare(n("2")), Some(Ordering::Less));
+        assert_eq!(
+            n("18446744073709551615").compare(n("18446744073709551614")),
+            Some(Ordering::Greater),
+            "large whole numbers stay exact"
+        );
+        assert_eq!(n(" 7 "), Num::Int(7));
+        for bad in ["", "abc", "+1", "0x10", "1,000", "NaN"] {
+            assert_eq!(Num::parse(bad), None, "{bad}");
+        }
+        assert!(Cmp::Gt.holds(Ordering::Greater) && !Cmp::Gt.holds(Ordering::Equal));
+        assert!(Cmp::Ge.holds(Ordering::Equal) && !Cmp::Ge.holds(Ordering::Less));
+        assert!(Cmp::Lt.holds(Ordering::Less) && !Cmp::Lt.holds(Ordering::Equal));
+        assert!(Cmp::Le.holds(Ordering::Equal) && !Cmp::Le.holds(Ordering::Greater));
+    }
+
+    #[test]
+    fn operands_are_numbers_or_variables() {
+        assert_eq!(op(json!(2)).resolve("gt", &vars()), Ok(Num::Int(2)));
+        assert_eq!(op(json!("${n}")).resolve("gt", &vars()), Ok(Num::Int(3)));
+        assert_eq!(
+            op(json!("${total}")).resolve("gt", &vars()),
+            Ok(Num::Int(12)),
+            "a captured header is text"
+        );
+        assert_eq!(
+            op(json!("${word}")).resolve("ge", &vars()).unwrap_err(),
+            "`ge`: variable `word` is \"abc\", not a number"
+        );
+        assert_eq!(
+            op(json!("${n}x")).resolve("ge", &vars()).unwrap_err(),
+            "`ge`: \"${n}x\" became \"3x\", which is not a number"
+        );
+        assert_eq!(
+            Operand::from_value("gt", &json!("5")).unwrap_err(),
+            "`gt` takes a number or a `${variable}`: write 5 without quotes"
+        );
+        assert_eq!(
+            Operand::from_value("gt", &json!("five")).unwrap_err(),
+            "`gt` takes a number or a `${variable}`, not \"five\""
+        );
+        assert!(Operand::from_value("gt", &json!([1]))
+            .unwrap_err()
+            .contains("not array"));
+    }
+
+    #[test]
+    fn bounds_take_variables_that_are_whole_numbers() {
+        let exact = BoundSpec {
+            min: Some(op(json!("${total}"))),
+            max: Some(op(json!("${total}"))),
+        };
+        assert_eq!(
+            exact.resolve("length", &vars()),
+            Ok(Bound {
+                min: Some(12),
+                max: Some(12)
+            })
+        );
+        assert_eq!(exact.to_string(), "exactly ${total}");
+        let half = BoundSpec {
+            min: Some(op(json!("${half}"))),
+            max: None,
+        };
+        assert_eq!(
+            half.resolve("count", &vars()).unwrap_err(),
+            "`count`: variable `half` is 2.5, not a whole number"
+        );
+        assert_eq!(BoundSpec::exactly(2).to_string(), "exactly 2");
+        assert_eq!(exact.vars(), ["total", "total"]);
+    }
+}

@@ -1,0 +1,301 @@
+//! What the suite covers: each operation of the API's OpenAPI document against the spec steps that call it, and each
+//! stream mode against the specs that ask for it. The tables are Markdown, for README.md.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::spec::{Body, Spec, Step};
+
+/// Operations of the document the suite leaves out: not the run/thread/assistant/store API that the SDKs call.
+const OUT_OF_SCOPE: [(&str, &str); 6] = [
+    ("/mcp", "MCP"),
+    ("/a2a/", "A2A"),
+    ("/metrics", "metrics"),
+    ("/docs", "API docs page"),
+    ("/stream/events", "new thread-streaming protocol"),
+    ("/commands", "new thread-streaming protocol"),
+];
+
+/// The stream modes a run accepts (`stream_mode`).
+pub const STREAM_MODES: [&str; 9] = [
+    "values",
+    "updates",
+    "messages",
+    "messages-tuple",
+    "events",
+    "debug",
+    "custom",
+    "tasks",
+    "checkpoints",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Operation {
+    pub path: String,
+    pub method: String,
+}
+
+/// Which specs call an operation, and how.
+#[derive(Debug, Default, Clone)]
+pub struct Covered {
+    /// Specs with a step on it that expects a 2xx status.
+    pub success: Vec<String>,
+    /// Specs with a step on it that expects a 4xx or 5xx status.
+    pub error: Vec<String>,
+    /// Specs with a step on it and no status expected.
+    pub other: Vec<String>,
+}
+
+impl Covered {
+    pub fn is_covered(&self) -> bool {
+        !(self.success.is_empty() && self.error.is_empty() && self.other.is_empty())
+    }
+}
+
+/// The operations of an OpenAPI document, in scope or not (with the reason).
+pub fn operations(doc: &Value) -> (Vec<Operation>, Vec<(Operation, &'static str)>) {
+    let mut in_scope = Vec::new();
+    let mut out = Vec::new();
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return (in_scope, out);
+    };
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if !item.contains_key(method) {
+                continue;
+            }
+            let op = Operation {
+                path: path.clone(),
+                method: method.to_ascii_uppercase(),
+            };
+            match OUT_OF_SCOPE.iter().find(|(part, _)| path.contains(part)) {
+                Some((_, why)) => out.push((op, *why)),
+                None => in_scope.push(op),
+            }
+        }
+    }
+    in_scope.sort();
+    out.sort();
+    (in_scope, out)
+}
+
+/// The operation a step's request calls: same method, and a path whose literal segments match, `{param}` segments
+/// taking anything. Where several match, the one with the most literal segments (`/threads/search` over
+/// `/threads/{thread_id}`).
+pub fn operation_of<'o>(step: &Step, ops: &'o [Operation]) -> Option<&'o Operation> {
+    let written = step.request.path.source();
+    let path = written.split('?').next().unwrap_or("");
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    ops.iter()
+        .filter(|op| op.method == step.request.method)
+        .filter_map(|op| {
+            let theirs: Vec<&str> = op.path.trim_end_matches('/').split('/').collect();
+            if theirs.len() != segments.len() {
+                return None;
+            }
+            let mut literal = 0;
+            for (t, s) in theirs.iter().zip(&segments) {
+                if t.starts_with('{') && t.ends_with('}') {
+                    continue;
+                }
+                if t != s {
+                    return None;
+                }
+                literal += 1;
+            }
+            Some((literal, op))
+        })
+        .max_by_key(|(literal, _)| *literal)
+        .map(|(_, op)| op)
+}
+
+/// Every operation in scope with the specs that call it.
+pub fn cover<'o>(
+    ops: &'o [Operation],
+    specs: &[(String, Spec)],
+) -> BTreeMap<&'o Operation, Covered> {
+    let mut out: BTreeMap<&Operation, Covered> =
+        ops.iter().map(|o| (o, Covered::default())).collect();
+    for (name, spec) in specs {
+        for step in spec.steps.iter().chain(&spec.finally) {
+            let Some(op) = operation_of(step, ops) else {
+                continue;
+            };
+            let c = out.entry(op).or_default();
+            let list = match step.status.as_ref().map(|s| s.any_of.as_slice()) {
+                Some(codes) if codes.iter().all(|c| (200..300).contains(c)) => &mut c.success,
+                Some(codes) if codes.iter().all(|c| *c >= 400) => &mut c.error,
+                _ => &mut c.other,
+            };
+            if !list.contains(name) {
+                list.push(name.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The stream modes each spec asks for, by mode.
+pub fn stream_modes(specs: &[(String, Spec)]) -> BTreeMap<&'static str, Vec<String>> {
+    let mut out: BTreeMap<&'static str, Vec<String>> =
+        STREAM_MODES.iter().map(|m| (*m, Vec::new())).collect();
+    for (name, spec) in specs {
+        for step in &spec.steps {
+            let Body::Json(body) = &step.request.body else {
+                continue;
+            };
+            let asked: Vec<&str> = match body.get("stream_mode") {
+                Some(Value::String(m)) => vec![m.as_str()],
+                Some(Value::Array(ms)) => ms.iter().filter_map(Value::as_str).collect(),
+                _ => continue,
+            };
+            for m in asked {
+                if let Some(list) = out.get_mut(m) {
+                    if !list.contains(name) {
+                        list.push(name.clone());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn names(list: &[String], max: usize) -> String {
+    if list.is_empty() {
+        return "—".into();
+    }
+    let mut shown: Vec<String> = list.iter().take(max).map(|n| format!("`{n}`")).collect();
+    if list.len() > max {
+        shown.push(format!("+{} more", list.len() - max));
+    }
+    shown.join(", ")
+}
+
+/// The operation table, in Markdown: one row per operation in scope, then the ones left out and why.
+pub fn operation_table(
+    covered: &BTreeMap<&Operation, Covered>,
+    left_out: &[(Operation, &str)],
+) -> String {
+    let n = covered.len();
+    let with_spec = covered.values().filter(|c| c.is_covered()).count();
+    let with_success = covered.values().filter(|c| !c.success.is_empty()).count();
+    let with_error = covered.values().filter(|c| !c.error.is_empty()).count();
+    let mut out = format!(
+        "{with_spec} of {n} operations in scope have a spec; {with_success} a success spec, {with_error} an error spec.\n\n\
+         | operation | success (2xx) | error (4xx, 5xx) |\n| --- | --- | --- |\n"
+    );
+    for (op, c) in covered {
+        let success = if c.success.is_empty() && !c.other.is_empty() {
+            format!("(no status checked) {}", names(&c.other, 2))
+        } else {
+            names(&c.success, 2)
+        };
+        out.push_str(&format!(
+            "| `{} {}` | {success} | {} |\n",
+            op.method,
+            op.path,
+            names(&c.error, 2)
+        ));
+    }
+    if !left_out.is_empty() {
+        out.push_str("\nLeft out of scope: ");
+        let list: Vec<String> = left_out
+            .iter()
+            .map(|(op, why)| format!("`{} {}` ({why})", op.method, op.path))
+            .collect();
+        out.push_str(&list.join(", "));
+        out.push_str(".\n");
+    }
+    out
+}
+
+/// The stream-mode table, in Markdown.
+pub fn stream_mode_table(modes: &BTreeMap<&'static str, Vec<String>>) -> String {
+    let mut out = String::from("| stream mode | specs |\n| --- | --- |\n");
+    for m in STREAM_MODES {
+        out.push_str(&format!("| `{m}` | {} |\n", names(&modes[m], 3)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Source;
+    use std::sync::Arc;
+
+    fn op(method: &str, path: &str) -> Operation {
+        Operation {
+            path: path.into(),
+            method: method.into(),
+        }
+    }
+
+    fn spec(text: &str) -> Spec {
+        let globals = ["assistant_id".to_string()].into();
+        crate::spec::load_spec(Arc::new(Source::new("s.yaml", text)), &globals).unwrap()
+    }
+
+    #[test]
+    fn steps_find_their_operation_literal_segments_first() {
+        let ops = vec![
+            op("GET", "/threads/{thread_id}"),
+            op("POST", "/threads/search"),
+            op("POST", "/threads/{thread_id}/runs"),
+            op("GET", "/threads/{thread_id}/runs/{run_id}"),
+        ];
+        let s = spec(
+            "version: 1\nname: t\nsteps:\n  - request: {method: POST, path: /threads/search, json: {}}\n    capture: {t: {body: '$[0].thread_id'}}\n    expect: {status: 200}\n  - request: {method: GET, path: '/threads/${t}'}\n    expect: {status: 404}\n  - request: {method: GET, path: '/threads/${t}/runs/x?limit=1'}\n",
+        );
+        let found: Vec<Option<&Operation>> =
+            s.steps.iter().map(|st| operation_of(st, &ops)).collect();
+        assert_eq!(found, [Some(&ops[1]), Some(&ops[0]), Some(&ops[3])]);
+        let c = cover(&ops, &[("t".into(), s)]);
+        assert_eq!(c[&ops[1]].success, ["t"]);
+        assert_eq!(c[&ops[0]].error, ["t"]);
+        assert_eq!(c[&ops[3]].other, ["t"]);
+        assert!(!c[&ops[2]].is_covered());
+        let table = operation_table(&c, &[]);
+        assert!(
+            table.starts_with(
+                "3 of 4 operations in scope have a spec; 1 a success spec, 1 an error spec."
+            ),
+            "{table}"
+        );
+        assert!(
+            table.contains("| `POST /threads/{thread_id}/runs` | — | — |"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn out_of_scope_operations_are_named_with_the_reason() {
+        let doc = serde_json::json!({"paths": {
+            "/ok": {"get": {}},
+            "/mcp/": {"get": {}, "post": {}},
+            "/threads/{thread_id}/stream/events": {"post": {}}
+        }});
+        let (ops, out) = operations(&doc);
+        assert_eq!(ops, [op("GET", "/ok")]);
+        assert_eq!(out.len(), 3);
+        assert!(out
+            .iter()
+            .any(|(o, why)| o.path == "/mcp/" && *why == "MCP"));
+    }
+
+    #[test]
+    fn stream_modes_are_read_from_request_bodies() {
+        let s = spec("version: 1\nname: t\nsteps:\n  - request: {method: POST, path: /runs/stream, json: {stream_mode: [updates, messages-tuple]}}\n  - request: {method: POST, path: /runs/stream, json: {stream_mode: values}}\n");
+        let m = stream_modes(&[("s".into(), s)]);
+        assert_eq!(m["updates"], ["s"]);
+        assert_eq!(m["messages-tuple"], ["s"]);
+        assert_eq!(m["values"], ["s"]);
+        assert!(m["debug"].is_empty());
+        assert!(stream_mode_table(&m).contains("| `debug` | — |"));
+    }
+}

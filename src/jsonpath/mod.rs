@@ -1,0 +1,357 @@
+//! The one place that knows which JSONPath engine we use (RFC 9535, via serde_json_path).
+//!
+//! A query is "singular" when RFC 9535 says it can select at most one node (only name and index selectors, no
+//! descendants, wildcards, slices, filters or unions). Assertions treat a singular query as one value and any other
+//! query as the list of the nodes it selects.
+
+mod scan;
+
+use serde_json::Value;
+use serde_json_path::JsonPath;
+
+/// The longest JSONPath accepted, in bytes.
+pub const MAX_PATH_BYTES: usize = 2048;
+
+/// How deeply brackets and parentheses may nest. Parsing time about doubles with each nested filter, and deep
+/// nesting exhausts the stack; real paths stay below four.
+pub const MAX_NESTING: usize = 10;
+
+#[derive(Debug, Clone)]
+pub struct Path {
+    text: String,
+    compiled: JsonPath,
+    singular: bool,
+}
+
+impl Path {
+    pub fn parse(text: &str) -> Result<Path, String> {
+        if text.len() > MAX_PATH_BYTES {
+            return Err(format!(
+                "this JSONPath is {} bytes long; the limit is {MAX_PATH_BYTES}",
+                text.len()
+            ));
+        }
+        let scan = scan::scan(text);
+        if scan.max_depth > MAX_NESTING {
+            return Err(format!(
+                "brackets and parentheses nest {} deep in JSONPath `{text}`; the limit is {MAX_NESTING}",
+                scan.max_depth
+            ));
+        }
+        let compiled =
+            JsonPath::parse(text).map_err(|e| format!("invalid JSONPath `{text}`: {e}"))?;
+        // An invalid pattern would make `match`/`search` select nothing, so `absent` and `count: 0` would pass.
+        for r in &scan.regexes {
+            if let Err(e) = regex::Regex::new(&r.pattern) {
+                return Err(format!(
+                    "the pattern `{}` given to `{}` in JSONPath `{text}` is not a valid regex: {}",
+                    r.pattern,
+                    r.function,
+                    crate::spec::load::regex_message(&e.to_string())
+                        .trim_start_matches("invalid regex: ")
+                ));
+            }
+        }
+        Ok(Path {
+            text: text.to_string(),
+            singular: is_singular(text),
+            compiled,
+        })
+    }
+
+    /// The first `match`/`search` pattern in `text` that is not a valid regex, so an error can point at it.
+    pub fn invalid_pattern(text: &str) -> Option<String> {
+        scan::scan(text)
+            .regexes
+            .into_iter()
+            .map(|r| r.pattern)
+            .find(|p| regex::Regex::new(p).is_err())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn is_singular(&self) -> bool {
+        self.singular
+    }
+
+    pub fn query<'v>(&self, root: &'v Value) -> Vec<&'v Value> {
+        self.compiled.query(root).all()
+    }
+
+    /// The names and indexes of a singular path, in order; None for any other path (or an escape we do not decode).
+    pub fn segments(&self) -> Option<Vec<Segment>> {
+        if !self.singular {
+            return None;
+        }
+        singular_segments(self.text.trim())
+    }
+}
+
+/// One step of a singular path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Name(String),
+    Index(i64),
+}
+
+impl Segment {
+    /// The segment as it is written after a path: `.name`, `['a b']` or `[0]`.
+    pub fn written(&self) -> String {
+        match self {
+            Segment::Name(n)
+                if n.chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || c == '_')
+                    && n.chars().all(|c| c.is_alphanumeric() || c == '_') =>
+            {
+                format!(".{n}")
+            }
+            Segment::Name(n) => format!("['{}']", n.replace('\\', "\\\\").replace('\'', "\\'")),
+            Segment::Index(i) => format!("[{i}]"),
+        }
+    }
+}
+
+fn singular_segments(q: &str) -> Option<Vec<Segment>> {
+    let b: Vec<char> = q.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 1;
+    let skip_ws = |i: &mut usize| {
+        while *i < b.len() && b[*i].is_whitespace() {
+            *i += 1;
+        }
+    };
+    loop {
+        skip_ws(&mut i);
+        match b.get(i) {
+            None => return Some(out),
+            Some('.') => {
+                let start = i + 1;
+                i = start;
+                while i < b.len() && (b[i].is_alphanumeric() || b[i] == '_' || !b[i].is_ascii()) {
+                    i += 1;
+                }
+                out.push(Segment::Name(b[start..i].iter().collect()));
+            }
+            Some('[') => {
+                i += 1;
+                skip_ws(&mut i);
+                match b.get(i) {
+                    Some(&quote @ ('\'' | '"')) => {
+                        i += 1;
+                        let mut name = String::new();
+                        while *b.get(i)? != quote {
+                            if b[i] == '\\' {
+                                i += 1;
+                                name.push(match *b.get(i)? {
+                                    'b' => '\u{8}',
+                                    'f' => '\u{c}',
+                                    'n' => '\n',
+                                    'r' => '\r',
+                                    't' => '\t',
+                                    c @ ('/' | '\\' | '\'' | '"') => c,
+                                    _ => return None,
+                                });
+                            } else {
+                                name.push(b[i]);
+                            }
+                            i += 1;
+                        }
+                        i += 1;
+                        out.push(Segment::Name(name));
+                    }
+                    _ => {
+                        let start = i;
+                        while i < b.len() && (b[i].is_ascii_digit() || b[i] == '-') {
+                            i += 1;
+                        }
+                        let text: String = b[start..i].iter().collect();
+                        out.push(Segment::Index(text.parse().ok()?));
+                    }
+                }
+                skip_ws(&mut i);
+                if b.get(i) != Some(&']') {
+                    return None;
+                }
+                i += 1;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Recognises RFC 9535 `singular-query` on a query already known to be valid: `$` then only `.name`, `['name']`,
+/// `["name"]` and `[index]` segments.
+fn is_singular(q: &str) -> bool {
+    let b = q.trim().as_bytes();
+    if b.first() != Some(&b'$') {
+        return false;
+    }
+    let mut i = 1;
+    let skip_ws = |i: &mut usize| {
+        while *i < b.len() && matches!(b[*i], b' ' | b'\t' | b'\n' | b'\r') {
+            *i += 1;
+        }
+    };
+    while i < b.len() {
+        skip_ws(&mut i);
+        if i >= b.len() {
+            break;
+        }
+        match b[i] {
+            b'.' => {
+                // `..` is the descendant segment; `.*` a wildcard.
+                if b.get(i + 1).is_none_or(|c| *c == b'.' || *c == b'*') {
+                    return false;
+                }
+                i += 1;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80)
+                {
+                    i += 1;
+                }
+            }
+            b'[' => {
+                i += 1;
+                skip_ws(&mut i);
+                match b.get(i) {
+                    Some(q @ (b'\'' | b'"')) => {
+                        let quote = *q;
+                        i += 1;
+                        while i < b.len() && b[i] != quote {
+                            i += if b[i] == b'\\' { 2 } else { 1 };
+                        }
+                        i += 1;
+                    }
+                    Some(c) if c.is_ascii_digit() || *c == b'-' => {
+                        i += 1;
+                        while i < b.len() && b[i].is_ascii_digit() {
+                            i += 1;
+                        }
+                    }
+                    _ => return false,
+                }
+                skip_ws(&mut i);
+                // Anything but `]` here is a union or a slice.
+                if b.get(i) != Some(&b']') {
+                    return false;
+                }
+                i += 1;
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn singular_queries() {
+        for q in [
+            "$",
+            "$.a",
+            "$.a.b_c",
+            "$['a']",
+            "$[\"a b\"]",
+            "$[0]",
+            "$[-1]",
+            "$.a[0]['b'][ 2 ]",
+            "$['a\\'b']",
+        ] {
+            assert!(Path::parse(q).unwrap().is_singular(), "{q}");
+        }
+        for q in [
+            "$.*",
+            "$..a",
+            "$[*]",
+            "$[0,1]",
+            "$['a','b']",
+            "$[0:2]",
+            "$[?@.a]",
+            "$.a[*].b",
+            "$[::2]",
+        ] {
+            assert!(!Path::parse(q).unwrap().is_singular(), "{q}");
+        }
+    }
+
+    #[test]
+    fn singular_paths_split_into_segments() {
+        let seg = |q: &str| Path::parse(q).unwrap().segments();
+        use Segment::{Index, Name};
+        assert_eq!(seg("$"), Some(vec![]));
+        assert_eq!(
+            seg("$.a['b c'][ -1 ][\"d\\\"e\"]"),
+            Some(vec![
+                Name("a".into()),
+                Name("b c".into()),
+                Index(-1),
+                Name("d\"e".into())
+            ])
+        );
+        assert_eq!(seg("$.a[*]"), None);
+        assert_eq!(Name("b c".into()).written(), "['b c']");
+        assert_eq!(Name("thread_id".into()).written(), ".thread_id");
+        assert_eq!(Index(0).written(), "[0]");
+    }
+
+    #[test]
+    fn invalid_paths_are_rejected_with_the_text() {
+        let err = Path::parse("$.a[").unwrap_err();
+        assert!(err.contains("`$.a[`"), "{err}");
+        assert!(Path::parse("a.b").is_err());
+        assert!(Path::parse("$[?@.a == ]").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_the_parser_sees_it() {
+        let filters = |d: usize| format!("${}.a{}", "[?@".repeat(d), "]".repeat(d));
+        let t = std::time::Instant::now();
+        let err = Path::parse(&filters(21)).unwrap_err();
+        assert!(
+            err.contains("nest 21 deep") && err.contains("the limit is 10"),
+            "{err}"
+        );
+        assert!(t.elapsed() < std::time::Duration::from_secs(1));
+        assert!(Path::parse(&filters(MAX_NESTING)).is_ok());
+        let parens = format!("$[?{}@.a{}]", "(".repeat(1000), ")".repeat(1000));
+        assert!(Path::parse(&parens).unwrap_err().contains("nest 1001 deep"));
+        let long = format!("$.{}", "a".repeat(MAX_PATH_BYTES));
+        assert!(Path::parse(&long)
+            .unwrap_err()
+            .contains("the limit is 2048"));
+    }
+
+    #[test]
+    fn an_invalid_regex_in_match_or_search_is_refused() {
+        let err = Path::parse("$[?match(@.a, '(')]").unwrap_err();
+        assert!(
+            err.starts_with("the pattern `(` given to `match` in JSONPath `$[?match(@.a, '(')]` is not a valid regex: unclosed group"),
+            "{err}"
+        );
+        assert_eq!(
+            Path::invalid_pattern("$[?match(@.a, 'ok') && match(@.b, 'a(b')]").as_deref(),
+            Some("a(b")
+        );
+        assert!(Path::parse("$[?search(@.a, 'x[')]")
+            .unwrap_err()
+            .contains("`search`"));
+        assert!(Path::parse("$[?match(@.a, 'a.c') || search(@.b, '^x')]").is_ok());
+    }
+
+    #[test]
+    fn queries_select_in_document_order() {
+        let v = json!({"messages": [{"type": "human"}, {"type": "ai"}], "n": null});
+        let p = Path::parse("$.messages[*].type").unwrap();
+        assert_eq!(p.query(&v), vec![&json!("human"), &json!("ai")]);
+        assert_eq!(Path::parse("$.n").unwrap().query(&v), vec![&Value::Null]);
+        assert!(Path::parse("$.missing").unwrap().query(&v).is_empty());
+        let f = Path::parse("$.messages[?@.type == 'ai']").unwrap();
+        assert_eq!(f.query(&v), vec![&json!({"type": "ai"})]);
+    }
+}

@@ -1,0 +1,166 @@
+//! The JSON report: every spec's outcome, for other tools to read. Its shape is versioned and described by
+//! `src/results/report.schema.json` (JSON Schema 2020-12); a change that breaks readers raises `version`.
+
+use serde::Serialize;
+
+use super::{FirstFailure, Outcome, SpecResult, TargetInfo, Totals};
+
+pub const FORMAT: &str = "langgraph-conformance-report";
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    format: &'static str,
+    version: u32,
+    generator: String,
+    target: Target<'a>,
+    duration_ms: u128,
+    totals: TotalsOut,
+    specs: Vec<Spec<'a>>,
+}
+
+#[derive(Serialize)]
+struct Target<'a> {
+    /// `null`: the embedded fixture.
+    url: Option<&'a str>,
+    capabilities: &'a [String],
+    strict: bool,
+}
+
+#[derive(Serialize)]
+struct TotalsOut {
+    passed: usize,
+    failed: usize,
+    ignored: usize,
+    expected_failures: usize,
+    musts_failed: usize,
+    shoulds_failed: usize,
+}
+
+#[derive(Serialize)]
+struct Spec<'a> {
+    name: &'a str,
+    area: &'a str,
+    file: &'a str,
+    tags: &'a [String],
+    outcome: &'static str,
+    /// Why it was ignored, or why it is expected to fail.
+    reason: Option<&'a str>,
+    duration_ms: u128,
+    musts_failed: usize,
+    shoulds_failed: usize,
+    failure: Option<Failure<'a>>,
+    /// The failure report, warnings included, as printed; empty when all held.
+    report: &'a str,
+}
+
+#[derive(Serialize)]
+struct Failure<'a> {
+    phase: &'a str,
+    step: usize,
+    step_name: &'a str,
+    at: &'a str,
+    message: &'a str,
+}
+
+pub fn render(
+    target: &TargetInfo,
+    results: &[SpecResult],
+    duration: std::time::Duration,
+) -> String {
+    let t = Totals::of(results);
+    let report = Report {
+        format: FORMAT,
+        version: VERSION,
+        generator: concat!("langgraph-conformance ", env!("CARGO_PKG_VERSION")).into(),
+        target: Target {
+            url: target.url.as_deref(),
+            capabilities: &target.capabilities,
+            strict: target.strict,
+        },
+        duration_ms: duration.as_millis(),
+        totals: TotalsOut {
+            passed: t.passed,
+            failed: t.failed,
+            ignored: t.ignored,
+            expected_failures: t.expected_failures,
+            musts_failed: t.musts_failed,
+            shoulds_failed: t.shoulds_failed,
+        },
+        specs: results.iter().map(spec).collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&report).expect("the report serialises");
+    text.push('\n');
+    text
+}
+
+fn spec(r: &SpecResult) -> Spec<'_> {
+    let reason = match &r.outcome {
+        Outcome::Ignored(why) | Outcome::ExpectedFailure(why) => Some(why.as_str()),
+        Outcome::Passed | Outcome::Failed => None,
+    };
+    Spec {
+        name: &r.name,
+        area: r.area(),
+        file: &r.file,
+        tags: &r.tags,
+        outcome: r.outcome.name(),
+        reason,
+        duration_ms: r.duration.as_millis(),
+        musts_failed: r.musts_failed,
+        shoulds_failed: r.shoulds_failed,
+        failure: r.first_failure.as_ref().map(failure),
+        report: &r.report,
+    }
+}
+
+fn failure(f: &FirstFailure) -> Failure<'_> {
+    Failure {
+        phase: &f.phase,
+        step: f.step,
+        step_name: &f.step_name,
+        at: &f.at,
+        message: &f.message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::tests::result;
+
+    #[test]
+    fn the_report_names_each_spec_with_its_outcome() {
+        let mut failed = result("threads::copy", Outcome::Failed);
+        failed.first_failure = Some(FirstFailure {
+            phase: "step".into(),
+            step: 2,
+            step_name: "copy it".into(),
+            at: "specs/threads/copy.yaml:12:15".into(),
+            message: "status 404, expected 200".into(),
+        });
+        let results = [
+            failed,
+            result("crons::create", Outcome::Ignored("needs crons".into())),
+        ];
+        let target = TargetInfo {
+            url: None,
+            capabilities: vec!["store".into()],
+            strict: true,
+        };
+        let v: serde_json::Value = serde_json::from_str(&render(
+            &target,
+            &results,
+            std::time::Duration::from_millis(5),
+        ))
+        .unwrap();
+        assert_eq!(v["format"], FORMAT);
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["target"]["url"], serde_json::Value::Null);
+        assert_eq!(v["totals"]["failed"], 1);
+        assert_eq!(v["specs"][0]["failure"]["step"], 2);
+        assert_eq!(v["specs"][1]["outcome"], "ignored");
+        assert_eq!(v["specs"][1]["reason"], "needs crons");
+        assert_eq!(v["specs"][1]["area"], "crons");
+    }
+}

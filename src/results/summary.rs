@@ -1,0 +1,100 @@
+//! The end-of-run summary: per area (the folder under `specs/`) how many specs passed, failed, were ignored or
+//! failed as the target's baseline expects, and how many expectations did not hold, by level.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::{Outcome, SpecResult, TargetInfo, Totals};
+
+pub fn render(target: &TargetInfo, results: &[SpecResult]) -> String {
+    let mut areas: BTreeMap<&str, Vec<&SpecResult>> = BTreeMap::new();
+    for r in results {
+        areas.entry(r.area()).or_default().push(r);
+    }
+    let width = areas.keys().map(|a| a.len()).chain([5]).max().unwrap_or(5);
+    let mut out = format!("summary, against {}:\n", target.label());
+    let _ = writeln!(
+        out,
+        "  {:width$}  passed  failed  ignored  expected to fail",
+        "area"
+    );
+    let row = |out: &mut String, name: &str, t: Totals| {
+        let _ = writeln!(
+            out,
+            "  {name:width$}  {:>6}  {:>6}  {:>7}  {:>16}",
+            t.passed, t.failed, t.ignored, t.expected_failures
+        );
+    };
+    for (area, list) in &areas {
+        row(&mut out, area, Totals::of(list.iter().copied()));
+    }
+    let all = Totals::of(results);
+    row(&mut out, "all", all);
+    let expected: Vec<&SpecResult> = results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::ExpectedFailure(_)))
+        .collect();
+    if !expected.is_empty() {
+        out.push_str("failed as the target's known_failures expect:\n");
+        for r in expected {
+            if let Outcome::ExpectedFailure(why) = &r.outcome {
+                let _ = writeln!(out, "  {}: {why}", r.name);
+            }
+        }
+    }
+    if all.musts_failed + all.shoulds_failed > 0 {
+        let note = match (all.shoulds_failed, target.strict) {
+            (0, _) => "",
+            (_, true) => " (LANGGRAPH_STRICT is set: the shoulds fail their tests too)",
+            (_, false) => " (the shoulds are warnings; LANGGRAPH_STRICT=1 makes them fail)",
+        };
+        let _ = writeln!(
+            out,
+            "expectations not met: {} must, {} should{note}",
+            all.musts_failed, all.shoulds_failed
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::tests::result;
+
+    #[test]
+    fn the_summary_reads_as_its_golden_file() {
+        let mut failed = result("threads::copy", Outcome::Failed);
+        failed.musts_failed = 2;
+        let mut warned = result("threads::create", Outcome::Passed);
+        warned.shoulds_failed = 1;
+        let results = vec![
+            warned,
+            failed,
+            result("assistants::search", Outcome::Passed),
+            result("crons::create", Outcome::Ignored("needs crons".into())),
+            result(
+                "errors::thread_get_missing",
+                Outcome::ExpectedFailure("errors are plain text".into()),
+            ),
+        ];
+        let target = TargetInfo {
+            url: Some("http://127.0.0.1:2025".into()),
+            capabilities: vec![],
+            strict: false,
+        };
+        let got = render(&target, &results);
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/golden/summary/mixed.txt"
+        );
+        if std::env::var_os("BLESS").is_some() {
+            std::fs::write(file, &got).unwrap();
+        }
+        let want = std::fs::read_to_string(file).unwrap_or_default();
+        assert_eq!(
+            got, want,
+            "BLESS=1 cargo test --lib summary rewrites {file}"
+        );
+    }
+}

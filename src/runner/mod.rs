@@ -1,0 +1,155 @@
+//! The test binary's main: every spec file becomes one libtest-mimic trial named from its path ([`plan`]), run
+//! against the target the environment describes, on one shared tokio runtime and HTTP client; after the run, what
+//! it found, in the forms people and CI read ([`outputs`]).
+
+pub mod outputs;
+pub mod plan;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use libtest_mimic::{Arguments, FormatSetting};
+
+pub use plan::{load_file, run_spec, Planned, Suite};
+
+use crate::secrets::display_url;
+use crate::target::{RecordMode, Settings};
+
+/// Runs the suite as a libtest-compatible test binary (`cargo test --test conformance -- ARGS`).
+pub fn main() -> ExitCode {
+    let args = Arguments::from_args();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !args.list {
+        announce_target(&settings);
+    }
+    let suite = match Suite::new(settings) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // The header (requires, tags) is read unless only the names are wanted: nextest's terse listing.
+    let terse_list = args.list && matches!(args.format, Some(FormatSetting::Terse));
+    let planned = match suite.plan(!terse_list || args.ignored || !suite.settings.tags.is_empty()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let stale = suite.unknown_known_failures(&planned);
+    if !stale.is_empty() {
+        eprintln!(
+            "error: the target's known_failures names specs that do not exist: {}",
+            stale.join(", ")
+        );
+        return ExitCode::from(2);
+    }
+    let planned: Vec<Planned> = planned
+        .into_iter()
+        .filter(|p| suite.settings.tags.selects(&p.tags))
+        .collect();
+    if args.list && !terse_list {
+        let listed: Vec<&Planned> = planned
+            .iter()
+            .filter(|p| !args.is_filtered_out(&p.probe()))
+            .filter(|p| !args.ignored || !p.missing.is_empty())
+            .collect();
+        outputs::list(&listed);
+        return ExitCode::SUCCESS;
+    }
+    let ignored: Vec<_> = planned
+        .iter()
+        .filter(|p| !p.missing.is_empty())
+        .map(|p| (p.ignored(), p.name.clone()))
+        .collect();
+    let started = Instant::now();
+    let trials: Vec<_> = planned.into_iter().map(Planned::into_trial).collect();
+    // libtest-mimic's own filter, so that the reports name the same specs it ran.
+    let shown: Vec<String> = trials
+        .iter()
+        .filter(|t| !args.is_filtered_out(t))
+        .map(|t| t.name().to_string())
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    if args.list {
+        return conclusion.exit_code();
+    }
+    let mut results = suite.results();
+    // Under nextest, each process is handed one test by name: the ignored ones are reported by every process (the
+    // parts of a report are merged by name), so that they do not vanish from it.
+    let under_nextest = std::env::var_os("NEXTEST_RUN_ID").is_some();
+    if !(args.ignored || args.include_ignored) {
+        results.extend(
+            ignored
+                .into_iter()
+                .filter(|(_, name)| under_nextest || shown.contains(name))
+                .map(|(r, _)| r),
+        );
+    }
+    results.sort_by(|a, b| a.name.cmp(&b.name));
+    let written = outputs::after_run(&suite.settings, &results, started.elapsed());
+    match (written, conclusion.exit_code()) {
+        (Err(e), _) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        (Ok(()), code) => code,
+    }
+}
+
+fn announce_target(settings: &Settings) {
+    eprintln!("{}", target_line(settings));
+}
+
+/// The line that says, at the start, what the suite runs against; it never shows the URL's credentials.
+fn target_line(settings: &Settings) -> String {
+    let line = match &settings.url {
+        Some(u) if settings.record != RecordMode::Off => format!(
+            "target: {} (recording into {})",
+            display_url(u),
+            settings.record_dir.display()
+        ),
+        Some(u) => format!("target: {}", display_url(u)),
+        None => {
+            "target: the embedded fixture (set LANGGRAPH_URL to test a live deployment)".to_string()
+        }
+    };
+    settings.secrets().scrub(&line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(env: &[(&str, &str)]) -> Settings {
+        Settings::from_lookup(
+            |k| {
+                env.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            },
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+        )
+        .expect("settings")
+    }
+
+    #[test]
+    fn the_target_line_never_shows_credentials() {
+        let s = settings(&[("LANGGRAPH_URL", "https://me:hunter2@example.com/base/")]);
+        assert_eq!(
+            target_line(&s),
+            "target: https://<redacted>@example.com/base"
+        );
+        let s = settings(&[("LANGGRAPH_URL", "http://127.0.0.1:2024")]);
+        assert_eq!(target_line(&s), "target: http://127.0.0.1:2024");
+        assert!(target_line(&settings(&[])).contains("embedded fixture"));
+    }
+}

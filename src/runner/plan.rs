@@ -1,0 +1,323 @@
+//! Planning a run: one test per entry of the specs folder, named from its path, with what can be known before it
+//! runs (its tags, the capabilities it lacks); each test loads and runs its spec when libtest-mimic calls it, and
+//! records how it came out.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use libtest_mimic::{Failed, Trial};
+
+use crate::exec::spec::Verdict;
+use crate::results::{FirstFailure, Outcome, SpecResult};
+use crate::spec::read::read_source;
+use crate::spec::{discover, load_spec, Spec, SpecFile};
+use crate::target::Settings;
+
+/// What every trial shares: the settings, one HTTP client and one runtime, and the results so far.
+pub struct Suite {
+    pub settings: Settings,
+    client: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
+    /// Spec name → why the target is known to fail it.
+    known_failures: HashMap<String, String>,
+    results: Mutex<Vec<SpecResult>>,
+}
+
+/// One spec file's test, ready to hand to libtest-mimic or to run directly.
+pub struct Planned {
+    pub name: String,
+    /// The spec file, as messages show it.
+    pub file: String,
+    pub tags: Vec<String>,
+    /// Capabilities the spec needs that the target lacks: the test is ignored.
+    pub missing: Vec<String>,
+    run: Box<dyn FnOnce() -> Result<(), String> + Send>,
+}
+
+impl Planned {
+    /// Loads and runs the spec; the error is the report, ready to print.
+    pub fn run(self) -> Result<(), String> {
+        (self.run)()
+    }
+
+    /// A trial that stands for this one in libtest-mimic's filters, without running anything.
+    pub fn probe(&self) -> Trial {
+        Trial::test(self.name.clone(), || Ok(())).with_ignored_flag(!self.missing.is_empty())
+    }
+
+    /// How an ignored spec is reported.
+    pub fn ignored(&self) -> SpecResult {
+        SpecResult::ignored(
+            &self.name,
+            &self.file,
+            self.tags.clone(),
+            format!("needs {}", self.missing.join(", ")),
+        )
+    }
+
+    pub fn into_trial(self) -> Trial {
+        let ignored = !self.missing.is_empty();
+        let run = self.run;
+        Trial::test(self.name, move || run().map_err(Failed::from)).with_ignored_flag(ignored)
+    }
+}
+
+impl Suite {
+    pub fn new(settings: Settings) -> Result<Arc<Suite>, String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        let known_failures = settings
+            .known_failures
+            .iter()
+            .map(|k| (k.spec.clone(), k.reason.clone()))
+            .collect();
+        Ok(Arc::new(Suite {
+            client: crate::transport::client(),
+            settings,
+            runtime,
+            known_failures,
+            results: Mutex::new(Vec::new()),
+        }))
+    }
+
+    /// How every spec that ran came out, in the order they finished.
+    pub fn results(&self) -> Vec<SpecResult> {
+        self.results
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn record(&self, r: SpecResult) {
+        self.results
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(r);
+    }
+
+    /// Known failures that name no spec: a baseline that went stale, or a typo.
+    pub fn unknown_known_failures(&self, planned: &[Planned]) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .known_failures
+            .keys()
+            .filter(|k| !planned.iter().any(|p| &p.name == *k))
+            .cloned()
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// One test per entry of the specs folder. Specs are loaded inside their own test, so a spec that cannot be
+    /// loaded fails alone; up front, only `requires` and `tags` are read (when `read_header`), to mark tests
+    /// ignored and select them by tag.
+    pub fn plan(self: &Arc<Self>, read_header: bool) -> Result<Vec<Planned>, String> {
+        let dir = &self.settings.specs_dir;
+        let files = discover(dir)
+            .map_err(|e| format!("cannot read the specs folder {}: {e}", dir.display()))?;
+        Ok(files
+            .into_iter()
+            .map(|file| self.planned(file, read_header))
+            .collect())
+    }
+
+    fn planned(self: &Arc<Self>, file: SpecFile, read_header: bool) -> Planned {
+        let shown = display_path(&file.path);
+        let shown_text = shown.display().to_string();
+        let suite = Arc::clone(self);
+        let name = file.test_name.clone();
+        if let Some(problem) = file.problem {
+            let report = format!("error: {shown_text}: {problem}");
+            return Planned {
+                name: file.test_name,
+                file: shown_text.clone(),
+                tags: Vec::new(),
+                missing: Vec::new(),
+                run: Box::new(move || suite.finish_unloadable(&name, &shown_text, report)),
+            };
+        }
+        let header = if read_header {
+            Header::read(&file.path)
+        } else {
+            Header::default()
+        };
+        let mut missing: Vec<String> = crate::target::expand_capabilities(header.requires)
+            .into_iter()
+            .filter(|r| !self.settings.capabilities.contains(r))
+            .collect();
+        missing.sort();
+        let tags = header.tags.clone();
+        Planned {
+            name: file.test_name,
+            file: shown_text.clone(),
+            tags: header.tags,
+            missing,
+            run: Box::new(move || {
+                let started = Instant::now();
+                let spec = match load_file(&file.path, shown, &suite.settings) {
+                    Ok(s) => s,
+                    Err(report) => return suite.finish_unloadable(&name, &shown_text, report),
+                };
+                let v = suite.runtime.block_on(crate::exec::spec::run(
+                    &suite.settings,
+                    &suite.client,
+                    &name,
+                    &spec,
+                ));
+                suite.finish(name, shown_text, tags, started, v)
+            }),
+        }
+    }
+
+    /// Records how a spec came out, the target's known failures considered, and gives the test's verdict.
+    fn finish(
+        &self,
+        name: String,
+        file: String,
+        tags: Vec<String>,
+        started: Instant,
+        v: Verdict,
+    ) -> Result<(), String> {
+        let known = self.known_failures.get(&name).cloned();
+        let (outcome, verdict, report) = match (v.failed, known) {
+            (false, None) => (Outcome::Passed, Ok(()), v.report),
+            (true, None) => (Outcome::Failed, Err(v.report.clone()), v.report),
+            (true, Some(why)) => (Outcome::ExpectedFailure(why), Ok(()), v.report),
+            (false, Some(why)) => {
+                let report = format!(
+                    "error: this spec passes, but the target's known_failures says it fails ({why}); \
+                     remove it from the list, so that it cannot fail again unnoticed\n{}",
+                    v.report
+                );
+                (Outcome::Failed, Err(report.clone()), report)
+            }
+        };
+        self.record(SpecResult {
+            name,
+            file,
+            tags,
+            outcome,
+            duration: started.elapsed(),
+            musts_failed: v.musts_failed,
+            shoulds_failed: v.shoulds_failed,
+            first_failure: v.first_failure,
+            report,
+        });
+        verdict
+    }
+
+    /// A spec that could not be loaded (or found) fails, unless the target is known to fail it.
+    fn finish_unloadable(&self, name: &str, file: &str, report: String) -> Result<(), String> {
+        let first = report.lines().next().unwrap_or("").to_string();
+        let v = Verdict {
+            failed: true,
+            report,
+            first_failure: Some(FirstFailure {
+                phase: "load".into(),
+                step: 0,
+                step_name: String::new(),
+                at: file.to_string(),
+                message: first.strip_prefix("error: ").unwrap_or(&first).to_string(),
+            }),
+            ..Verdict::default()
+        };
+        self.finish(name.into(), file.into(), Vec::new(), Instant::now(), v)
+    }
+}
+
+/// What a spec file says of itself that is needed before it runs: the capabilities it needs and its tags, read
+/// without loading the spec. Anything wrong gives nothing: the test then runs, and its load reports the problem.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Header {
+    #[serde(default)]
+    pub requires: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+impl Header {
+    fn read(path: &std::path::Path) -> Header {
+        let read = || {
+            let src = read_source(path, path.to_path_buf()).ok()?;
+            serde_saphyr::from_str_with_options::<Header>(
+                &src.text,
+                crate::spec::load::yaml_options(),
+            )
+            .ok()
+        };
+        std::panic::catch_unwind(read)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+}
+
+/// Reads and checks one spec file; `shown_as` is the path its messages name. The error is ready to print. A panic
+/// while loading (a bug in the harness) is an error too, so it fails this spec's test and no other.
+pub fn load_file(
+    path: &std::path::Path,
+    shown_as: std::path::PathBuf,
+    settings: &Settings,
+) -> Result<Spec, String> {
+    let shown = shown_as.display().to_string();
+    panic_as_error(&shown, || {
+        let src = read_source(path, shown_as)?;
+        let globals: HashSet<String> = settings.vars.keys().cloned().collect();
+        load_spec(Arc::new(src), &globals).map_err(|e| e.to_string())
+    })
+}
+
+/// Runs `load`, turning a panic into an error that names the spec.
+fn panic_as_error<T>(shown: &str, load: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(format!(
+            "error: loading {shown} panicked, which is a bug in the harness: {why}"
+        ))
+    })
+}
+
+/// The path shown in messages: relative to the working directory when it can be, so editors can open it.
+fn display_path(path: &std::path::Path) -> std::path::PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd)
+        .map(|p| p.to_path_buf())
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Runs one loaded spec against the target `s` describes. The error is the failure report, ready to print; warnings
+/// (`should`s that did not hold) of a spec that passed are dropped: `exec::spec::run` has them.
+pub async fn run_spec(
+    s: &Settings,
+    client: &reqwest::Client,
+    test_name: &str,
+    spec: &Spec,
+) -> Result<(), String> {
+    let v = crate::exec::spec::run(s, client, test_name, spec).await;
+    if v.failed {
+        Err(v.report)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_loading_is_that_spec_s_error() {
+        let r: Result<(), String> = panic_as_error("specs/x.yaml", || panic!("boom {}", 1));
+        assert_eq!(
+            r.unwrap_err(),
+            "error: loading specs/x.yaml panicked, which is a bug in the harness: boom 1"
+        );
+        assert_eq!(panic_as_error("specs/x.yaml", || Ok(5)), Ok(5));
+    }
+}

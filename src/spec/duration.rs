@@ -1,0 +1,88 @@
+//! Durations as specs and the environment write them: `30s`, `1500ms`, `2m`, or a bare number of seconds.
+
+use std::time::Duration;
+
+/// The longest timeout accepted. Anything longer is a typo, and a deadline that far out cannot always be represented
+/// by the clock the steps run on.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Parses a duration; the error says what is wrong with it, in words a spec author can act on.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let text = s.trim();
+    let (num, unit) = match text.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => (&text[..i], text[i..].trim()),
+        None => (text, "s"),
+    };
+    let not_a_duration = || format!("`{s}` is not a duration (write `30s`, `500ms` or `2m`)");
+    let n: f64 = num.parse().map_err(|_| not_a_duration())?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(not_a_duration()),
+    };
+    if !secs.is_finite() || secs > MAX_DURATION.as_secs_f64() {
+        return Err(format!(
+            "`{s}` is too long: durations are at most a day ({}s)",
+            MAX_DURATION.as_secs()
+        ));
+    }
+    // Checked above: `secs` is finite and at most a day, so the conversion cannot panic.
+    let d = Duration::from_secs_f64(secs);
+    if d.is_zero() {
+        return Err(format!(
+            "`{s}` is zero or rounds to zero: a timeout must be at least a nanosecond"
+        ));
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_and_bare_seconds() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("1440m"), Ok(MAX_DURATION));
+    }
+
+    #[test]
+    fn words_are_not_durations() {
+        for bad in ["soon", "", "s", "1h", "1..2s", "-1s"] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(e.contains("is not a duration"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn huge_durations_are_refused_not_panicked_on() {
+        for bad in [
+            "100000000000000000000",
+            "10000000000000000000s",
+            "1e400",
+            "86401s",
+            &"9".repeat(400),
+        ] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(
+                e.contains("too long") || e.contains("not a duration"),
+                "{bad}: {e}"
+            );
+        }
+        assert!(parse_duration("86401")
+            .unwrap_err()
+            .contains("at most a day"));
+    }
+
+    #[test]
+    fn zero_and_what_rounds_to_zero_are_refused() {
+        for bad in ["0s", "0", "0.0000000001s", "0.0000001ms"] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(e.contains("is zero"), "{bad}: {e}");
+        }
+    }
+}
