@@ -8,7 +8,6 @@
 //! Each component is compiled once, on first use, and shared by every check that names it.
 
 mod overlay;
-mod suggest;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -122,7 +121,7 @@ impl Contract {
     }
 
     fn unknown(&self, name: &str) -> String {
-        match suggest::closest(name, self.names.iter().map(String::as_str)) {
+        match crate::check::spelling::closest(name, self.names.iter().map(String::as_str)) {
             Some(near) => format!(
                 "`{name}` is not a schema of the API's OpenAPI document; did you mean `{near}`?"
             ),

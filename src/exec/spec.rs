@@ -27,6 +27,32 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// Adds what a step that did not fully hold reports; `place` is its phase, index and the number of its kind.
+    fn report_step(
+        &mut self,
+        spec: &Spec,
+        place: (Phase, usize, usize),
+        step: &Step,
+        run: &StepRun,
+        strict: bool,
+    ) {
+        if run.last.failures.is_empty() {
+            return;
+        }
+        let curl = run.last.curl.as_ref().map(super::Curl::render);
+        let (phase, i, of) = place;
+        let sc = StepContext {
+            phase,
+            number: i + 1,
+            of,
+            name: &step.name,
+            line: step.loc.line,
+            curl: curl.as_deref(),
+            attempts: run.retry_note.as_deref(),
+        };
+        self.add(&spec.source, &sc, &run.last.failures, strict);
+    }
+
     fn error(report: String) -> Verdict {
         Verdict {
             failed: true,
@@ -173,18 +199,13 @@ async fn run_steps(
 ) {
     for (i, step) in spec.steps.iter().enumerate() {
         let run = run_step(ctx, i + 1, step, vars, record.as_deref_mut()).await;
-        if !run.last.failures.is_empty() {
-            let curl = run.last.curl.as_ref().map(super::Curl::render);
-            let sc = context(
-                Phase::Step,
-                i,
-                spec.steps.len(),
-                step,
-                &run,
-                curl.as_deref(),
-            );
-            verdict.add(&spec.source, &sc, &run.last.failures, ctx.strict);
-        }
+        verdict.report_step(
+            spec,
+            (Phase::Step, i, spec.steps.len()),
+            step,
+            &run,
+            ctx.strict,
+        );
         // Kept even from a step that failed: the clean-up may need them to delete what it made.
         let blocked = run.last.blocked(ctx.strict);
         vars.extend(run.last.captured);
@@ -209,40 +230,11 @@ async fn clean_up(
             continue;
         }
         let run = run_step(ctx, first + i + 1, step, vars, record.as_deref_mut()).await;
-        if !run.last.failures.is_empty() {
-            let curl = run.last.curl.as_ref().map(super::Curl::render);
-            let sc = context(
-                Phase::CleanUp,
-                i,
-                spec.finally.len(),
-                step,
-                &run,
-                curl.as_deref(),
-            );
-            verdict.add(&spec.source, &sc, &run.last.failures, ctx.strict);
-        }
+        let place = (Phase::CleanUp, i, spec.finally.len());
+        verdict.report_step(spec, place, step, &run, ctx.strict);
         if !run.last.blocked(ctx.strict) {
             vars.extend(run.last.captured);
         }
-    }
-}
-
-fn context<'a>(
-    phase: Phase,
-    i: usize,
-    of: usize,
-    step: &'a Step,
-    run: &'a StepRun,
-    curl: Option<&'a str>,
-) -> StepContext<'a> {
-    StepContext {
-        phase,
-        number: i + 1,
-        of,
-        name: &step.name,
-        line: step.loc.line,
-        curl,
-        attempts: run.retry_note.as_deref(),
     }
 }
 
