@@ -316,6 +316,11 @@ fn normalized_body(e: &Exchange) -> String {
     if !is_sse {
         return canonical_json(text.trim_start()).unwrap_or_else(|| text.trim_start().to_string());
     }
+    // A stream read `until` an event was closed there: whatever had arrived of the next event depends on timing.
+    let text = match text.rfind("\n\n") {
+        Some(end) if !text.ends_with("\n\n") => text[..end + 2].to_string(),
+        _ => text,
+    };
     // A comment is a line starting with `:`; alone between blank lines it makes a block of its own.
     text.split("\n\n")
         .filter(|block| block.is_empty() || !block.lines().all(|l| l.starts_with(':')))

@@ -34,6 +34,32 @@ pub struct StreamChecks {
     pub level: Level,
     /// `ids:` over every event (a trailing `end` aside).
     pub ids: Option<(Loc, IdRule)>,
+    /// The event after which the stream is read no further, for streams that do not end by themselves.
+    pub until: Option<Until>,
+}
+
+/// An event that ends the read: its name, and checks its data must pass to count.
+#[derive(Debug, Clone)]
+pub struct Until {
+    pub loc: Loc,
+    pub pattern: NamePattern,
+    pub data: Vec<JsonCheck>,
+}
+
+impl Until {
+    pub fn reached(&self, name: &str, data: &str, vars: &Vars) -> bool {
+        if !self.pattern.matches(name) {
+            return false;
+        }
+        if self.data.is_empty() {
+            return true;
+        }
+        serde_json::from_str::<Value>(data).is_ok_and(|doc| {
+            self.data
+                .iter()
+                .all(|c| c.check(&doc, vars, "the event").is_empty())
+        })
+    }
 }
 
 impl StreamChecks {
@@ -51,6 +77,7 @@ impl StreamChecks {
             end_event: EndEvent::Optional,
             level: Level::Must,
             ids: None,
+            until: None,
         }
     }
 }
@@ -313,6 +340,10 @@ impl<'a> StreamState<'a> {
             }
         }
         out
+    }
+
+    pub fn checks(&self) -> &'a StreamChecks {
+        self.checks
     }
 
     /// A line that lists what arrived, for messages about stalls and missing events.

@@ -165,6 +165,10 @@ pub async fn read(
         for item in items.drain(..) {
             match on_item(item, &mut state, &mut caps, vars, at, strict, &mut failures) {
                 Ok(Read::On) => {}
+                Ok(Read::Done) => {
+                    ended = true;
+                    break;
+                }
                 Ok(Read::Stop) => return stop(failures, caps),
                 Err(f) => {
                     failures.push(f.with_note(state.received()));
@@ -209,6 +213,8 @@ enum Read {
     On,
     /// An expectation failed that no later event can undo.
     Stop,
+    /// The `until` event came: the stream counts as ended there.
+    Done,
 }
 
 /// One parsed item. `Err` ends the read: the stream itself is broken. A failed capture never ends it, nor does a
@@ -228,8 +234,13 @@ fn on_item(
                 return Err(Failure::new(at, m));
             }
             caps.on_event(&ev, failures);
+            let done = state
+                .checks()
+                .until
+                .as_ref()
+                .is_some_and(|u| u.reached(&ev.event, &ev.data, vars));
             let Err(f) = state.on_event(&ev.event, &ev.data, ev.own_id(), vars) else {
-                return Ok(Read::On);
+                return Ok(if done { Read::Done } else { Read::On });
             };
             let ends = f.blocks(strict) && unbound_name(&f.message).is_none();
             // Each expectation speaks once, however many events it fails on.

@@ -25,7 +25,7 @@ use crate::check::json::{CheckPath, JsonCheck, JsonType, Pred};
 use crate::check::names::{NamePattern, SeqPattern};
 use crate::check::numbers::{BoundSpec, Cmp, Num, Operand};
 use crate::check::schema::SchemaCheck;
-use crate::check::stream::{EndEvent, EventCheck, StreamChecks, Which};
+use crate::check::stream::{EndEvent, EventCheck, StreamChecks, Until, Which};
 use crate::check::Level;
 use crate::exec::retry::Retry;
 use crate::jsonpath::Path;
@@ -884,8 +884,26 @@ impl Loader<'_> {
                 })?,
             )),
         };
+        let until = match raw.until {
+            None => None,
+            Some(u) => {
+                let at_u = loc(&u);
+                let data = u
+                    .value
+                    .data
+                    .into_iter()
+                    .map(|c| self.json_check(c))
+                    .collect::<R<Vec<_>>>()?;
+                Some(Until {
+                    loc: at_u,
+                    pattern: self.name_pattern(&u.value.event)?,
+                    data,
+                })
+            }
+        };
         Ok(StreamChecks {
             ids,
+            until,
             loc: at,
             sequence,
             subsequence,

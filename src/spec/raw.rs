@@ -206,6 +206,17 @@ pub struct RawStream {
     pub level: Option<Spanned<String>>,
     #[serde(default)]
     pub ids: Option<Spanned<String>>,
+    #[serde(default)]
+    pub until: Option<Spanned<RawUntil>>,
+}
+
+/// `until:` the event after which a stream that does not end by itself (a thread's stream) is read no further.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUntil {
+    pub event: Spanned<String>,
+    #[serde(default)]
+    pub data: Vec<Spanned<RawJsonCheck>>,
 }
 
 #[derive(Debug, Deserialize)]
