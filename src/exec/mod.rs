@@ -219,6 +219,8 @@ async fn stream_answer(
     if !head.is_event_stream() {
         let (body, _) = reader.read_all().await;
         let at = step.stream.as_ref().map(|s| s.loc).unwrap_or(step.loc);
+        // A stream block that is only a `should` expects a stream only as much.
+        let level = step.stream.as_ref().map(|s| s.level).unwrap_or_default();
         failures.push(
             Failure::new(
                 at,
@@ -227,6 +229,7 @@ async fn stream_answer(
                     head.content_type()
                 ),
             )
+            .at_level(level)
             .with_note(format!(
                 "response body: {}",
                 preview(&String::from_utf8_lossy(&body), 2000)
