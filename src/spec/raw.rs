@@ -478,51 +478,28 @@ pub struct Bound {
 }
 
 impl<'de> Deserialize<'de> for Bound {
+    /// Written as a `RawBound`, with numbers only: the counts of a stream are fixed when it is read.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V_;
-        impl<'de> Visitor<'de> for V_ {
-            type Value = Bound;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a whole number or a mapping with `min` and/or `max`")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Bound, E> {
-                Ok(Bound {
-                    min: Some(v),
-                    max: Some(v),
-                })
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Bound, E> {
-                u64::try_from(v)
-                    .map_err(|_| E::custom("a count cannot be negative"))
-                    .and_then(|v| self.visit_u64(v))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Bound, A::Error> {
-                let mut b = Bound::default();
-                while let Some(k) = m.next_key::<String>()? {
-                    match k.as_str() {
-                        "min" => b.min = Some(m.next_value()?),
-                        "max" => b.max = Some(m.next_value()?),
-                        other => {
-                            return Err(de::Error::custom(format!(
-                                "unknown field `{other}`, expected `min` or `max`"
-                            )))
-                        }
-                    }
-                }
-                if b.min.is_none() && b.max.is_none() {
-                    return Err(de::Error::custom("give `min`, `max` or both"));
-                }
-                if let (Some(min), Some(max)) = (b.min, b.max) {
-                    if min > max {
-                        return Err(de::Error::custom(format!(
-                            "`min` ({min}) is more than `max` ({max}): no count can pass"
-                        )));
-                    }
-                }
-                Ok(b)
+        let raw = RawBound::deserialize(d)?;
+        let number = |c: Option<RawCount>| match c {
+            None => Ok(None),
+            Some(RawCount::Number(n)) => Ok(Some(n)),
+            Some(RawCount::Text(t)) => Err(de::Error::custom(format!(
+                "a count of events is a whole number, not {t:?}"
+            ))),
+        };
+        let b = Bound {
+            min: number(raw.min)?,
+            max: number(raw.max)?,
+        };
+        if let (Some(min), Some(max)) = (b.min, b.max) {
+            if min > max {
+                return Err(de::Error::custom(format!(
+                    "`min` ({min}) is more than `max` ({max}): no count can pass"
+                )));
             }
         }
-        d.deserialize_any(V_)
+        Ok(b)
     }
 }
 
