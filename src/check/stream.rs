@@ -224,22 +224,29 @@ impl<'a> StreamState<'a> {
                 }
             }
         }
+        // Every check sees the event, and it counts as the last, even when one check fails (a `should` failure does
+        // not end the read): the first failure is the answer.
+        let mut first_failure = Ok(());
         for (i, ec) in c.events.iter().enumerate() {
             if !ec.pattern.matches(name) {
                 continue;
             }
             self.matched[i] += 1;
-            match ec.which {
-                Which::Every => check_data(ec, n, name, data, id, vars)?,
-                Which::First if self.matched[i] == 1 => check_data(ec, n, name, data, id, vars)?,
-                Which::First => {}
+            let checked = match ec.which {
+                Which::Every => check_data(ec, n, name, data, id, vars),
+                Which::First if self.matched[i] == 1 => check_data(ec, n, name, data, id, vars),
+                Which::First => Ok(()),
                 Which::Last => {
-                    self.last_data[i] = Some((n, data.to_string(), id.map(str::to_string)))
+                    self.last_data[i] = Some((n, data.to_string(), id.map(str::to_string)));
+                    Ok(())
                 }
+            };
+            if first_failure.is_ok() {
+                first_failure = checked;
             }
         }
         self.last_name = Some(name.to_string());
-        Ok(())
+        first_failure
     }
 
     /// The stream ended normally: decide what could only be decided at the end.
