@@ -17,7 +17,7 @@ use crate::target::{RecordMode, Settings};
 
 /// Runs the suite as a libtest-compatible test binary (`cargo test --test conformance -- ARGS`).
 pub fn main() -> ExitCode {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
     let settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {
@@ -28,6 +28,8 @@ pub fn main() -> ExitCode {
     if !args.list {
         announce_target(&settings);
     }
+    // `--test-threads` (and nextest, which runs one spec per process) still decide.
+    args.test_threads = args.test_threads.or(Some(settings.concurrency));
     let suite = match Suite::new(settings) {
         Ok(s) => s,
         Err(e) => {

@@ -14,11 +14,9 @@ use crate::spec::read::read_source;
 use crate::spec::{discover, load_spec, Spec, SpecFile};
 use crate::target::Settings;
 
-/// What every trial shares: the settings, one HTTP client and one runtime, and the results so far.
+/// What every trial shares: the settings, the target's known failures, and the results so far.
 pub struct Suite {
     pub settings: Settings,
-    client: reqwest::Client,
-    runtime: tokio::runtime::Runtime,
     /// Spec name → why the target is known to fail it.
     known_failures: HashMap<String, String>,
     results: Mutex<Vec<SpecResult>>,
@@ -65,19 +63,13 @@ impl Planned {
 
 impl Suite {
     pub fn new(settings: Settings) -> Result<Arc<Suite>, String> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
         let known_failures = settings
             .known_failures
             .iter()
             .map(|k| (k.spec.clone(), k.reason.clone()))
             .collect();
         Ok(Arc::new(Suite {
-            client: crate::transport::client(),
             settings,
-            runtime,
             known_failures,
             results: Mutex::new(Vec::new()),
         }))
@@ -160,12 +152,13 @@ impl Suite {
                     Ok(s) => s,
                     Err(report) => return suite.finish_unloadable(&name, &shown_text, report),
                 };
-                let v = suite.runtime.block_on(crate::exec::spec::run(
-                    &suite.settings,
-                    &suite.client,
-                    &name,
-                    &spec,
-                ));
+                let (settings, name_ref, spec_ref) = (&suite.settings, &name, &spec);
+                let v = match on_this_thread(|client| async move {
+                    crate::exec::spec::run(settings, &client, name_ref, spec_ref).await
+                }) {
+                    Ok(v) => v,
+                    Err(report) => return suite.finish_unloadable(&name, &shown_text, report),
+                };
                 suite.finish(name, shown_text, tags, started, v)
             }),
         }
@@ -225,6 +218,31 @@ impl Suite {
         };
         self.finish(name.into(), file.into(), Vec::new(), Instant::now(), v)
     }
+}
+
+thread_local! {
+    /// The runtime and HTTP client of this test thread: a spec runs where its connections live, so no request or
+    /// body chunk crosses threads on its way.
+    static LOCAL: std::cell::OnceCell<(tokio::runtime::Runtime, reqwest::Client)> =
+        const { std::cell::OnceCell::new() };
+}
+
+/// Runs `work` to its end on this thread's runtime, with this thread's client.
+fn on_this_thread<F: std::future::Future>(
+    work: impl FnOnce(reqwest::Client) -> F,
+) -> Result<F::Output, String> {
+    LOCAL.with(|cell| {
+        if cell.get().is_none() {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("error: cannot start the async runtime: {e}"))?;
+            let _ = cell.set((runtime, crate::transport::client()));
+        }
+        let (runtime, client) = cell.get().expect("set just above");
+        // A client is a handle: the clone shares this thread's connection pool.
+        Ok(runtime.block_on(work(client.clone())))
+    })
 }
 
 /// What a spec file says of itself that is needed before it runs: the capabilities it needs and its tags, read
