@@ -1,6 +1,6 @@
 //! The test binary's main: every spec file becomes one libtest-mimic trial named from its path ([`plan`]), run
-//! against the target the environment describes, on one shared tokio runtime and HTTP client; after the run, what
-//! it found, in the forms people and CI read ([`outputs`]).
+//! against the target the environment describes, each test thread with a runtime and HTTP client of its own; after
+//! the run, what it found, in the forms people and CI read ([`outputs`]).
 
 pub mod outputs;
 pub mod plan;
