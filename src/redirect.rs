@@ -11,13 +11,13 @@ pub fn policy() -> reqwest::redirect::Policy {
 
 /// For a step that failed on a 3xx answer: a note on its first failure saying so, so the report does not read as
 /// though the target had answered the request itself.
-pub fn explain(failures: &mut [Failure], status: u16, location: &[String]) {
+pub fn explain(failures: &mut [Failure], status: u16, location: &[&str]) {
     if let (Some(first), Some(note)) = (failures.first_mut(), note(status, location)) {
         first.notes.push(note);
     }
 }
 
-fn note(status: u16, location: &[String]) -> Option<String> {
+fn note(status: u16, location: &[&str]) -> Option<String> {
     if !(300..400).contains(&status) {
         return None;
     }
@@ -38,7 +38,7 @@ mod tests {
     #[test]
     fn a_failed_step_answered_with_a_redirect_says_so() {
         let mut failures = vec![Failure::new(Loc::default(), "status 302, expected 200")];
-        explain(&mut failures, 302, &["http://elsewhere/x".to_string()]);
+        explain(&mut failures, 302, &["http://elsewhere/x"]);
         assert_eq!(
             failures[0].notes,
             ["the server redirected to http://elsewhere/x (status 302); redirects are not followed: a 3xx is the step's answer, to check with `status`"]
@@ -51,8 +51,8 @@ mod tests {
     #[test]
     fn other_answers_get_no_note() {
         let mut failures = vec![Failure::new(Loc::default(), "status 200, expected 201")];
-        explain(&mut failures, 200, &["/x".to_string()]);
-        explain(&mut failures, 400, &["/x".to_string()]);
+        explain(&mut failures, 200, &["/x"]);
+        explain(&mut failures, 400, &["/x"]);
         assert!(failures[0].notes.is_empty());
         explain(&mut [], 302, &[]);
     }

@@ -102,9 +102,10 @@ pub async fn attempt(
         Err(f) => return Attempt::failed(f, None),
     };
     let timeout = step.timeout.unwrap_or(ctx.default_timeout);
-    let curl = |streaming: bool| {
+    // The request itself is kept for the curl line (moved, not copied: most steps pass and never show one).
+    let curl = |prepared, streaming| {
         Some(Curl {
-            prepared: prepared.clone(),
+            prepared,
             key: ctx.api_key.cloned(),
             streaming,
         })
@@ -112,7 +113,7 @@ pub async fn attempt(
     let (head, mut reader) = match response::send(ctx, &prepared, step.loc, deadline, timeout).await
     {
         Ok(r) => r,
-        Err(f) => return Attempt::failed(f, curl(step.stream.is_some())),
+        Err(f) => return Attempt::failed(f, curl(prepared, step.stream.is_some())),
     };
     if !head.values(FIXTURE_ERROR_HEADER).is_empty() {
         let (body, _) = reader.read_all().await;
@@ -122,22 +123,17 @@ pub async fn attempt(
         );
         return Attempt {
             unanswerable: true,
-            ..Attempt::failed(Failure::new(step.loc, why), curl(false))
+            ..Attempt::failed(Failure::new(step.loc, why), curl(prepared, false))
         };
     }
     let status = head.status.as_u16();
-    let encodings: Vec<String> = head
-        .values("content-encoding")
-        .iter()
-        .map(|v| v.to_string())
-        .collect();
     if let Some(m) = crate::wire::undecodable_encoding(
-        &encodings,
+        &head.values("content-encoding"),
         &prepared,
         status,
         crate::wire::reads_body(step),
     ) {
-        return Attempt::failed(Failure::new(step.loc, m), curl(false));
+        return Attempt::failed(Failure::new(step.loc, m), curl(prepared, false));
     }
     let mut failures = Vec::new();
     let status_failed = step.status.as_ref().is_some_and(|s| !s.holds(status));
@@ -182,17 +178,12 @@ pub async fn attempt(
         body: raw,
     });
     let mut failures = capture::fold_unbound(failures, step);
-    let location: Vec<String> = head
-        .values("location")
-        .iter()
-        .map(|v| v.to_string())
-        .collect();
-    crate::redirect::explain(&mut failures, status, &location);
+    crate::redirect::explain(&mut failures, status, &head.values("location"));
     Attempt {
         failures,
         captured,
         // A stream the spec did not expect still needs `curl -N` to show as it arrives.
-        curl: curl(head.is_event_stream() || step.stream.is_some()),
+        curl: curl(prepared, head.is_event_stream() || step.stream.is_some()),
         exchange,
         unanswerable: false,
     }
