@@ -51,19 +51,9 @@ fn answers(dir: &Path, id: &str, at: &str, second_status: &str) -> Vec<PathBuf> 
 }
 
 fn settings(url: Option<&str>, env: &[(&str, &str)], recordings: &Path) -> Settings {
-    let mut s = Settings::from_lookup(
-        |k| match k {
-            "LANGGRAPH_URL" => url.map(str::to_string),
-            _ => env
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string()),
-        },
-        Path::new(env!("CARGO_MANIFEST_DIR")),
-    )
-    .expect("settings");
-    s.recordings_dir = recordings.to_path_buf();
-    s
+    let mut all: Vec<(&str, &str)> = url.map(|u| ("LANGGRAPH_URL", u)).into_iter().collect();
+    all.extend_from_slice(env);
+    support::settings_from(&all, recordings)
 }
 
 async fn run(s: &Settings, spec_path: &Path) -> Result<(), String> {

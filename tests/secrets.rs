@@ -35,20 +35,9 @@ const REFLECTED_OK: &str =
 fn settings(server_url: &str, env: &[(&str, &str)], recordings: &Path) -> Settings {
     // The target's URL with credentials in it: the client sends them as basic auth.
     let url = server_url.replace("http://", "http://me:p%40ss@");
-    let mut s = Settings::from_lookup(
-        |k| match k {
-            "LANGGRAPH_URL" => Some(url.clone()),
-            "LANGSMITH_API_KEY" => Some(KEY.to_string()),
-            _ => env
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string()),
-        },
-        Path::new(env!("CARGO_MANIFEST_DIR")),
-    )
-    .expect("settings");
-    s.recordings_dir = recordings.to_path_buf();
-    s
+    let mut all = vec![("LANGGRAPH_URL", url.as_str()), ("LANGSMITH_API_KEY", KEY)];
+    all.extend_from_slice(env);
+    support::settings_from(&all, recordings)
 }
 
 /// Runs the spec against a server answering `answer`; returns the outcome and the request heads it received.

@@ -18,3 +18,22 @@ pub fn scratch(what: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&d).expect("create a scratch folder");
     d
 }
+
+/// Settings from these environment variables alone (the project's own target file aside), replaying and recording
+/// with the recordings in `recordings`.
+pub fn settings_from(
+    env: &[(&str, &str)],
+    recordings: &std::path::Path,
+) -> langgraph_conformance::target::Settings {
+    let mut s = langgraph_conformance::target::Settings::from_lookup(
+        |k| {
+            env.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        },
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+    )
+    .expect("settings");
+    s.recordings_dir = recordings.to_path_buf();
+    s
+}
