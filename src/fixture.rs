@@ -263,6 +263,58 @@ pub fn normalize(recording: &Recording) -> String {
     unique_values_out(text, &recording.values)
 }
 
+/// The recording with the parts of each step's body that vary with timing replaced by `"<varies>"`, so that the
+/// drift check compares the rest. `varies(step)` gives a step's paths; `$` masks the whole body, JSON or not.
+pub fn mask_varying<'p>(
+    recording: &Recording,
+    varies: impl Fn(usize) -> &'p [crate::jsonpath::Path],
+) -> Recording {
+    let mut masked = recording.clone();
+    for e in &mut masked.exchanges {
+        let paths = varies(e.step);
+        if paths.is_empty() {
+            continue;
+        }
+        let segments: Vec<_> = paths.iter().filter_map(|p| p.segments()).collect();
+        if segments.iter().any(|s| s.is_empty()) {
+            e.body = VARIES.as_bytes().to_vec();
+            continue;
+        }
+        let Ok(mut json) = serde_json::from_slice::<Value>(&e.body) else {
+            continue;
+        };
+        for s in &segments {
+            if let Some(place) = place_mut(&mut json, s) {
+                *place = Value::String(VARIES.into());
+            }
+        }
+        e.body = json.to_string().into_bytes();
+    }
+    masked
+}
+
+const VARIES: &str = "<varies>";
+
+/// The value a singular path names, if the document has it.
+fn place_mut<'v>(
+    root: &'v mut Value,
+    segments: &[crate::jsonpath::Segment],
+) -> Option<&'v mut Value> {
+    use crate::jsonpath::Segment;
+    segments.iter().try_fold(root, |v, s| match s {
+        Segment::Name(n) => v.as_object_mut()?.get_mut(n),
+        Segment::Index(i) => {
+            let a = v.as_array_mut()?;
+            let i = if *i < 0 {
+                a.len().checked_sub(i.unsigned_abs() as usize)?
+            } else {
+                *i as usize
+            };
+            a.get_mut(i)
+        }
+    })
+}
+
 /// A retried step is recorded once per attempt; how many attempts it took depends on timing, so a comparison looks
 /// at the attempt that counted: each step's last.
 fn last_attempts(exchanges: &[Exchange]) -> impl Iterator<Item = &Exchange> {
@@ -491,6 +543,41 @@ mod tests {
             ],
             body: body.to_vec(),
         }
+    }
+
+    #[test]
+    fn varying_parts_are_masked_only_in_their_own_step() {
+        use crate::jsonpath::Path;
+        let paths = [
+            Path::parse("$.values.messages[-1]").unwrap(),
+            Path::parse("$.missing.place").unwrap(),
+        ];
+        let whole = [Path::parse("$").unwrap()];
+        let body = br#"{"values":{"messages":["a","b"]},"n":1}"#;
+        let r = rec(vec![
+            ex(1, "/a", body),
+            ex(2, "/b", body),
+            ex(3, "/c", b"event: x\n\n"),
+        ]);
+        let masked = mask_varying(&r, |step| match step {
+            1 => &paths[..],
+            3 => &whole[..],
+            _ => &[],
+        });
+        let bodies: Vec<String> = masked
+            .exchanges
+            .iter()
+            .map(|e| String::from_utf8(e.body.clone()).unwrap())
+            .collect();
+        assert_eq!(
+            bodies[0],
+            r#"{"values":{"messages":["a","<varies>"]},"n":1}"#
+        );
+        assert_eq!(bodies[1].as_bytes(), body, "another step is left as it was");
+        assert_eq!(
+            bodies[2], "<varies>",
+            "`$` masks a body that is not JSON too"
+        );
     }
 
     #[test]

@@ -147,6 +147,20 @@ async fn recorded_replayed_and_checked_for_drift() {
         "{report}"
     );
 
+    // The same change in a part the step marks as varying with timing is not drift.
+    std::fs::write(
+        &spec_path,
+        SPEC.replace(
+            "  - request: {method: GET, path: '/threads/${thread_id}'}\n",
+            "  - request: {method: GET, path: '/threads/${thread_id}'}\n    varies: [$.status]\n",
+        ),
+    )
+    .unwrap();
+    let s = drift_check_against(&tmp.join("d"), id_b, "busy", &recordings).await;
+    run(&s, &spec_path)
+        .await
+        .expect("a part that varies is not compared");
+
     // A replay of a spec that now asks for something the recording does not have fails, saying so.
     std::fs::write(
         &spec_path,

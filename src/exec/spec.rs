@@ -180,7 +180,7 @@ async fn run_unscrubbed(
         };
         keep_recording(s, test_name, &rec, &mut verdict);
         if s.drift_check && !verdict.failed {
-            if let Err(report) = drift(&s.recordings_dir, test_name, &rec) {
+            if let Err(report) = drift(&s.recordings_dir, test_name, spec, &rec) {
                 verdict.failed = true;
                 verdict.report.push_str(&report);
             }
@@ -272,11 +272,27 @@ fn keep_recording(s: &Settings, test_name: &str, rec: &Recording, verdict: &mut 
 }
 
 /// Whether the live server still answers as the committed recording says, ids, timestamps and unique values aside.
-fn drift(recordings: &std::path::Path, test_name: &str, live: &Recording) -> Result<(), String> {
+fn drift(
+    recordings: &std::path::Path,
+    test_name: &str,
+    spec: &Spec,
+    live: &Recording,
+) -> Result<(), String> {
     let dir = fixture::dir_for(recordings, test_name).map_err(|e| format!("error: {e}\n"))?;
     let committed = fixture::load(&dir)
         .map_err(|e| format!("error: no committed recording to compare with ({e})\n"))?;
-    let (want, got) = (fixture::normalize(&committed), fixture::normalize(live));
+    // Steps are numbered from 1 through the steps and then the clean-up, as the recording numbers them.
+    let varies = |n: usize| {
+        spec.steps
+            .iter()
+            .chain(&spec.finally)
+            .nth(n.wrapping_sub(1))
+            .map_or(&[][..], |s| &s.varies[..])
+    };
+    let (want, got) = (
+        fixture::normalize(&fixture::mask_varying(&committed, varies)),
+        fixture::normalize(&fixture::mask_varying(live, varies)),
+    );
     if want == got {
         return Ok(());
     }

@@ -297,6 +297,11 @@ impl Loader<'_> {
         for c in &captures {
             self.defined.insert(c.name.clone());
         }
+        let varies = raw
+            .varies
+            .iter()
+            .map(|v| self.varying_path(v))
+            .collect::<R<Vec<_>>>()?;
         let name = raw.name.unwrap_or_else(|| match receive {
             true => "receive: webhook".to_string(),
             false => format!("{} {}", request.method, request.path_text()),
@@ -313,7 +318,20 @@ impl Loader<'_> {
             body,
             stream,
             captures,
+            varies,
         })
+    }
+
+    /// A `varies` path names one place, so that the drift check can mask it.
+    fn varying_path(&self, s: &Spanned<String>) -> R<Path> {
+        let path = self.path(s)?;
+        if path.segments().is_none() {
+            return Err(self.err(
+                loc(s),
+                format!("`varies` takes paths to one place each (names and indexes, like `$.values.messages[0]`), not `{}`", s.value),
+            ));
+        }
+        Ok(path)
     }
 
     /// Refuses an expected event that the stream modes the request names never send (`messages` vs

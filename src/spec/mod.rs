@@ -66,6 +66,9 @@ pub struct Step {
     pub body: Vec<JsonCheck>,
     pub stream: Option<StreamChecks>,
     pub captures: Vec<Capture>,
+    /// Parts of the response body (singular paths, `$` for all of it) whose values depend on timing, not on what the
+    /// server promises: the drift check does not compare them.
+    pub varies: Vec<Path>,
 }
 
 #[derive(Debug)]

@@ -47,6 +47,9 @@ pub struct RawStep {
     pub expect: Option<RawExpect>,
     #[serde(default)]
     pub capture: OrderedMap<Spanned<RawCapture>>,
+    /// Singular JSONPaths into the response body whose values depend on timing; the drift check masks them.
+    #[serde(default)]
+    pub varies: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
