@@ -184,14 +184,25 @@ impl SseParser {
     fn feed_lines(&mut self, chunk: &[u8], out: &mut Vec<SseItem>) {
         let base = self.pos;
         let mut i = 0;
-        while let Some(len) = chunk[i..].iter().position(|b| *b == b'\n' || *b == b'\r') {
+        while let Some(len) = memchr::memchr2(b'\n', b'\r', &chunk[i..]) {
             let end = i + len;
-            self.push_bytes(&chunk[i..end], out);
-            let line = std::mem::take(&mut self.line);
-            if self.skipping_long_line {
-                self.skipping_long_line = false;
+            let whole_here = self.line.is_empty()
+                && !self.skipping_long_line
+                && end - i <= self.limits.line_bytes;
+            if whole_here {
+                // The usual case: the line is all in this chunk, so it is read where it is, not copied.
+                self.process_line(&chunk[i..end], out);
             } else {
-                self.process_line(&line, out);
+                self.push_bytes(&chunk[i..end], out);
+                let mut line = std::mem::take(&mut self.line);
+                if self.skipping_long_line {
+                    self.skipping_long_line = false;
+                } else {
+                    self.process_line(&line, out);
+                }
+                // The buffer is kept for the next line that spans chunks.
+                line.clear();
+                self.line = line;
             }
             i = end + 1;
             if chunk[end] == b'\r' {
@@ -311,7 +322,9 @@ impl SseParser {
             }
             return None;
         }
-        let mut data = std::mem::take(&mut self.data);
+        // The next event is likely as long as this one: its buffer starts that large (within reason), not empty.
+        let next = String::with_capacity(self.data.capacity().min(64 * 1024));
+        let mut data = std::mem::replace(&mut self.data, next);
         data.pop();
         Some(SseEvent {
             event: if event_type.is_empty() {

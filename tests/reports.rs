@@ -11,7 +11,7 @@ use support::scratch;
 
 use langgraph_conformance::results::SpecResult;
 use langgraph_conformance::runner::outputs::after_run;
-use langgraph_conformance::runner::{Planned, Suite};
+use langgraph_conformance::runner::{Planned, Prepare, Suite};
 use langgraph_conformance::target::{KnownFailure, Settings};
 
 fn root() -> PathBuf {
@@ -56,7 +56,7 @@ fn run(
     s.report_dir = report_dir.map(Path::to_path_buf);
     let suite = Suite::new(s).unwrap();
     let verdicts: Vec<(String, Result<(), String>)> = suite
-        .plan(true)
+        .plan(Prepare::Specs, |_| true)
         .unwrap()
         .into_iter()
         .map(|p: Planned| (p.name.clone(), p.run()))

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use support::scratch;
 
-use langgraph_conformance::runner::{Planned, Suite};
+use langgraph_conformance::runner::{Planned, Prepare, Suite};
 use langgraph_conformance::target::Settings;
 use libtest_mimic::Arguments;
 
@@ -82,7 +82,7 @@ fn bad_entries_fail_alone_and_listing_and_filters_work() {
     let suite = Suite::new(settings(&d, Some(&server.url))).unwrap();
 
     // A listing reads no spec file: the FIFO and /dev/zero cannot hold it up.
-    let listed = suite.plan(false).unwrap();
+    let listed = suite.plan(Prepare::Names, |_| true).unwrap();
     let names: Vec<&str> = listed.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(
         names,
@@ -105,7 +105,7 @@ fn bad_entries_fail_alone_and_listing_and_filters_work() {
 
     // Each test, run on its own: the good one passes, the capability-less one is ignored, every bad one fails.
     let mut outcomes = BTreeMap::new();
-    for p in suite.plan(true).unwrap() {
+    for p in suite.plan(Prepare::Specs, |_| true).unwrap() {
         let name = p.name.clone();
         let outcome = if p.missing.is_empty() {
             match p.run() {
@@ -136,7 +136,7 @@ fn bad_entries_fail_alone_and_listing_and_filters_work() {
     let c = libtest_mimic::run(
         &args(&["--exact", "a::b"]),
         suite
-            .plan(true)
+            .plan(Prepare::Specs, |name| name == "a::b")
             .unwrap()
             .into_iter()
             .map(Planned::into_trial)

@@ -7,12 +7,16 @@
 //! Without `--bench` (as under `cargo test --all-targets`, an unoptimised build) each benchmark runs once on a small
 //! input, to prove it still works, and targets are not checked: a timing from a debug build says nothing.
 
+mod child;
+mod json;
+mod loopback;
 mod measure;
 mod mem;
 mod server;
 mod specs;
 mod sse;
 mod stream;
+mod suite;
 mod workload;
 
 use std::process::ExitCode;
@@ -44,6 +48,14 @@ fn benches() -> Vec<Bench> {
         name: "stream/end-to-end".into(),
         run: Box::new(stream::bench),
     });
+    all.push(Bench {
+        name: "json/requests".into(),
+        run: Box::new(json::bench),
+    });
+    all.push(Bench {
+        name: "suite/slow-server".into(),
+        run: Box::new(suite::bench),
+    });
     all
 }
 
@@ -74,6 +86,15 @@ impl Args {
 }
 
 fn main() -> ExitCode {
+    // A copy of this binary started by a benchmark, to be timed as a whole process.
+    match std::env::var(child::ROLE).as_deref() {
+        Ok(child::HARNESS) => return langgraph_conformance::runner::main(),
+        Ok(json::PLAIN) => {
+            json::plain_main();
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
     let args = Args::parse(std::env::args().skip(1));
     let selected: Vec<Bench> = benches()
         .into_iter()

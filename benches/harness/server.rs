@@ -33,8 +33,8 @@ struct Stream {
 }
 
 /// Answers each request with a `metadata` event and then `updates` events, as many as `updates` says, on 127.0.0.1
-/// only.
-pub async fn start(updates: usize, framing: Framing) -> StreamServer {
+/// only. The server runs on a thread and runtime of its own, as a real server runs in a process of its own.
+pub fn start(updates: usize, framing: Framing) -> StreamServer {
     let stream = Arc::new(Stream {
         metadata: metadata_frame(framing),
         updates: update_frames(framing, 257),
@@ -44,21 +44,30 @@ pub async fn start(updates: usize, framing: Framing) -> StreamServer {
         + (0..updates)
             .map(|i| stream.updates[i % stream.updates.len()].len())
             .sum::<usize>();
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let url = format!("http://{}", listener.local_addr().expect("local addr"));
-    tokio::spawn(async move {
-        while let Ok((sock, _)) = listener.accept().await {
-            let stream = Arc::clone(&stream);
-            tokio::spawn(async move {
-                // The client ends the connection early only when its checks fail; the bench reports that itself.
-                let _ = serve(sock, &stream).await;
-            });
-        }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("the server's runtime");
+        rt.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind loopback");
+            let url = format!("http://{}", listener.local_addr().expect("local addr"));
+            tx.send(url).expect("the bench waits for the url");
+            while let Ok((sock, _)) = listener.accept().await {
+                let stream = Arc::clone(&stream);
+                tokio::spawn(async move {
+                    // The client ends the connection early only when its checks fail; the bench reports that itself.
+                    let _ = serve(sock, &stream).await;
+                });
+            }
+        });
     });
     StreamServer {
-        url,
+        url: rx.recv().expect("the server started"),
         body_bytes: body_bytes as u64,
     }
 }

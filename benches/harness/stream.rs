@@ -6,16 +6,21 @@
 //! compared.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use langgraph_conformance::runner::{load_file, run_spec};
 use langgraph_conformance::spec::Spec;
 use langgraph_conformance::target::Settings;
 
-use crate::measure::{fmt_count, fmt_duration, mb_per_s, median, mib, Mode, Row, Table, Target};
+use serde_json::Value;
+
+use crate::json::{paired, ratio_row};
+use crate::measure::{
+    fmt_count, fmt_duration, mb_per_s, median, median_time, mib, Mode, Row, Table, Target,
+};
 use crate::mem;
 use crate::server;
-use crate::workload::Framing;
+use crate::workload::{metadata_frame, update_frames, Framing};
 
 /// The whole path, JSON parse and check of every event included, must keep up with any real server by far: a run
 /// streams a few MB/s at most. Measured 43-94 MB/s on 2 shared cores (the server shares them); the target leaves
@@ -27,8 +32,17 @@ const MIN_MB_PER_S: f64 = 30.0;
 /// cap `check/stream.rs` puts on them, some 5 MiB.
 const MAX_GROWTH_MIB: f64 = 4.0;
 
+/// The harness's speed on one long stream, as a fraction of a current-thread reqwest loop that reads the same
+/// stream, parses its events and their JSON, and makes the same checks.
+const MIN_OF_LOOP: f64 = 0.8;
+
+/// The same, as a fraction of serde_json parsing the same events' JSON from memory: the floor no client can go
+/// under, as every event's data must be parsed for its checks.
+const MIN_OF_SERDE: f64 = 0.5;
+
 pub fn bench(mode: Mode, table: &mut Table) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    // As the runner runs a spec: on its test thread's current-thread runtime, where its connection lives.
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime");
@@ -36,12 +50,15 @@ pub fn bench(mode: Mode, table: &mut Table) {
     let mut run = |updates, iters| measure(&rt, &client, updates, iters, table);
     let short = run(mode.pick(10_000, 100), mode.iterations(2, 5));
     let long = run(mode.pick(100_000, 1_000), mode.iterations(1, 3));
+    baselines(&rt, &client, &long, mode, table);
     memory_row(short, long, table);
 }
 
-/// A stream's length, and the peak resident memory while it ran (after its warm-up).
+/// A stream's length, the harness's median time on it, and the peak resident memory while it ran (after its
+/// warm-up).
 struct Peak {
     updates: usize,
+    time: Duration,
     bytes: Option<u64>,
 }
 
@@ -52,15 +69,15 @@ fn measure(
     (warmup, timed): (usize, usize),
     table: &mut Table,
 ) -> Peak {
-    let server = rt.block_on(server::start(updates, Framing::Crlf));
+    let server = server::start(updates, Framing::Crlf);
     let settings = settings(&server.url);
     let spec = long_stream_spec(updates, &settings);
     let run = || {
         rt.block_on(run_spec(&settings, client, "bench::long_stream", &spec))
             .unwrap_or_else(|report| panic!("the long stream failed its checks:\n{report}"))
     };
-    // The warm-up pays what a process pays once (the runtime's threads, the allocator's arenas, the connection
-    // setup) before any peak is taken, so that it does not count as this length's memory.
+    // The warm-up pays what a process pays once (the allocator's arenas, the connection setup) before any peak is
+    // taken, so that it does not count as this length's memory.
     for _ in 0..warmup {
         run();
     }
@@ -93,7 +110,149 @@ fn measure(
     });
     Peak {
         updates,
+        time: t,
         bytes: peak,
+    }
+}
+
+/// The long stream once more, harness and loop alternately; then serde_json on its payloads from memory.
+fn baselines(
+    rt: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    long: &Peak,
+    mode: Mode,
+    table: &mut Table,
+) {
+    let updates = long.updates;
+    let server = server::start(updates, Framing::Crlf);
+    let settings = settings(&server.url);
+    let spec = long_stream_spec(updates, &settings);
+    let plain_client = crate::json::plain_client();
+    let harness = || {
+        let start = Instant::now();
+        rt.block_on(run_spec(&settings, client, "bench::long_stream", &spec))
+            .unwrap_or_else(|report| panic!("the long stream failed its checks:\n{report}"));
+        start.elapsed()
+    };
+    let plain = || {
+        let start = Instant::now();
+        rt.block_on(plain_stream(&plain_client, &server.url, updates));
+        start.elapsed()
+    };
+    let events = fmt_count(updates + 1);
+    let (ratio, h, p) = paired(mode.iterations(1, 5), harness, plain);
+    table.push(ratio_row(
+        format!("stream/{events} events, against a current-thread reqwest loop"),
+        h,
+        p,
+        ratio,
+        MIN_OF_LOOP,
+    ));
+    let payloads = payloads(updates);
+    let serde = median_time(mode.iterations(1, 5), || parse_all(&payloads));
+    let ratio = serde.as_secs_f64() / long.time.as_secs_f64();
+    table.push(ratio_row(
+        format!("stream/{events} events, against serde_json from memory"),
+        long.time,
+        serde,
+        ratio,
+        MIN_OF_SERDE,
+    ));
+}
+
+/// What a person would write to read the stream and check it: chunks from reqwest, events split at blank lines,
+/// each event's JSON parsed, the same checks as the spec's.
+async fn plain_stream(client: &reqwest::Client, url: &str, updates: usize) {
+    let mut resp = client
+        .post(format!("{url}/runs/stream"))
+        .json(&serde_json::json!({"assistant_id": "agent", "stream_mode": ["updates"]}))
+        .send()
+        .await
+        .expect("the stream starts");
+    assert_eq!(resp.status(), 200);
+    let mut buf: Vec<u8> = Vec::new();
+    let mut seen = Seen::default();
+    while let Some(chunk) = resp.chunk().await.expect("the stream goes on") {
+        buf.extend_from_slice(&chunk);
+        let mut used = 0;
+        while let Some(end) = find(&buf[used..], b"\r\n\r\n") {
+            seen.event(&buf[used..used + end]);
+            used += end + 4;
+        }
+        buf.drain(..used);
+    }
+    assert_eq!(seen.updates, updates, "updates events");
+    assert_eq!(seen.last.as_deref(), Some("updates"));
+}
+
+#[derive(Default)]
+struct Seen {
+    count: usize,
+    updates: usize,
+    last: Option<String>,
+}
+
+impl Seen {
+    fn event(&mut self, block: &[u8]) {
+        let text = std::str::from_utf8(block).expect("UTF-8 events");
+        let mut name = "message";
+        let mut data = String::new();
+        for line in text.split("\r\n") {
+            if let Some(n) = line.strip_prefix("event: ") {
+                name = n;
+            } else if let Some(d) = line.strip_prefix("data: ") {
+                data.push_str(d);
+            }
+        }
+        let v: Value = serde_json::from_str(&data).expect("JSON data");
+        match (self.count, name) {
+            (0, "metadata") => assert!(v["run_id"].is_string()),
+            (0, other) => panic!("first event {other}"),
+            (_, "updates") => {
+                self.updates += 1;
+                assert_eq!(
+                    v.pointer("/agent/messages/0/type"),
+                    Some(&Value::from("ai"))
+                );
+                assert!(v
+                    .pointer("/agent/messages/0/content")
+                    .is_some_and(Value::is_string));
+            }
+            (_, "error") => panic!("an error event"),
+            _ => {}
+        }
+        self.count += 1;
+        self.last = Some(name.to_string());
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The JSON data of the stream's events, as the server sends them.
+fn payloads(updates: usize) -> Vec<Vec<u8>> {
+    let data = |frame: &[u8]| {
+        let text = std::str::from_utf8(frame).expect("UTF-8 frames");
+        let line = text
+            .split("\r\n")
+            .find_map(|l| l.strip_prefix("data: "))
+            .expect("a data line");
+        line.as_bytes().to_vec()
+    };
+    let pool: Vec<Vec<u8>> = update_frames(Framing::Crlf, 257)
+        .iter()
+        .map(|f| data(f))
+        .collect();
+    std::iter::once(data(&metadata_frame(Framing::Crlf)))
+        .chain((0..updates).map(|i| pool[i % pool.len()].clone()))
+        .collect()
+}
+
+fn parse_all(payloads: &[Vec<u8>]) {
+    for p in payloads {
+        let v: Value = serde_json::from_slice(p).expect("JSON");
+        std::hint::black_box(v);
     }
 }
 

@@ -14,7 +14,7 @@ use crate::jsonpath::Path;
 use crate::report::diff;
 use crate::source::Loc;
 use crate::spec::raw::Bound;
-use crate::spec::template::{render_json, Pattern, Template, Vars};
+use crate::spec::template::{render_json, render_json_cow, Pattern, Template, Vars};
 
 #[derive(Debug, Clone)]
 pub struct JsonCheck {
@@ -460,7 +460,7 @@ fn check_value(
 ) -> Outcome {
     let fails = |msg: String| Outcome::Fails(vec![Failure::new(loc, msg)]);
     let cannot = |msg: String| Outcome::Cannot(Failure::new(loc, msg));
-    let render = |v: &Value| render_json(v, vars);
+    let render = |v| render_json_cow(v, vars);
     match pred {
         Pred::Equals(want) => {
             let want = match render(want) {
@@ -573,7 +573,7 @@ fn check_value(
                 Ok(w) => w,
                 Err(e) => return cannot(e),
             };
-            let ok = match (value, &want) {
+            let ok = match (value, &*want) {
                 (Value::String(s), Value::String(w)) => s.contains(w.as_str()),
                 (Value::String(_), _) => {
                     return cannot(format!(
@@ -620,7 +620,9 @@ fn check_value(
                 fails(format!(
                     "`{p}` in {subject} is {}, expected one of {}",
                     short(value),
-                    short(&Value::Array(rendered))
+                    short(&Value::Array(
+                        rendered.into_iter().map(|v| v.into_owned()).collect()
+                    ))
                 ))
             }
         }

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::check::Failure;
-use crate::spec::template::{render_json, Vars};
+use crate::spec::template::{render_json_cow, Vars};
 use crate::spec::{Body, RequestTemplate};
 use crate::transport::Prepared;
 
@@ -25,8 +25,8 @@ pub fn prepare(req: &RequestTemplate, vars: &Vars, base: &str) -> Result<Prepare
     if !req.query.is_empty() {
         let mut pairs = Vec::new();
         for (k, v) in &req.query {
-            let text = match render_json(v, vars).map_err(at)? {
-                Value::String(s) => s,
+            let text = match &*render_json_cow(v, vars).map_err(at)? {
+                Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
             pairs.push(format!("{}={}", encode(k), encode(&text)));
@@ -44,8 +44,8 @@ pub fn prepare(req: &RequestTemplate, vars: &Vars, base: &str) -> Result<Prepare
             if !headers.iter().any(|(k, _)| k == "content-type") {
                 headers.push(("content-type".into(), "application/json".into()));
             }
-            let v = render_json(v, vars).map_err(at)?;
-            Some(serde_json::to_vec(&v).expect("a JSON value serialises"))
+            let v = render_json_cow(v, vars).map_err(at)?;
+            Some(serde_json::to_vec(&*v).expect("a JSON value serialises"))
         }
         Body::Text(t) => Some(t.render_string(vars).map_err(at)?.into_bytes()),
     };

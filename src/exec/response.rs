@@ -82,9 +82,11 @@ pub async fn send(
         }
         Ok(Ok(r)) => r,
     };
+    // Taken, not copied: the body is read from the response without its headers.
+    let mut resp = resp;
     let head = Head {
         status: resp.status(),
-        headers: resp.headers().clone(),
+        headers: std::mem::take(resp.headers_mut()),
     };
     Ok((head, BodyReader::new(resp, deadline)))
 }
@@ -115,23 +117,27 @@ pub fn read_failure(at: Loc, e: ReadError, timeout: Duration, so_far: &[u8]) -> 
 }
 
 fn is_json_type(content_type: &str) -> bool {
-    let ct = content_type.to_ascii_lowercase();
-    let mime = ct.split(';').next().unwrap_or("").trim();
-    mime == "application/json" || mime.ends_with("+json")
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    let ends_json = mime.len() >= 5
+        && mime.is_char_boundary(mime.len() - 5)
+        && mime[mime.len() - 5..].eq_ignore_ascii_case("+json");
+    mime.eq_ignore_ascii_case("application/json") || ends_json
 }
 
 /// The body as JSON, whatever its content type: a body that parses is checked as JSON. A content type that does not
 /// say JSON is its own failure, reported once, beside the checks.
 pub fn json_body(at: Loc, content_type: &str, body: &[u8]) -> (Option<Value>, Option<Failure>) {
-    if let Some(m) = crate::wire::not_utf8(body) {
+    let Ok(text) = std::str::from_utf8(body) else {
+        let m = crate::wire::not_utf8(body).unwrap_or_default();
         let text = String::from_utf8_lossy(body);
         return (
             None,
             Some(Failure::new(at, m).with_note(format!("body: {}", preview(&text, 500)))),
         );
-    }
-    // `/wait` bodies may start with newline keep-alives; JSON allows leading whitespace.
-    match serde_json::from_slice::<Value>(body) {
+    };
+    // `/wait` bodies may start with newline keep-alives; JSON allows leading whitespace. The text is UTF-8 already,
+    // so the parser need not check it again.
+    match serde_json::from_str::<Value>(text) {
         Ok(doc) if is_json_type(content_type) => (Some(doc), None),
         Ok(doc) => (
             Some(doc),

@@ -21,6 +21,9 @@ pub struct Path {
     text: String,
     compiled: JsonPath,
     singular: bool,
+    /// The names and indexes of a singular path, to be followed directly: most checks use such paths, once per
+    /// event of a stream, and following them costs a fraction of a general query.
+    walk: Option<Vec<Segment>>,
 }
 
 impl Path {
@@ -42,7 +45,7 @@ impl Path {
             JsonPath::parse(text).map_err(|e| format!("invalid JSONPath `{text}`: {e}"))?;
         // An invalid pattern would make `match`/`search` select nothing, so `absent` and `count: 0` would pass.
         for r in &scan.regexes {
-            if let Err(e) = regex::Regex::new(&r.pattern) {
+            if let Err(e) = crate::spec::regexes::compile(&r.pattern) {
                 return Err(format!(
                     "the pattern `{}` given to `{}` in JSONPath `{text}` is not a valid regex: {}",
                     r.pattern,
@@ -52,9 +55,11 @@ impl Path {
                 ));
             }
         }
+        let singular = is_singular(text);
         Ok(Path {
             text: text.to_string(),
-            singular: is_singular(text),
+            walk: singular.then(|| singular_segments(text.trim())).flatten(),
+            singular,
             compiled,
         })
     }
@@ -77,7 +82,10 @@ impl Path {
     }
 
     pub fn query<'v>(&self, root: &'v Value) -> Vec<&'v Value> {
-        self.compiled.query(root).all()
+        match &self.walk {
+            Some(segments) => follow(root, segments).into_iter().collect(),
+            None => self.compiled.query(root).all(),
+        }
     }
 
     /// The names and indexes of a singular path, in order; None for any other path (or an escape we do not decode).
@@ -87,6 +95,23 @@ impl Path {
         }
         singular_segments(self.text.trim())
     }
+}
+
+/// The node a singular path names, if the document has it (RFC 9535: a negative index counts from the end).
+fn follow<'v>(root: &'v Value, segments: &[Segment]) -> Option<&'v Value> {
+    segments.iter().try_fold(root, |v, s| match s {
+        Segment::Name(n) => v.as_object()?.get(n),
+        Segment::Index(i) => {
+            let a = v.as_array()?;
+            let i = if *i < 0 {
+                a.len()
+                    .checked_sub(usize::try_from(i.unsigned_abs()).ok()?)?
+            } else {
+                usize::try_from(*i).ok()?
+            };
+            a.get(i)
+        }
+    })
 }
 
 /// One step of a singular path.
@@ -278,6 +303,47 @@ mod tests {
         ] {
             assert!(!Path::parse(q).unwrap().is_singular(), "{q}");
         }
+    }
+
+    #[test]
+    fn singular_paths_are_followed_as_the_engine_would_query_them() {
+        let doc = serde_json::json!({
+            "a": {"b": [10, {"c": null}, [1, 2]], "k e y": 1, "ü": "x", "0": "zero"},
+            "messages": [{"type": "ai"}, {"type": "human"}],
+            "": {"empty": true}
+        });
+        let paths = [
+            "$",
+            "$.a",
+            "$.a.b",
+            "$.a.b[0]",
+            "$.a.b[1].c",
+            "$.a.b[2][1]",
+            "$.a.b[-1]",
+            "$.a.b[-3]",
+            "$.a.b[-4]",
+            "$.a.b[3]",
+            "$.a.b[9999999999]",
+            "$.a.b[-9999999999]",
+            "$['a']['k e y']",
+            "$.a.ü",
+            "$.a['0']",
+            "$.a[0]",
+            "$.messages[1].type",
+            "$.missing.x",
+            "$.a.b.c",
+            "$['']",
+            "$[''].empty",
+            "$[\"a\"]",
+            "$.messages[0]['type']",
+        ];
+        for text in paths {
+            let p = Path::parse(text).unwrap();
+            assert!(p.walk.is_some(), "{text} is followed directly");
+            let engine: Vec<&Value> = p.compiled.query(&doc).all();
+            assert_eq!(p.query(&doc), engine, "{text}");
+        }
+        assert!(Path::parse("$.a.b[*]").unwrap().walk.is_none());
     }
 
     #[test]

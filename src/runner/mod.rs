@@ -8,9 +8,9 @@ pub mod plan;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use libtest_mimic::{Arguments, FormatSetting};
+use libtest_mimic::{Arguments, FormatSetting, Trial};
 
-pub use plan::{load_file, run_spec, Planned, Suite};
+pub use plan::{load_file, run_spec, Planned, Prepare, Suite};
 
 use crate::secrets::display_url;
 use crate::target::{RecordMode, Settings};
@@ -37,9 +37,18 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // The header (requires, tags) is read unless only the names are wanted: nextest's terse listing.
+    // A run loads the specs it selects; a listing reads their headers (requires, tags), and nextest's terse listing
+    // only their names.
     let terse_list = args.list && matches!(args.format, Some(FormatSetting::Terse));
-    let planned = match suite.plan(!terse_list || args.ignored || !suite.settings.tags.is_empty()) {
+    let prepare = match (args.list, terse_list) {
+        (false, _) => Prepare::Specs,
+        (true, true) if !args.ignored && suite.settings.tags.is_empty() => Prepare::Names,
+        (true, _) => Prepare::Headers,
+    };
+    // libtest-mimic's name filter, applied before reading: `cargo test NAME` and nextest (a process per test) read
+    // one spec, not the whole folder.
+    let selected = |name: &str| !args.is_filtered_out(&Trial::test(name, || Ok(())));
+    let planned = match suite.plan(prepare, selected) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");

@@ -1,6 +1,6 @@
 //! Planning a run: one test per entry of the specs folder, named from its path, with what can be known before it
-//! runs (its tags, the capabilities it lacks); each test loads and runs its spec when libtest-mimic calls it, and
-//! records how it came out.
+//! runs (its tags, the capabilities it lacks). The specs a run selects are loaded up front, on every core; each test
+//! runs its spec when libtest-mimic calls it, and records how it came out.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -13,6 +13,17 @@ use crate::results::{FirstFailure, Outcome, SpecResult};
 use crate::spec::read::read_source;
 use crate::spec::{discover, load_spec, Spec, SpecFile};
 use crate::target::Settings;
+
+/// What planning reads of a spec file before the tests run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prepare {
+    /// Nothing: only its name is needed (a terse listing).
+    Names,
+    /// Its `requires` and `tags`, to mark it ignored and select it by tag (a listing).
+    Headers,
+    /// The whole spec, loaded and checked (a run): on all cores at once, and once only, since the test then uses it.
+    Specs,
+}
 
 /// What every trial shares: the settings, the target's known failures, and the results so far.
 pub struct Suite {
@@ -102,20 +113,27 @@ impl Suite {
         out
     }
 
-    /// One test per entry of the specs folder. Specs are loaded inside their own test, so a spec that cannot be
-    /// loaded fails alone; up front, only `requires` and `tags` are read (when `read_header`), to mark tests
-    /// ignored and select them by tag.
-    pub fn plan(self: &Arc<Self>, read_header: bool) -> Result<Vec<Planned>, String> {
+    /// One test per entry of the specs folder, in its order. `prepare` says what is read of each file that
+    /// `selected` (a test-name filter) lets through; the others are left unread, to be loaded by their test if it
+    /// ever runs. A spec that cannot be loaded fails its own test, whenever it is loaded.
+    pub fn plan(
+        self: &Arc<Self>,
+        prepare: Prepare,
+        selected: impl Fn(&str) -> bool + Sync,
+    ) -> Result<Vec<Planned>, String> {
         let dir = &self.settings.specs_dir;
         let files = discover(dir)
             .map_err(|e| format!("cannot read the specs folder {}: {e}", dir.display()))?;
-        Ok(files
-            .into_iter()
-            .map(|file| self.planned(file, read_header))
-            .collect())
+        Ok(parallel_map(files, |file| {
+            let prepare = match selected(&file.test_name) {
+                true => prepare,
+                false => Prepare::Names,
+            };
+            self.planned(file, prepare)
+        }))
     }
 
-    fn planned(self: &Arc<Self>, file: SpecFile, read_header: bool) -> Planned {
+    fn planned(self: &Arc<Self>, file: SpecFile, prepare: Prepare) -> Planned {
         let shown = display_path(&file.path);
         let shown_text = shown.display().to_string();
         let suite = Arc::clone(self);
@@ -130,10 +148,20 @@ impl Suite {
                 run: Box::new(move || suite.finish_unloadable(&name, &shown_text, report)),
             };
         }
-        let header = if read_header {
-            Header::read(&file.path)
-        } else {
-            Header::default()
+        let (header, loaded) = match prepare {
+            Prepare::Names => (Header::default(), None),
+            Prepare::Headers => (Header::read(&file.path), None),
+            Prepare::Specs => {
+                let loaded = load_file(&file.path, shown.clone(), &self.settings);
+                let header = match &loaded {
+                    Ok(spec) => Header {
+                        requires: spec.requires.clone(),
+                        tags: spec.tags.clone(),
+                    },
+                    Err(_) => Header::default(),
+                };
+                (header, Some(loaded))
+            }
         };
         let mut missing: Vec<String> = crate::target::expand_capabilities(header.requires)
             .into_iter()
@@ -148,7 +176,9 @@ impl Suite {
             missing,
             run: Box::new(move || {
                 let started = Instant::now();
-                let spec = match load_file(&file.path, shown, &suite.settings) {
+                let loaded =
+                    loaded.unwrap_or_else(|| load_file(&file.path, shown, &suite.settings));
+                let spec = match loaded {
                     Ok(s) => s,
                     Err(report) => return suite.finish_unloadable(&name, &shown_text, report),
                 };
@@ -285,6 +315,44 @@ pub fn load_file(
         let globals: HashSet<String> = settings.vars.keys().cloned().collect();
         load_spec(Arc::new(src), &globals).map_err(|e| e.to_string())
     })
+}
+
+/// `f` over `items` on every core, the results in the items' order. Loading specs is processor work, so a suite of
+/// many specs loads in a fraction of the time one thread would take.
+fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // Below this, starting threads costs more than it saves.
+    const PER_THREAD: usize = 16;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len() / PER_THREAD);
+    if threads <= 1 {
+        return items.into_iter().map(f).collect();
+    }
+    let inputs: Vec<Mutex<Option<T>>> = items.into_iter().map(|t| Mutex::new(Some(t))).collect();
+    let outputs: Vec<Mutex<Option<R>>> = inputs.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let take = |m: &Mutex<Option<T>>| m.lock().unwrap_or_else(|p| p.into_inner()).take();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(input) = inputs.get(i) else { break };
+                if let Some(item) = take(input) {
+                    let r = f(item);
+                    *outputs[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+                }
+            });
+        }
+    });
+    outputs
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .expect("every item was mapped")
+        })
+        .collect()
 }
 
 /// Runs `load`, turning a panic into an error that names the spec.

@@ -7,6 +7,7 @@ pub mod headers;
 pub mod load;
 pub mod raw;
 pub mod read;
+pub mod regexes;
 pub mod template;
 pub mod yaml_errors;
 
@@ -117,7 +118,7 @@ pub struct Capture {
     pub loc: Loc,
     pub from: CaptureFrom,
     /// Applied to a string value; the first group (or the whole match) is kept.
-    pub regex: Option<Regex>,
+    pub regex: Option<Arc<Regex>>,
     /// From an event: its id instead of its data.
     pub event_id: bool,
     /// From an event: the last matching one instead of the first.

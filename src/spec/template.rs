@@ -116,7 +116,7 @@ impl Template {
 /// A regex, possibly with `${name}` variables whose values are matched literally.
 #[derive(Debug, Clone)]
 pub enum Pattern {
-    Fixed(Regex),
+    Fixed(std::sync::Arc<Regex>),
     Template(Template),
 }
 
@@ -124,8 +124,9 @@ impl Pattern {
     /// Compiles `src`; with variables, checks the syntax with a placeholder in each.
     pub fn parse(src: &str) -> Result<Pattern, String> {
         let t = Template::parse(src)?;
-        let compile =
-            |s: &str| Regex::new(s).map_err(|e| crate::spec::load::regex_message(&e.to_string()));
+        let compile = |s: &str| {
+            super::regexes::compile(s).map_err(|e| crate::spec::load::regex_message(&e.to_string()))
+        };
         if !t.has_vars() {
             return compile(src).map(Pattern::Fixed);
         }
@@ -148,8 +149,8 @@ impl Pattern {
         match self {
             Pattern::Fixed(r) => Ok(r.is_match(s)),
             Pattern::Template(t) => {
-                let re =
-                    Regex::new(&t.render_with(vars, regex::escape)?).map_err(|e| e.to_string())?;
+                let re = super::regexes::compile(&t.render_with(vars, regex::escape)?)
+                    .map_err(|e| e.to_string())?;
                 Ok(re.is_match(s))
             }
         }
@@ -206,6 +207,28 @@ pub fn value_vars(v: &Value, out: &mut Vec<(String, String)>) -> Result<(), Stri
 }
 
 /// Substitutes variables in every string of a JSON value.
+/// As `render_json`, without a copy when the value holds no `${`: most expected values and request bodies are
+/// constants, rendered once per request.
+pub fn render_json_cow<'v>(
+    v: &'v Value,
+    vars: &Vars,
+) -> Result<std::borrow::Cow<'v, Value>, String> {
+    if has_template(v) {
+        render_json(v, vars).map(std::borrow::Cow::Owned)
+    } else {
+        Ok(std::borrow::Cow::Borrowed(v))
+    }
+}
+
+fn has_template(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("${"),
+        Value::Array(a) => a.iter().any(has_template),
+        Value::Object(o) => o.values().any(has_template),
+        _ => false,
+    }
+}
+
 pub fn render_json(v: &Value, vars: &Vars) -> Result<Value, String> {
     Ok(match v {
         Value::String(s) => Template::parse(s)?.render_value(vars)?,
