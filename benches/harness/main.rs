@@ -1,11 +1,14 @@
-//! `cargo bench`: the harness's speed and memory targets, measured and checked.
+//! `cargo bench`: the harness's speed and memory, measured against baselines the bench builds itself, and checked.
 //!
-//! Each benchmark is a small loop of its own (a warm-up, a few timed iterations, the median), so the build needs no
-//! benchmarking framework. `cargo bench -- FILTER` runs the benchmarks whose name contains FILTER; `--list` lists
-//! them. A missed target makes the run fail.
+//! Each benchmark is a small loop of its own (a warm-up, a few timed iterations, the median; for a comparison, pairs
+//! run alternately and the median of their ratios), so the build needs no benchmarking framework. `cargo bench --
+//! FILTER` runs the benchmarks whose name contains FILTER; `--list` lists them. A missed target makes the run fail.
+//! `cargo bench --profile dev` measures the debug build that `cargo test` uses, and does not check targets.
 //!
-//! Without `--bench` (as under `cargo test --all-targets`, an unoptimised build) each benchmark runs once on a small
-//! input, to prove it still works, and targets are not checked: a timing from a debug build says nothing.
+//! Without `--bench` (as under `cargo test --all-targets`) each benchmark runs once on a small input, to prove it
+//! still works, and targets are not checked.
+//!
+//! The binary also runs as its own child processes (see `child.rs`), so that whole processes can be timed.
 
 mod child;
 mod json;
