@@ -2,6 +2,7 @@
 //! exactly what `cargo test --test conformance` runs) or as a baseline, so that both are built alike and a
 //! comparison includes everything a process pays: start-up, finding and loading the specs, the report.
 
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -54,4 +55,24 @@ impl Child<'_> {
         }
         took
     }
+}
+
+/// A fresh specs folder for a child to run (`LANGGRAPH_SPECS`), with `files` (name, text) in one area, so the tests
+/// are named `AREA::NAME`. The caller removes it.
+pub fn spec_folder(
+    bench: &str,
+    area: &str,
+    files: impl Iterator<Item = (String, String)>,
+) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "langgraph-conformance-bench-{bench}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let area = dir.join(area);
+    std::fs::create_dir_all(&area).expect("a folder for the bench specs");
+    for (name, text) in files {
+        std::fs::write(area.join(format!("{name}.yaml")), text).expect("write a bench spec");
+    }
+    dir
 }

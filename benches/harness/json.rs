@@ -13,7 +13,7 @@ use langgraph_conformance::spec::Spec;
 use langgraph_conformance::target::Settings;
 use serde_json::{json, Value};
 
-use crate::child::{Child, HARNESS};
+use crate::child::{spec_folder, Child, HARNESS};
 use crate::loopback;
 use crate::measure::{fmt_duration, median, Mode, Row, Table, Target};
 
@@ -42,7 +42,7 @@ fn request_phase(mode: Mode, url: &str, dir: &Path, requests: usize, table: &mut
     let settings = settings(url, dir);
     let specs: Vec<Spec> = (0..requests)
         .map(|i| {
-            let path = dir.join("json").join(file_name(i));
+            let path = dir.join("json").join(format!("{}.yaml", file_name(i)));
             load_file(&path, path.clone(), &settings).expect("the bench spec loads")
         })
         .collect();
@@ -229,22 +229,16 @@ steps:
 ";
 
 fn file_name(i: usize) -> String {
-    format!("create_{i:05}.yaml")
+    format!("create_{i:05}")
 }
 
 /// A fresh specs folder with one spec file per request, all in one area (`json/`).
 fn write_specs(requests: usize) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "langgraph-conformance-bench-json-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    let area = dir.join("json");
-    std::fs::create_dir_all(&area).expect("a folder for the bench specs");
-    for i in 0..requests {
-        std::fs::write(area.join(file_name(i)), SPEC).expect("write a bench spec");
-    }
-    dir
+    spec_folder(
+        "json",
+        "json",
+        (0..requests).map(|i| (file_name(i), SPEC.to_string())),
+    )
 }
 
 pub fn settings(url: &str, specs: &Path) -> Settings {

@@ -31,6 +31,22 @@ pub const THREAD: &str = r#"{"thread_id":"01a21147-2607-7761-8cdc-c9e1026a60f1",
 pub fn start(delay: Duration) -> JsonServer {
     let answered = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&answered);
+    let url = on_own_thread(move |sock| {
+        let counter = Arc::clone(&counter);
+        async move {
+            let _ = serve(sock, delay, &counter).await;
+        }
+    });
+    JsonServer { url, answered }
+}
+
+/// Accepts connections on 127.0.0.1, on a thread and runtime of its own, handing each to `handle` as a task; returns
+/// the server's URL once it accepts them.
+pub fn on_own_thread<F, Fut>(handle: F) -> String
+where
+    F: Fn(TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -45,15 +61,11 @@ pub fn start(delay: Duration) -> JsonServer {
             let url = format!("http://{}", listener.local_addr().expect("local addr"));
             tx.send(url).expect("the bench waits for the url");
             while let Ok((sock, _)) = listener.accept().await {
-                let counter = Arc::clone(&counter);
-                tokio::spawn(async move {
-                    let _ = serve(sock, delay, &counter).await;
-                });
+                tokio::spawn(handle(sock));
             }
         });
     });
-    let url = rx.recv().expect("the server started");
-    JsonServer { url, answered }
+    rx.recv().expect("the server started")
 }
 
 /// Answers the requests of one connection, one after another, until the client closes it.

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 use crate::workload::{metadata_frame, update_frames, Framing};
 
@@ -44,30 +44,15 @@ pub fn start(updates: usize, framing: Framing) -> StreamServer {
         + (0..updates)
             .map(|i| stream.updates[i % stream.updates.len()].len())
             .sum::<usize>();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("the server's runtime");
-        rt.block_on(async move {
-            let listener = TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind loopback");
-            let url = format!("http://{}", listener.local_addr().expect("local addr"));
-            tx.send(url).expect("the bench waits for the url");
-            while let Ok((sock, _)) = listener.accept().await {
-                let stream = Arc::clone(&stream);
-                tokio::spawn(async move {
-                    // The client ends the connection early only when its checks fail; the bench reports that itself.
-                    let _ = serve(sock, &stream).await;
-                });
-            }
-        });
+    let url = crate::loopback::on_own_thread(move |sock| {
+        let stream = Arc::clone(&stream);
+        async move {
+            // The client ends the connection early only when its checks fail; the bench reports that itself.
+            let _ = serve(sock, &stream).await;
+        }
     });
     StreamServer {
-        url: rx.recv().expect("the server started"),
+        url,
         body_bytes: body_bytes as u64,
     }
 }

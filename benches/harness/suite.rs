@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::child::{Child, HARNESS};
+use crate::child::{spec_folder, Child, HARNESS};
 use crate::json::paired;
 use crate::loopback;
 use crate::measure::{fmt_duration, Mode, Row, Table, Target};
@@ -106,16 +106,12 @@ fn spec_yaml(steps: usize) -> String {
 }
 
 fn write_specs(steps: &[usize]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "langgraph-conformance-bench-suite-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    let area = dir.join("slow");
-    std::fs::create_dir_all(&area).expect("a folder for the bench specs");
-    for (i, n) in steps.iter().enumerate() {
-        std::fs::write(area.join(format!("{}.yaml", name(i))), spec_yaml(*n))
-            .expect("write a bench spec");
-    }
-    dir
+    spec_folder(
+        "suite",
+        "slow",
+        steps
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (name(i), spec_yaml(*n))),
+    )
 }
