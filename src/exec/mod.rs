@@ -127,18 +127,12 @@ pub async fn attempt(
         };
     }
     let status = head.status.as_u16();
-    let encoded = head.headers.contains_key(reqwest::header::CONTENT_ENCODING);
-    if let Some(m) = encoded
-        .then(|| {
-            crate::wire::undecodable_encoding(
-                &head.values("content-encoding"),
-                &prepared,
-                status,
-                crate::wire::reads_body(step),
-            )
-        })
-        .flatten()
-    {
+    if let Some(m) = crate::wire::undecodable_encoding(
+        &head.values("content-encoding"),
+        &prepared,
+        status,
+        crate::wire::reads_body(step),
+    ) {
         return Attempt::failed(Failure::new(step.loc, m), curl(prepared, false));
     }
     let mut failures = Vec::new();
