@@ -4,6 +4,7 @@
 
 pub mod outputs;
 pub mod plan;
+mod slots;
 
 use std::process::ExitCode;
 use std::time::Instant;

@@ -31,6 +31,7 @@ pub struct Suite {
     /// Spec name → why the target is known to fail it.
     known_failures: HashMap<String, String>,
     results: Mutex<Vec<SpecResult>>,
+    run_slots: super::slots::Slots,
 }
 
 /// One spec file's test, ready to hand to libtest-mimic or to run directly.
@@ -80,6 +81,7 @@ impl Suite {
             .map(|k| (k.spec.clone(), k.reason.clone()))
             .collect();
         Ok(Arc::new(Suite {
+            run_slots: super::slots::Slots::new(settings.run_concurrency),
             settings,
             known_failures,
             results: Mutex::new(Vec::new()),
@@ -175,13 +177,14 @@ impl Suite {
             tags: header.tags,
             missing,
             run: Box::new(move || {
-                let started = Instant::now();
                 let loaded =
                     loaded.unwrap_or_else(|| load_file(&file.path, shown, &suite.settings));
                 let spec = match loaded {
                     Ok(s) => s,
                     Err(report) => return suite.finish_unloadable(&name, &shown_text, report),
                 };
+                let _slot = spec.starts_runs.then(|| suite.run_slots.take());
+                let started = Instant::now();
                 let (settings, name_ref, spec_ref) = (&suite.settings, &name, &spec);
                 let v = match on_this_thread(|client| async move {
                     crate::exec::spec::run(settings, &client, name_ref, spec_ref).await

@@ -167,6 +167,10 @@ impl Loader<'_> {
             vars,
             uses_webhooks: steps.iter().chain(&finally).any(|s| s.receive)
                 || self.src.text.contains("${webhook_url}"),
+            starts_runs: steps
+                .iter()
+                .chain(&finally)
+                .any(|s| !s.receive && s.request.starts_run()),
             steps,
             finally,
         })
@@ -1071,6 +1075,37 @@ mod tests {
     fn load(text: &str) -> Result<Spec, SpecError> {
         let globals: HashSet<String> = ["assistant_id".to_string()].into();
         load_spec(Arc::new(Source::new("specs/t.yaml", text)), &globals)
+    }
+
+    #[test]
+    fn specs_that_start_runs_are_known() {
+        let with = |method: &str, path: &str| {
+            let text = format!(
+                "version: 1\nname: x\nsteps:\n  - request: {{method: {method}, path: '{path}'}}\n"
+            );
+            load(&text).unwrap().starts_runs
+        };
+        for path in [
+            "/runs",
+            "/runs/wait",
+            "/runs/stream",
+            "/runs/batch",
+            "/threads/${assistant_id}/runs",
+            "/threads/${assistant_id}/runs/stream/",
+            "/threads/${assistant_id}/runs/wait?x=1",
+        ] {
+            assert!(with("POST", path), "{path}");
+        }
+        assert!(!with("GET", "/threads/${assistant_id}/runs"));
+        for path in [
+            "/runs/crons",
+            "/runs/search",
+            "/runs/cancel",
+            "/threads/t/runs/r/cancel",
+            "/threads",
+        ] {
+            assert!(!with("POST", path), "{path}");
+        }
     }
 
     const OK: &str = "\

@@ -46,6 +46,9 @@ pub struct Spec {
     pub finally: Vec<Step>,
     /// The spec uses `${webhook_url}` or receives webhook calls: the harness starts a receiver for it.
     pub uses_webhooks: bool,
+    /// The spec starts runs (`POST` to a `…/runs`, `…/runs/stream`, `…/runs/wait` or `…/runs/batch`): it takes one
+    /// of the target's run slots while it runs (`LANGGRAPH_RUN_CONCURRENCY`).
+    pub starts_runs: bool,
 }
 
 /// How a `receive: webhook` step appears where a request would: in recordings and replays, and in reports.
@@ -83,6 +86,20 @@ pub struct RequestTemplate {
 }
 
 impl RequestTemplate {
+    /// Whether sending this request starts a run.
+    pub fn starts_run(&self) -> bool {
+        let path = self.path.source();
+        let path = path
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('/');
+        self.method.eq_ignore_ascii_case("POST")
+            && ["/runs", "/runs/stream", "/runs/wait", "/runs/batch"]
+                .iter()
+                .any(|end| path.ends_with(end))
+    }
+
     /// Every variable the request uses.
     pub fn vars(&self) -> Vec<String> {
         let mut names: Vec<String> = self.path.vars().map(str::to_string).collect();
