@@ -19,9 +19,15 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 /// an explicit `identity` makes any other encoding the server's mistake (RFC 9110 §12.5.3).
 pub const ACCEPT_ENCODING: &str = "identity";
 
+/// How long an idle connection is kept for the next request. Servers close idle connections after a few seconds
+/// (uvicorn and Node after 5 s), and a request sent on a connection the server is closing is lost; one that is not
+/// idempotent cannot be sent again. A test thread's connection idles while its next spec waits for a run slot, so the
+/// harness lets go of it well before a server would.
+pub const POOL_IDLE: Duration = Duration::from_secs(2);
+
 pub fn client() -> reqwest::Client {
     builder()
-        .pool_idle_timeout(Duration::from_secs(30))
+        .pool_idle_timeout(POOL_IDLE)
         .build()
         .expect("the HTTP client's fixed settings are valid")
 }
