@@ -112,17 +112,19 @@ pub struct RawHeaderCheck {
     pub le: Option<Spanned<Value>>,
 }
 
+/// `gt`, `ge`, `lt`, `le` (in that order), those that are given.
+fn comparisons(
+    [gt, ge, lt, le]: [&Option<Spanned<Value>>; 4],
+) -> impl Iterator<Item = (&'static str, &Spanned<Value>)> {
+    [("gt", gt), ("ge", ge), ("lt", lt), ("le", le)]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+}
+
 impl RawHeaderCheck {
     /// The numeric comparisons given, by key, in a fixed order.
     pub fn comparisons(&self) -> impl Iterator<Item = (&'static str, &Spanned<Value>)> {
-        [
-            ("gt", &self.gt),
-            ("ge", &self.ge),
-            ("lt", &self.lt),
-            ("le", &self.le),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        comparisons([&self.gt, &self.ge, &self.lt, &self.le])
     }
 }
 
@@ -175,14 +177,7 @@ pub struct RawJsonCheck {
 impl RawJsonCheck {
     /// The numeric comparisons given, by key, in a fixed order.
     pub fn comparisons(&self) -> impl Iterator<Item = (&'static str, &Spanned<Value>)> {
-        [
-            ("gt", &self.gt),
-            ("ge", &self.ge),
-            ("lt", &self.lt),
-            ("le", &self.le),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        comparisons([&self.gt, &self.ge, &self.lt, &self.le])
     }
 }
 
