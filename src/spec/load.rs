@@ -325,6 +325,7 @@ impl Loader<'_> {
             stream,
             captures,
             varies,
+            setup: raw.setup,
         })
     }
 

@@ -73,6 +73,8 @@ pub struct Step {
     /// Parts of the response body (singular paths, `$` for all of it) whose values depend on timing, not on what the
     /// server promises: the drift check does not compare them.
     pub varies: Vec<Path>,
+    /// The step prepares what the spec tests (`setup: true`): when it fails, the spec is blocked, not failed.
+    pub setup: bool,
 }
 
 #[derive(Debug)]

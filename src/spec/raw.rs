@@ -50,6 +50,10 @@ pub struct RawStep {
     /// Singular JSONPaths into the response body whose values depend on timing; the drift check masks them.
     #[serde(default)]
     pub varies: Vec<Spanned<String>>,
+    /// `setup: true`: the step prepares what the spec tests (a thread, a run) rather than testing it; when it fails,
+    /// the spec is blocked, not failed.
+    #[serde(default)]
+    pub setup: bool,
 }
 
 #[derive(Debug, Deserialize)]
