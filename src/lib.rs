@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod exec;
 pub mod fixture;
 pub mod jsonpath;
+pub mod outcome;
 pub mod redirect;
 pub mod report;
 pub mod results;

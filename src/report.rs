@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use similar::{ChangeTag, TextDiff};
 
-use crate::check::{Failure, Level};
+use crate::check::Level;
+use crate::outcome::{Phase, SpecOutcome, State, StepOutcome};
 use crate::source::Source;
 
 /// Lines of diff shown at most: a body of many megabytes must not make a report of as many.
@@ -56,33 +57,58 @@ pub fn diff(expected: &str, actual: &str) -> String {
     out
 }
 
-/// Whether a step is one of the spec's steps or of its clean-up (`finally`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Step,
-    CleanUp,
+/// The whole report of a spec, as people read it: why it is blocked, each step that did not fully hold (a clean-up
+/// step's problems as warnings), the steps not sent and why, then what went wrong around the spec. Empty when all
+/// held.
+pub fn render_outcome(o: &SpecOutcome) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let State::Blocked(why) = &o.state {
+        parts.push(format!(
+            "blocked: {why}\n  the spec's subject was not tested; the spec that tests that step's operation says why\n"
+        ));
+    }
+    for s in o.steps.iter().filter(|s| !s.failures.is_empty()) {
+        parts.push(render_step(&o.source, s, o.strict));
+    }
+    // A clean-up step skipped for want of a value would have cleaned up what was never made: not worth a line.
+    let skipped: String = o
+        .skipped()
+        .filter(|(s, _)| s.phase == Phase::Step)
+        .map(|(s, why)| {
+            format!(
+                "skipped: {} {} of {} \"{}\" ({}:{}): {why}\n",
+                s.phase.name(),
+                s.number,
+                s.of,
+                s.name,
+                o.source.path.display(),
+                s.line
+            )
+        })
+        .collect();
+    if !skipped.is_empty() {
+        parts.push(skipped);
+    }
+    for e in &o.errors {
+        parts.push(format!("error: {e}\n"));
+    }
+    for n in &o.notes {
+        parts.push(format!("note: {n}\n"));
+    }
+    parts.join("\n")
 }
 
-/// What the runner knows about the step that failed.
-pub struct StepContext<'a> {
-    pub phase: Phase,
-    pub number: usize,
-    pub of: usize,
-    pub name: &'a str,
-    pub line: u32,
-    pub curl: Option<&'a str>,
-    /// How a retried step went, when it was retried.
-    pub attempts: Option<&'a str>,
-}
-
-/// Renders the failures of one step: `error:` for those that fail the test, `warning:` for `should`s that do not.
-pub fn render(src: &Source, step: &StepContext<'_>, failures: &[Failure], strict: bool) -> String {
+/// Renders the failures of one step: `error:` for those that fail the test, `warning:` for `should`s that do not,
+/// and for every problem of the clean-up.
+pub fn render_step(src: &Source, step: &StepOutcome, strict: bool) -> String {
     let mut out = String::new();
-    for f in failures {
-        let head = match (f.level, f.blocks(strict)) {
-            (Level::Must, _) => "error",
-            (Level::Should, true) => "error (should)",
-            (Level::Should, false) => "warning (should)",
+    for f in &step.failures {
+        let head = match (step.phase, f.level, f.blocks(strict)) {
+            (Phase::CleanUp, Level::Must, _) => "warning (clean-up)",
+            (Phase::CleanUp, Level::Should, _) => "warning (clean-up, should)",
+            (Phase::Step, Level::Must, _) => "error",
+            (Phase::Step, Level::Should, true) => "error (should)",
+            (Phase::Step, Level::Should, false) => "warning (should)",
         };
         let _ = writeln!(out, "{head}: {}", f.message);
         let _ = writeln!(out, "  --> {}", src.at(f.loc));
@@ -98,23 +124,21 @@ pub fn render(src: &Source, step: &StepContext<'_>, failures: &[Failure], strict
         }
         out.push('\n');
     }
-    let phase = match step.phase {
-        Phase::Step => "step",
-        Phase::CleanUp => "clean-up step",
-    };
+    let setup = if step.setup { "set-up " } else { "" };
     let _ = writeln!(
         out,
-        "in {phase} {} of {} \"{}\" ({}:{})",
+        "in {setup}{} {} of {} \"{}\" ({}:{})",
+        step.phase.name(),
         step.number,
         step.of,
         step.name,
         src.path.display(),
         step.line
     );
-    if let Some(a) = step.attempts {
+    if let Some(a) = &step.retry_note {
         let _ = writeln!(out, "retried: {a}");
     }
-    if let Some(c) = step.curl {
+    if let Some(c) = &step.curl {
         let _ = writeln!(out, "reproduce with:\n  {c}");
     }
     out

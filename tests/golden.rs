@@ -3,6 +3,7 @@
 //! - `golden/malformed/*.yaml`: specs with a mistake; the error must match `*.err`.
 //! - `golden/failures/*.yaml`: each is run against a loopback server that answers with `*.http` (or `*.1.http`,
 //!   `*.2.http`, ... for several requests); the spec must fail, with the report in `*.err`.
+//! - `golden/blocked/*.yaml`: a set-up step fails; the spec is blocked, not failed, with the report in `*.err`.
 //! - `golden/tolerated/*.yaml`: wire variations real servers produce; the spec must pass.
 //! - `golden/warnings/*.yaml`: `should`s that do not hold; the spec passes with the warnings in `*.err`, and fails
 //!   with the same report when the run is strict.
@@ -14,7 +15,9 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use langgraph_conformance::exec::spec::{run, Verdict};
+use langgraph_conformance::exec::spec::run;
+use langgraph_conformance::outcome::{SpecOutcome, State};
+use langgraph_conformance::report::render_outcome;
 use langgraph_conformance::runner::{load_file, run_spec};
 use langgraph_conformance::target::Settings;
 
@@ -90,7 +93,7 @@ fn without_timing(report: &str) -> String {
 }
 
 /// Runs a spec against the raw server and gives its verdict, and the server's URL.
-fn verdict_against_raw(spec_path: &Path, strict: bool) -> (Verdict, String) {
+fn verdict_against_raw(spec_path: &Path, strict: bool) -> (SpecOutcome, String) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         let server = support::raw_server::start(responses(spec_path)).await;
@@ -165,20 +168,43 @@ fn should_level_failures_warn_and_fail_only_when_strict() {
     let mut problems = Vec::new();
     for case in cases("warnings") {
         let (v, url) = verdict_against_raw(&case, false);
-        if v.failed || v.musts_failed > 0 || v.shoulds_failed == 0 {
+        if v.failed() || v.musts_failed() > 0 || v.shoulds_failed() == 0 {
             problems.push(format!(
                 "{}: expected warnings only, got {v:?}",
                 case.display()
             ));
         }
-        problems.extend(golden(&case, &v.report.replace(&url, "http://SERVER")));
+        problems.extend(golden(
+            &case,
+            &render_outcome(&v).replace(&url, "http://SERVER"),
+        ));
         let (strict, _) = verdict_against_raw(&case, true);
-        if !strict.failed || strict.shoulds_failed != v.shoulds_failed {
+        if !strict.failed() || strict.shoulds_failed() != v.shoulds_failed() {
             problems.push(format!(
                 "{}: a strict run must fail it: {strict:?}",
                 case.display()
             ));
         }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[test]
+fn a_failed_set_up_blocks_the_spec_and_says_which() {
+    let mut problems = Vec::new();
+    for case in cases("blocked") {
+        let (v, url) = verdict_against_raw(&case, false);
+        if !matches!(v.state, State::Blocked(_)) {
+            problems.push(format!(
+                "{}: expected blocked, got {:?}",
+                case.display(),
+                v.state
+            ));
+        }
+        problems.extend(golden(
+            &case,
+            &render_outcome(&v).replace(&url, "http://SERVER"),
+        ));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
@@ -238,7 +264,7 @@ fn a_retried_step_is_sent_until_it_holds_and_clean_up_runs_after() {
         let s = settings(Some(&server.url));
         let spec = load_file(&case, shown(&case), &s).expect("valid");
         let v = run(&s, &langgraph_conformance::transport::client(), "k", &spec).await;
-        assert!(!v.failed, "{}", v.report);
+        assert!(!v.failed(), "{}", render_outcome(&v));
         let heads = server.requests.lock().unwrap().clone();
         let lines: Vec<&str> = heads
             .iter()

@@ -1,112 +1,27 @@
-//! One spec, start to end: its variables, its steps in order until one fails, then its clean-up (`finally`) whatever
-//! happened, and what the run leaves behind (a recording, the drift check). The verdict says whether it failed and
-//! carries the report, `should`-level warnings included.
+//! One spec, start to end: its variables, every step in order (a failed step ends nothing by itself: a later step
+//! is skipped only when it uses a value no earlier step captured), then its clean-up (`finally`) whatever happened,
+//! and what the run leaves behind (a recording, the drift check). The outcome is data ([`SpecOutcome`]).
 
 use super::retry::{run_step, StepRun};
 use super::Ctx;
-use crate::check::{Failure, Level};
 use crate::fixture::{self, Exchange, Recording};
-use crate::report::{render, Phase, StepContext};
-use crate::results::FirstFailure;
+use crate::outcome::{Phase, Ran, SpecOutcome, StepOutcome};
 use crate::spec::template::{render_json, Vars};
 use crate::spec::{builtins, Spec, Step};
 use crate::target::{RecordMode, Settings};
 
-/// How a spec went.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Verdict {
-    /// A `must` failed (or a `should`, in a strict run), or the spec could not run.
-    pub failed: bool,
-    /// What to show: the failures and warnings, rendered; empty when all held.
-    pub report: String,
-    /// Expectations that did not hold, by level.
-    pub musts_failed: usize,
-    pub shoulds_failed: usize,
-    /// The first expectation that failed the spec, for reports.
-    pub first_failure: Option<FirstFailure>,
-}
-
-impl Verdict {
-    /// Adds what a step that did not fully hold reports; `place` is its phase, index and the number of its kind.
-    fn report_step(
-        &mut self,
-        spec: &Spec,
-        place: (Phase, usize, usize),
-        step: &Step,
-        run: &StepRun,
-        strict: bool,
-    ) {
-        if run.last.failures.is_empty() {
-            return;
-        }
-        let curl = run.last.curl.as_ref().map(super::Curl::render);
-        let (phase, i, of) = place;
-        let sc = StepContext {
-            phase,
-            number: i + 1,
-            of,
-            name: &step.name,
-            line: step.loc.line,
-            curl: curl.as_deref(),
-            attempts: run.retry_note.as_deref(),
-        };
-        self.add(&spec.source, &sc, &run.last.failures, strict);
-    }
-
-    fn error(report: String) -> Verdict {
-        Verdict {
-            failed: true,
-            report,
-            ..Verdict::default()
-        }
-    }
-
-    fn add(
-        &mut self,
-        src: &crate::source::Source,
-        sc: &StepContext<'_>,
-        failures: &[Failure],
-        strict: bool,
-    ) {
-        if failures.is_empty() {
-            return;
-        }
-        self.musts_failed += failures.iter().filter(|f| f.level == Level::Must).count();
-        self.shoulds_failed += failures.iter().filter(|f| f.level == Level::Should).count();
-        if self.first_failure.is_none() {
-            self.first_failure = failures
-                .iter()
-                .find(|f| f.blocks(strict))
-                .map(|f| FirstFailure {
-                    phase: match sc.phase {
-                        Phase::Step => "step",
-                        Phase::CleanUp => "clean-up step",
-                    }
-                    .into(),
-                    step: sc.number,
-                    step_name: sc.name.to_string(),
-                    at: src.at(f.loc),
-                    message: f.message.clone(),
-                });
-        }
-        self.failed |= failures.iter().any(|f| f.blocks(strict));
-        if !self.report.is_empty() {
-            self.report.push('\n');
-        }
-        self.report.push_str(&render(src, sc, failures, strict));
-    }
-}
-
 /// Runs one loaded spec against the target `s` describes.
-/// Neither the report nor the recording carries a secret value, even when the server echoes one back.
-pub async fn run(s: &Settings, client: &reqwest::Client, test_name: &str, spec: &Spec) -> Verdict {
+/// No text of the outcome carries a secret value, even when the server echoes one back; nor does the recording.
+pub async fn run(
+    s: &Settings,
+    client: &reqwest::Client,
+    test_name: &str,
+    spec: &Spec,
+) -> SpecOutcome {
     let secrets = s.secrets();
-    let mut v = run_unscrubbed(s, client, test_name, spec, &secrets).await;
-    v.report = secrets.scrub(&v.report);
-    if let Some(f) = &mut v.first_failure {
-        f.message = secrets.scrub(&f.message);
-    }
-    v
+    let mut o = run_unscrubbed(s, client, test_name, spec, &secrets).await;
+    o.map_text(|t| secrets.scrub(t));
+    o
 }
 
 async fn run_unscrubbed(
@@ -115,20 +30,21 @@ async fn run_unscrubbed(
     test_name: &str,
     spec: &Spec,
     secrets: &crate::secrets::Secrets,
-) -> Verdict {
+) -> SpecOutcome {
+    let error = |e: String| SpecOutcome::error(spec.source.clone(), s.strict, e);
     // The fixture server lives as long as this function: it is dropped (and stopped) when the spec ends.
     let (base, builtin_values, _server) = match &s.url {
         Some(u) => (u.clone(), builtins::fresh(), None),
         None => {
             let dir = match fixture::dir_for(&s.recordings_dir, test_name) {
                 Ok(d) => d,
-                Err(e) => return Verdict::error(format!("error: {e}\n")),
+                Err(e) => return error(e.to_string()),
             };
             let recording = match fixture::load(&dir) {
                 Ok(r) => r,
-                Err(e) => return Verdict::error(format!(
-                    "error: no recording for this spec in the embedded fixture ({e})\n\
-                     record it from a live server: LANGGRAPH_RECORD=1 LANGGRAPH_URL=<url> cargo test --test conformance -- {test_name}\n"
+                Err(e) => return error(format!(
+                    "no recording for this spec in the embedded fixture ({e})\n\
+                     record it from a live server: LANGGRAPH_RECORD=1 LANGGRAPH_URL=<url> cargo test --test conformance -- {test_name}"
                 )),
             };
             // The recording's own unique values, so that requests come out as they were recorded.
@@ -155,7 +71,7 @@ async fn run_unscrubbed(
     for (k, v) in &spec.vars {
         match render_json(v, &vars) {
             Ok(value) => vars.insert(k.clone(), value),
-            Err(e) => return Verdict::error(format!("error: in the spec's variable `{k}`: {e}\n")),
+            Err(e) => return error(format!("in the spec's variable `{k}`: {e}")),
         };
     }
     let ctx = Ctx {
@@ -167,105 +83,148 @@ async fn run_unscrubbed(
         replaying: s.url.is_none(),
         webhooks: receiver.as_ref(),
     };
-    let mut recording = (s.record != RecordMode::Off || s.drift_check).then(Vec::new);
-    let mut verdict = Verdict::default();
-    run_steps(&ctx, spec, &mut vars, recording.as_mut(), &mut verdict).await;
-    clean_up(&ctx, spec, &mut vars, recording.as_mut(), &mut verdict).await;
-    if let Some(rec) = recording {
+    let keep = s.record != RecordMode::Off || s.drift_check;
+    let mut out = SpecOutcome::new(spec.source.clone(), s.strict);
+    let mut record = keep.then(Vec::new);
+    run_phase(
+        &ctx,
+        spec,
+        Phase::Step,
+        &mut vars,
+        record.as_mut(),
+        &mut out,
+    )
+    .await;
+    run_phase(
+        &ctx,
+        spec,
+        Phase::CleanUp,
+        &mut vars,
+        record.as_mut(),
+        &mut out,
+    )
+    .await;
+    out.judge();
+    if let Some(rec) = record {
         // Scrubbed before both uses: a recording never holds a secret, and the drift check then compares like with
         // like.
         let rec = Recording {
             exchanges: rec.iter().map(|e| secrets.scrub_exchange(e)).collect(),
             values: builtin_values,
         };
-        keep_recording(s, test_name, &rec, &mut verdict);
-        if s.drift_check && !verdict.failed {
+        keep_recording(s, test_name, &rec, &mut out);
+        if s.drift_check && out.state == crate::outcome::State::Passed {
             if let Err(report) = drift(&s.recordings_dir, test_name, spec, &rec) {
-                verdict.failed = true;
-                verdict.report.push_str(&report);
+                out.errors.push(report);
             }
         }
+        out.exchanges = rec.exchanges;
+        out.judge();
     }
-    verdict
+    out
 }
 
-/// The spec's steps in order; the first that fails ends them.
-async fn run_steps(
+/// The steps of one phase in order. A failed step ends nothing: a later step is skipped only when its request
+/// uses a value that no earlier step captured (the step that should have is named). In the clean-up that means
+/// what it would delete was never made.
+async fn run_phase(
     ctx: &Ctx<'_>,
     spec: &Spec,
+    phase: Phase,
     vars: &mut Vars,
     mut record: Option<&mut Vec<Exchange>>,
-    verdict: &mut Verdict,
+    out: &mut SpecOutcome,
 ) {
-    for (i, step) in spec.steps.iter().enumerate() {
-        let run = run_step(ctx, i + 1, step, vars, record.as_deref_mut()).await;
-        verdict.report_step(
-            spec,
-            (Phase::Step, i, spec.steps.len()),
-            step,
-            &run,
-            ctx.strict,
-        );
-        // Kept even from a step that failed: the clean-up may need them to delete what it made.
-        let blocked = run.last.blocked(ctx.strict);
-        vars.extend(run.last.captured);
-        if blocked {
-            return;
-        }
-    }
-}
-
-/// The `finally` steps, each whatever the others did. A step that needs a value never captured is skipped: what it
-/// would clean up was never made.
-async fn clean_up(
-    ctx: &Ctx<'_>,
-    spec: &Spec,
-    vars: &mut Vars,
-    mut record: Option<&mut Vec<Exchange>>,
-    verdict: &mut Verdict,
-) {
-    let first = spec.steps.len();
-    for (i, step) in spec.finally.iter().enumerate() {
-        if step.request.vars().iter().any(|v| !vars.contains_key(v)) {
+    let (steps, first) = match phase {
+        Phase::Step => (&spec.steps, 0),
+        Phase::CleanUp => (&spec.finally, spec.steps.len()),
+    };
+    for (i, step) in steps.iter().enumerate() {
+        let mut outcome = StepOutcome {
+            phase,
+            number: i + 1,
+            of: steps.len(),
+            name: step.name.clone(),
+            line: step.loc.line,
+            setup: step.setup,
+            ran: Ran::Yes,
+            failures: Vec::new(),
+            curl: None,
+            retry_note: None,
+        };
+        if let Some(why) = missing_value(spec, step, vars) {
+            outcome.ran = Ran::Skipped(why);
+            out.steps.push(outcome);
             continue;
         }
-        let run = run_step(ctx, first + i + 1, step, vars, record.as_deref_mut()).await;
-        let place = (Phase::CleanUp, i, spec.finally.len());
-        verdict.report_step(spec, place, step, &run, ctx.strict);
-        if !run.last.blocked(ctx.strict) {
-            vars.extend(run.last.captured);
+        let run: StepRun = run_step(ctx, first + i + 1, step, vars, record.as_deref_mut()).await;
+        // Kept even from a step that failed: later steps, and the clean-up, may need them.
+        vars.extend(run.last.captured);
+        if !run.last.failures.is_empty() {
+            outcome.curl = run.last.curl.as_ref().map(super::Curl::render);
         }
+        outcome.failures = run.last.failures;
+        outcome.retry_note = run.retry_note;
+        out.steps.push(outcome);
     }
+}
+
+/// Why a step cannot be sent: its request uses a value that is not there, and which step was to capture it.
+fn missing_value(spec: &Spec, step: &Step, vars: &Vars) -> Option<String> {
+    let name = step
+        .request
+        .vars()
+        .into_iter()
+        .find(|v| !vars.contains_key(v))?;
+    let by = spec
+        .steps
+        .iter()
+        .chain(&spec.finally)
+        .enumerate()
+        .find(|(_, s)| s.captures.iter().any(|c| c.name == name));
+    Some(match by {
+        Some((i, s)) if i < spec.steps.len() => {
+            format!(
+                "it uses `${{{name}}}`, which step {} \"{}\" did not capture",
+                i + 1,
+                s.name
+            )
+        }
+        Some((i, s)) => format!(
+            "it uses `${{{name}}}`, which clean-up step {} \"{}\" did not capture",
+            i + 1 - spec.steps.len(),
+            s.name
+        ),
+        None => format!("it uses `${{{name}}}`, which is not defined"),
+    })
 }
 
 /// Writes the recording when recording, unless the spec failed: a recording of a failure would replay it as the
 /// reference's answer. `LANGGRAPH_RECORD=force` writes it all the same.
-fn keep_recording(s: &Settings, test_name: &str, rec: &Recording, verdict: &mut Verdict) {
+fn keep_recording(s: &Settings, test_name: &str, rec: &Recording, out: &mut SpecOutcome) {
     let write = match s.record {
         RecordMode::Off => return,
         RecordMode::Force => true,
-        RecordMode::Passed => !verdict.failed,
+        RecordMode::Passed => out.state == crate::outcome::State::Passed,
     };
     let dir = match fixture::dir_for(&s.record_dir, test_name) {
         Ok(d) => d,
         Err(e) => {
-            verdict.failed = true;
-            verdict.report.push_str(&format!("error: {e}\n"));
+            out.errors.push(e.to_string());
             return;
         }
     };
     if !write {
-        verdict.report.push_str(&format!(
-            "\nnote: the spec failed, so its recording in {} was not written; to record it all the same: \
-             LANGGRAPH_RECORD=force\n",
+        out.notes.push(format!(
+            "the spec did not pass, so its recording in {} was not written; to record it all the same: \
+             LANGGRAPH_RECORD=force",
             dir.display()
         ));
         return;
     }
     if let Err(e) = fixture::save(&dir, rec) {
-        verdict.failed = true;
-        verdict.report.push_str(&format!(
-            "error: cannot write the recording into {}: {e}\n",
+        out.errors.push(format!(
+            "cannot write the recording into {}: {e}",
             dir.display()
         ));
     }
@@ -278,9 +237,9 @@ fn drift(
     spec: &Spec,
     live: &Recording,
 ) -> Result<(), String> {
-    let dir = fixture::dir_for(recordings, test_name).map_err(|e| format!("error: {e}\n"))?;
-    let committed = fixture::load(&dir)
-        .map_err(|e| format!("error: no committed recording to compare with ({e})\n"))?;
+    let dir = fixture::dir_for(recordings, test_name).map_err(|e| e.to_string())?;
+    let committed =
+        fixture::load(&dir).map_err(|e| format!("no committed recording to compare with ({e})"))?;
     // Steps are numbered from 1 through the steps and then the clean-up, as the recording numbers them.
     let varies = |n: usize| {
         spec.steps
@@ -297,11 +256,10 @@ fn drift(
         return Ok(());
     }
     Err(format!(
-        "error: the server no longer answers as the committed recording in {} says (ids and timestamps aside)
+        "the server no longer answers as the committed recording in {} says (ids and timestamps aside)
             = diff (- recording, + server):
 {}
-if the change is expected, record again:          LANGGRAPH_RECORD=1 LANGGRAPH_URL=<url> cargo test --test conformance -- --exact {test_name}
-",
+if the change is expected, record again:          LANGGRAPH_RECORD=1 LANGGRAPH_URL=<url> cargo test --test conformance -- --exact {test_name}",
         dir.display(),
         crate::report::diff(&want, &got).lines().map(|l| format!("     {l}\n")).collect::<String>()
     ))

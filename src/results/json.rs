@@ -3,10 +3,11 @@
 
 use serde::Serialize;
 
-use super::{FirstFailure, Outcome, SpecResult, TargetInfo, Totals};
+use super::{FirstFailure, SpecResult, TargetInfo, Totals};
 
 pub const FORMAT: &str = "langgraph-conformance-report";
-pub const VERSION: u32 = 1;
+/// 2: outcomes `blocked` and `skipped` (was `ignored`), totals to match, `clean_up_problems` and `unmet`.
+pub const VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -31,7 +32,8 @@ struct Target<'a> {
 struct TotalsOut {
     passed: usize,
     failed: usize,
-    ignored: usize,
+    blocked: usize,
+    skipped: usize,
     expected_failures: usize,
     musts_failed: usize,
     shoulds_failed: usize,
@@ -44,12 +46,14 @@ struct Spec<'a> {
     file: &'a str,
     tags: &'a [String],
     outcome: &'static str,
-    /// Why it was ignored, or why it is expected to fail.
+    /// Why it was blocked or skipped, or why it is expected to fail.
     reason: Option<&'a str>,
     duration_ms: u128,
     musts_failed: usize,
     shoulds_failed: usize,
+    clean_up_problems: usize,
     failure: Option<Failure<'a>>,
+    unmet: &'a [super::Unmet],
     /// The failure report, warnings included, as printed; empty when all held.
     report: &'a str,
 }
@@ -82,7 +86,8 @@ pub fn render(
         totals: TotalsOut {
             passed: t.passed,
             failed: t.failed,
-            ignored: t.ignored,
+            blocked: t.blocked,
+            skipped: t.skipped,
             expected_failures: t.expected_failures,
             musts_failed: t.musts_failed,
             shoulds_failed: t.shoulds_failed,
@@ -95,10 +100,7 @@ pub fn render(
 }
 
 fn spec(r: &SpecResult) -> Spec<'_> {
-    let reason = match &r.outcome {
-        Outcome::Ignored(why) | Outcome::ExpectedFailure(why) => Some(why.as_str()),
-        Outcome::Passed | Outcome::Failed => None,
-    };
+    let reason = r.outcome.reason();
     Spec {
         name: &r.name,
         area: r.area(),
@@ -109,7 +111,9 @@ fn spec(r: &SpecResult) -> Spec<'_> {
         duration_ms: r.duration.as_millis(),
         musts_failed: r.musts_failed,
         shoulds_failed: r.shoulds_failed,
+        clean_up_problems: r.clean_up_problems,
         failure: r.first_failure.as_ref().map(failure),
+        unmet: &r.unmet,
         report: &r.report,
     }
 }
@@ -128,6 +132,7 @@ fn failure(f: &FirstFailure) -> Failure<'_> {
 mod tests {
     use super::*;
     use crate::results::tests::result;
+    use crate::results::Outcome;
 
     #[test]
     fn the_report_names_each_spec_with_its_outcome() {
@@ -141,7 +146,7 @@ mod tests {
         });
         let results = [
             failed,
-            result("crons::create", Outcome::Ignored("needs crons".into())),
+            result("crons::create", Outcome::Skipped("needs crons".into())),
         ];
         let target = TargetInfo {
             url: None,
@@ -155,11 +160,11 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(v["format"], FORMAT);
-        assert_eq!(v["version"], 1);
+        assert_eq!(v["version"], 2);
         assert_eq!(v["target"]["url"], serde_json::Value::Null);
         assert_eq!(v["totals"]["failed"], 1);
         assert_eq!(v["specs"][0]["failure"]["step"], 2);
-        assert_eq!(v["specs"][1]["outcome"], "ignored");
+        assert_eq!(v["specs"][1]["outcome"], "skipped");
         assert_eq!(v["specs"][1]["reason"], "needs crons");
         assert_eq!(v["specs"][1]["area"], "crons");
     }

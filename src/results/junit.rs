@@ -1,7 +1,7 @@
 //! JUnit XML, as GitHub, GitLab and Jenkins read it: one test suite per area, one test case per spec (class name
 //! the area), with its tags and target as properties, its time, and its outcome: a failure with the first failed
-//! expectation as message and the whole report as text; a skipped case with the reason; `should` warnings and
-//! expected failures in the case's output.
+//! expectation as message and the whole report as text; a skipped case with the reason (a blocked spec too: its
+//! subject was not tested); `should` warnings, clean-up problems and expected failures in the case's output.
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
@@ -46,9 +46,16 @@ fn case(r: &SpecResult) -> TestCase {
             s.set_description(r.report.as_str());
             s
         }
-        Outcome::Ignored(why) => {
+        Outcome::Skipped(why) => {
             let mut s = TestCaseStatus::skipped();
             s.set_message(why.as_str());
+            s
+        }
+        // Not a failure of the subject, which was not tested: skipped, with the reason and the report.
+        Outcome::Blocked(why) => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(format!("blocked: {why}"));
+            s.set_description(r.report.as_str());
             s
         }
     };

@@ -54,8 +54,16 @@ impl Cell {
     }
 }
 
+/// Whether a failure message is still the one a baseline's reason was made from (`short` of it, or a hand-written
+/// beginning of it).
+pub fn same_failure(reason: &str, message: &str) -> bool {
+    let now = short(message);
+    let reason = reason.trim().trim_end_matches('…');
+    now == reason || now.trim_end_matches('…').starts_with(reason)
+}
+
 /// A first line, without its trailing details or ids (which change from run to run), at most 100 characters.
-fn short(message: &str) -> String {
+pub fn short(message: &str) -> String {
     static ID: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
             r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
@@ -248,5 +256,27 @@ mod tests {
         assert_eq!(m.known_failures_yaml(0), "known_failures: []\n");
         let j: Value = serde_json::from_str(&m.json()).unwrap();
         assert_eq!(j["specs"]["a::two"]["js"]["outcome"], "failed");
+    }
+
+    #[test]
+    fn a_baseline_reason_names_the_failure_it_was_made_from() {
+        assert!(same_failure(
+            "status 404, expected 422",
+            "status 404, expected 422"
+        ));
+        let long = format!("expected a JSON body, but {}", "x".repeat(200));
+        assert!(same_failure(&short(&long), &long));
+        assert!(
+            same_failure("expected a JSON body", &long),
+            "a hand-written beginning"
+        );
+        assert!(same_failure(
+            "no run <id>",
+            "no run 1ef0b6c2-0c48-7490-8bf5-36206add49ba"
+        ));
+        assert!(!same_failure(
+            "status 404, expected 422",
+            "status 500, expected 422"
+        ));
     }
 }

@@ -10,23 +10,39 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::outcome::{Ran, SpecOutcome, State};
+
 /// How one spec came out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     Passed,
     Failed,
+    /// A set-up step could not prepare what the spec tests, with the reason: the subject was not tested. Not a
+    /// failure of the subject; the spec that tests the set-up's operation says what is wrong.
+    Blocked(String),
     /// Not run, with the reason (a capability the target lacks).
-    Ignored(String),
+    Skipped(String),
     /// Failed, as the target's baseline says it does (`known_failures`), for this reason.
     ExpectedFailure(String),
 }
 
 impl Outcome {
+    /// Why it was blocked or skipped, or why the target is expected to fail it.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Outcome::Blocked(why) | Outcome::Skipped(why) | Outcome::ExpectedFailure(why) => {
+                Some(why)
+            }
+            Outcome::Passed | Outcome::Failed => None,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Outcome::Passed => "passed",
             Outcome::Failed => "failed",
-            Outcome::Ignored(_) => "ignored",
+            Outcome::Blocked(_) => "blocked",
+            Outcome::Skipped(_) => "skipped",
             Outcome::ExpectedFailure(_) => "expected-failure",
         }
     }
@@ -44,6 +60,24 @@ pub struct FirstFailure {
     pub message: String,
 }
 
+/// One expectation that did not hold, or a step that was not sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unmet {
+    /// `must` or `should`; `skipped` for a step not sent.
+    pub level: String,
+    /// `step` or `clean-up step`.
+    pub phase: String,
+    pub step: usize,
+    pub step_name: String,
+    /// The step prepares what the spec tests.
+    pub setup: bool,
+    /// `file:line:col` of the expectation (of the step, for a step not sent).
+    pub at: String,
+    pub message: String,
+    /// `-` expected, `+` actual, when there are two sides to compare.
+    pub diff: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpecResult {
     /// The test name, `threads::create`.
@@ -55,12 +89,63 @@ pub struct SpecResult {
     pub duration: Duration,
     pub musts_failed: usize,
     pub shoulds_failed: usize,
+    /// Problems of the clean-up steps: warnings, never failures.
+    #[serde(default)]
+    pub clean_up_problems: usize,
     pub first_failure: Option<FirstFailure>,
+    /// Every expectation not met and every step not sent, in the order of the steps.
+    #[serde(default)]
+    pub unmet: Vec<Unmet>,
     /// The failure report, warnings included; empty when all held.
     pub report: String,
 }
 
 impl SpecResult {
+    /// The result of a spec that ran, before the target's baseline is considered.
+    pub fn of(
+        name: String,
+        file: String,
+        tags: Vec<String>,
+        duration: Duration,
+        o: &SpecOutcome,
+    ) -> SpecResult {
+        let outcome = match &o.state {
+            State::Passed => Outcome::Passed,
+            State::Failed => Outcome::Failed,
+            State::Blocked(why) => Outcome::Blocked(why.clone()),
+        };
+        let first_failure = o.first_failure().map(|(s, f)| FirstFailure {
+            phase: s.phase.name().into(),
+            step: s.number,
+            step_name: s.name.clone(),
+            at: o.source.at(f.loc),
+            message: f.message.clone(),
+        });
+        // A spec that could not run has no failed step: its first error stands for it.
+        let first_failure = first_failure.or_else(|| {
+            o.errors.first().map(|e| FirstFailure {
+                phase: "spec".into(),
+                step: 0,
+                step_name: String::new(),
+                at: o.source.path.display().to_string(),
+                message: e.lines().next().unwrap_or_default().to_string(),
+            })
+        });
+        SpecResult {
+            name,
+            file,
+            tags,
+            outcome,
+            duration,
+            musts_failed: o.musts_failed(),
+            shoulds_failed: o.shoulds_failed(),
+            clean_up_problems: o.clean_up_problems(),
+            first_failure,
+            unmet: unmet(o),
+            report: crate::report::render_outcome(o),
+        }
+    }
+
     /// The folder under `specs/` the spec is in (`threads` for `threads::create`), or `(top)`.
     pub fn area(&self) -> &str {
         match self.name.rsplit_once("::") {
@@ -69,19 +154,50 @@ impl SpecResult {
         }
     }
 
-    pub fn ignored(name: &str, file: &str, tags: Vec<String>, reason: String) -> SpecResult {
+    pub fn skipped(name: &str, file: &str, tags: Vec<String>, reason: String) -> SpecResult {
         SpecResult {
             name: name.into(),
             file: file.into(),
             tags,
-            outcome: Outcome::Ignored(reason),
+            outcome: Outcome::Skipped(reason),
             duration: Duration::ZERO,
             musts_failed: 0,
             shoulds_failed: 0,
+            clean_up_problems: 0,
             first_failure: None,
+            unmet: Vec::new(),
             report: String::new(),
         }
     }
+}
+
+fn unmet(o: &SpecOutcome) -> Vec<Unmet> {
+    let mut out = Vec::new();
+    for s in &o.steps {
+        let base = |level: &str, at: String, message: String, diff: Option<String>| Unmet {
+            level: level.into(),
+            phase: s.phase.name().into(),
+            step: s.number,
+            step_name: s.name.clone(),
+            setup: s.setup,
+            at,
+            message,
+            diff,
+        };
+        if let Ran::Skipped(why) = &s.ran {
+            let at = format!("{}:{}", o.source.path.display(), s.line);
+            out.push(base("skipped", at, why.clone(), None));
+        }
+        for f in &s.failures {
+            out.push(base(
+                f.level.name(),
+                o.source.at(f.loc),
+                f.message.clone(),
+                f.diff.clone(),
+            ));
+        }
+    }
+    out
 }
 
 /// The target a run was against, as reports name it (never with a secret: the URL has no userinfo).
@@ -106,7 +222,8 @@ impl TargetInfo {
 pub struct Totals {
     pub passed: usize,
     pub failed: usize,
-    pub ignored: usize,
+    pub blocked: usize,
+    pub skipped: usize,
     pub expected_failures: usize,
     pub musts_failed: usize,
     pub shoulds_failed: usize,
@@ -119,7 +236,8 @@ impl Totals {
             match r.outcome {
                 Outcome::Passed => t.passed += 1,
                 Outcome::Failed => t.failed += 1,
-                Outcome::Ignored(_) => t.ignored += 1,
+                Outcome::Blocked(_) => t.blocked += 1,
+                Outcome::Skipped(_) => t.skipped += 1,
                 Outcome::ExpectedFailure(_) => t.expected_failures += 1,
             }
             t.musts_failed += r.musts_failed;
@@ -142,7 +260,9 @@ pub(crate) mod tests {
             duration: Duration::from_millis(12),
             musts_failed: 0,
             shoulds_failed: 0,
+            clean_up_problems: 0,
             first_failure: None,
+            unmet: Vec::new(),
             report: String::new(),
         }
     }
@@ -156,12 +276,19 @@ pub(crate) mod tests {
         let t = Totals::of(&[
             a,
             result("x::y", Outcome::Failed),
-            result("x::z", Outcome::Ignored("needs crons".into())),
+            result("x::z", Outcome::Skipped("needs crons".into())),
             result("x::w", Outcome::ExpectedFailure("plain text".into())),
+            result("x::v", Outcome::Blocked("set-up step 1 failed".into())),
         ]);
         assert_eq!(
-            (t.passed, t.failed, t.ignored, t.expected_failures),
-            (1, 1, 1, 1)
+            (
+                t.passed,
+                t.failed,
+                t.skipped,
+                t.expected_failures,
+                t.blocked
+            ),
+            (1, 1, 1, 1, 1)
         );
     }
 }

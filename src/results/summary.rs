@@ -1,4 +1,4 @@
-//! The end-of-run summary: per area (the folder under `specs/`) how many specs passed, failed, were ignored or
+//! The end-of-run summary: per area (the folder under `specs/`) how many specs passed, failed, were blocked or skipped, or
 //! failed as the target's baseline expects, and how many expectations did not hold, by level.
 
 use std::collections::BTreeMap;
@@ -15,14 +15,14 @@ pub fn render(target: &TargetInfo, results: &[SpecResult]) -> String {
     let mut out = format!("summary, against {}:\n", target.label());
     let _ = writeln!(
         out,
-        "  {:width$}  passed  failed  ignored  expected to fail",
+        "  {:width$}  passed  failed  blocked  skipped  expected to fail",
         "area"
     );
     let row = |out: &mut String, name: &str, t: Totals| {
         let _ = writeln!(
             out,
-            "  {name:width$}  {:>6}  {:>6}  {:>7}  {:>16}",
-            t.passed, t.failed, t.ignored, t.expected_failures
+            "  {name:width$}  {:>6}  {:>6}  {:>7}  {:>7}  {:>16}",
+            t.passed, t.failed, t.blocked, t.skipped, t.expected_failures
         );
     };
     for (area, list) in &areas {
@@ -54,6 +54,13 @@ pub fn render(target: &TargetInfo, results: &[SpecResult]) -> String {
             all.musts_failed, all.shoulds_failed
         );
     }
+    let clean_up: usize = results.iter().map(|r| r.clean_up_problems).sum();
+    if clean_up > 0 {
+        let _ = writeln!(
+            out,
+            "clean-up problems: {clean_up} (warnings: what a spec made may be left on the target)"
+        );
+    }
     out
 }
 
@@ -68,11 +75,18 @@ mod tests {
         failed.musts_failed = 2;
         let mut warned = result("threads::create", Outcome::Passed);
         warned.shoulds_failed = 1;
+        warned.clean_up_problems = 1;
         let results = vec![
             warned,
             failed,
             result("assistants::search", Outcome::Passed),
-            result("crons::create", Outcome::Ignored("needs crons".into())),
+            result("crons::create", Outcome::Skipped("needs crons".into())),
+            result(
+                "runs::join",
+                Outcome::Blocked(
+                    "set-up step 1 \"create a thread\" failed: status 500, expected 200".into(),
+                ),
+            ),
             result(
                 "errors::thread_get_missing",
                 Outcome::ExpectedFailure("errors are plain text".into()),

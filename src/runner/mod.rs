@@ -48,7 +48,11 @@ pub fn main() -> ExitCode {
     };
     // libtest-mimic's name filter, applied before reading: `cargo test NAME` and nextest (a process per test) read
     // one spec, not the whole folder.
-    let selected = |name: &str| !args.is_filtered_out(&Trial::test(name, || Ok(())));
+    // Only the name filters decide here: with `--ignored`, which specs are ignored is known only once read.
+    let selected = |name: &str| {
+        let probe = Trial::test(name, || Ok(())).with_ignored_flag(args.ignored);
+        !args.is_filtered_out(&probe)
+    };
     let planned = match suite.plan(prepare, selected) {
         Ok(p) => p,
         Err(e) => {
@@ -80,7 +84,7 @@ pub fn main() -> ExitCode {
     let ignored: Vec<_> = planned
         .iter()
         .filter(|p| !p.missing.is_empty())
-        .map(|p| (p.ignored(), p.name.clone()))
+        .map(|p| (p.skipped(), p.name.clone()))
         .collect();
     let started = Instant::now();
     let trials: Vec<_> = planned.into_iter().map(Planned::into_trial).collect();

@@ -45,19 +45,24 @@ pub fn after_run(
     }
     let target = target_info(settings);
     eprintln!("\n{}", summary::render(&target, results));
-    let ignored: Vec<&SpecResult> = results
-        .iter()
-        .filter(|r| matches!(r.outcome, Outcome::Ignored(_)))
-        .collect();
-    if !ignored.is_empty() {
+    let of = |pick: fn(&Outcome) -> bool| -> Vec<&SpecResult> {
+        results.iter().filter(|r| pick(&r.outcome)).collect()
+    };
+    let blocked = of(|o| matches!(o, Outcome::Blocked(_)));
+    if !blocked.is_empty() {
+        eprintln!("blocked: a set-up step failed, so the subject was not tested (the spec of that operation says why):");
+        for r in blocked {
+            eprintln!("  {}: {}", r.name, r.outcome.reason().unwrap_or_default());
+        }
+    }
+    let skipped = of(|o| matches!(o, Outcome::Skipped(_)));
+    if !skipped.is_empty() {
         eprintln!(
-            "ignored for lack of a capability ({}):",
+            "skipped for lack of a capability ({}):",
             settings.capabilities_from
         );
-        for r in ignored {
-            if let Outcome::Ignored(why) = &r.outcome {
-                eprintln!("  {}: {why}", r.name);
-            }
+        for r in skipped {
+            eprintln!("  {}: {}", r.name, r.outcome.reason().unwrap_or_default());
         }
     }
     let Some(dir) = &settings.report_dir else {

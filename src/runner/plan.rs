@@ -6,9 +6,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use libtest_mimic::{Failed, Trial};
+use libtest_mimic::{Completion, Failed, Trial};
 
-use crate::exec::spec::Verdict;
+use crate::outcome::SpecOutcome;
 use crate::results::{FirstFailure, Outcome, SpecResult};
 use crate::spec::read::read_source;
 use crate::spec::{discover, load_spec, Spec, SpecFile};
@@ -42,12 +42,13 @@ pub struct Planned {
     pub tags: Vec<String>,
     /// Capabilities the spec needs that the target lacks: the test is ignored.
     pub missing: Vec<String>,
-    run: Box<dyn FnOnce() -> Result<(), String> + Send>,
+    run: Box<dyn FnOnce() -> Result<Completion, String> + Send>,
 }
 
 impl Planned {
-    /// Loads and runs the spec; the error is the report, ready to print.
-    pub fn run(self) -> Result<(), String> {
+    /// Loads and runs the spec; the error is the report, ready to print. A blocked spec is ignored at run time,
+    /// with the reason.
+    pub fn run(self) -> Result<Completion, String> {
         (self.run)()
     }
 
@@ -56,9 +57,9 @@ impl Planned {
         Trial::test(self.name.clone(), || Ok(())).with_ignored_flag(!self.missing.is_empty())
     }
 
-    /// How an ignored spec is reported.
-    pub fn ignored(&self) -> SpecResult {
-        SpecResult::ignored(
+    /// How a spec skipped for lack of a capability is reported.
+    pub fn skipped(&self) -> SpecResult {
+        SpecResult::skipped(
             &self.name,
             &self.file,
             self.tags.clone(),
@@ -69,7 +70,8 @@ impl Planned {
     pub fn into_trial(self) -> Trial {
         let ignored = !self.missing.is_empty();
         let run = self.run;
-        Trial::test(self.name, move || run().map_err(Failed::from)).with_ignored_flag(ignored)
+        Trial::ignorable_test(self.name, move || run().map_err(Failed::from))
+            .with_ignored_flag(ignored)
     }
 }
 
@@ -186,13 +188,13 @@ impl Suite {
                 let _slot = spec.starts_runs.then(|| suite.run_slots.take());
                 let started = Instant::now();
                 let (settings, name_ref, spec_ref) = (&suite.settings, &name, &spec);
-                let v = match on_this_thread(|client| async move {
+                let o = match on_this_thread(|client| async move {
                     crate::exec::spec::run(settings, &client, name_ref, spec_ref).await
                 }) {
-                    Ok(v) => v,
+                    Ok(o) => o,
                     Err(report) => return suite.finish_unloadable(&name, &shown_text, report),
                 };
-                suite.finish(name, shown_text, tags, started, v)
+                suite.finish(name, shown_text, tags, started, &o)
             }),
         }
     }
@@ -204,42 +206,72 @@ impl Suite {
         file: String,
         tags: Vec<String>,
         started: Instant,
-        v: Verdict,
-    ) -> Result<(), String> {
-        let known = self.known_failures.get(&name).cloned();
-        let (outcome, verdict, report) = match (v.failed, known) {
-            (false, None) => (Outcome::Passed, Ok(()), v.report),
-            (true, None) => (Outcome::Failed, Err(v.report.clone()), v.report),
-            (true, Some(why)) => (Outcome::ExpectedFailure(why), Ok(()), v.report),
-            (false, Some(why)) => {
-                let report = format!(
-                    "error: this spec passes, but the target's known_failures says it fails ({why}); \
-                     remove it from the list, so that it cannot fail again unnoticed\n{}",
-                    v.report
-                );
-                (Outcome::Failed, Err(report.clone()), report)
-            }
-        };
-        self.record(SpecResult {
-            name,
-            file,
-            tags,
-            outcome,
-            duration: started.elapsed(),
-            musts_failed: v.musts_failed,
-            shoulds_failed: v.shoulds_failed,
-            first_failure: v.first_failure,
-            report,
-        });
+        o: &SpecOutcome,
+    ) -> Result<Completion, String> {
+        let mut r = SpecResult::of(name, file, tags, started.elapsed(), o);
+        let verdict = self.judge(&mut r);
+        self.record(r);
         verdict
     }
 
+    /// The test's verdict for a result, and its outcome with the target's baseline applied. A blocked spec passes
+    /// its test (its subject was not tested; the spec of the set-up's operation fails), unless the run is strict.
+    fn judge(&self, r: &mut SpecResult) -> Result<Completion, String> {
+        let known = self.known_failures.get(&r.name).cloned();
+        match (&r.outcome, known) {
+            (Outcome::Passed, None) => Ok(Completion::Completed),
+            (Outcome::Blocked(why), _) if !self.settings.strict => {
+                Ok(Completion::ignored_with(format!("blocked: {why}")))
+            }
+            (Outcome::Blocked(_), _) => Err(r.report.clone()),
+            (Outcome::Failed, None) => Err(r.report.clone()),
+            (Outcome::Failed, Some(why)) => {
+                let now = r.first_failure.as_ref().map_or("", |f| f.message.as_str());
+                if !crate::results::matrix::same_failure(&why, now) {
+                    let note = format!(
+                        "note: the target's known_failures says this spec fails with \"{why}\", but it now fails \
+                         first with \"{}\"; update the baseline (scripts/matrix)\n",
+                        crate::results::matrix::short(now)
+                    );
+                    r.report = format!("{note}\n{}", r.report);
+                    if self.settings.strict {
+                        r.outcome = Outcome::Failed;
+                        return Err(r.report.clone());
+                    }
+                }
+                r.outcome = Outcome::ExpectedFailure(why);
+                Ok(Completion::Completed)
+            }
+            (Outcome::Passed, Some(why)) => {
+                r.report = format!(
+                    "error: this spec passes, but the target's known_failures says it fails ({why}); \
+                     remove it from the list, so that it cannot fail again unnoticed\n{}",
+                    r.report
+                );
+                r.outcome = Outcome::Failed;
+                Err(r.report.clone())
+            }
+            (Outcome::Skipped(_) | Outcome::ExpectedFailure(_), _) => Ok(Completion::Completed),
+        }
+    }
+
     /// A spec that could not be loaded (or found) fails, unless the target is known to fail it.
-    fn finish_unloadable(&self, name: &str, file: &str, report: String) -> Result<(), String> {
+    fn finish_unloadable(
+        &self,
+        name: &str,
+        file: &str,
+        report: String,
+    ) -> Result<Completion, String> {
         let first = report.lines().next().unwrap_or("").to_string();
-        let v = Verdict {
-            failed: true,
-            report,
+        let mut r = SpecResult {
+            name: name.into(),
+            file: file.into(),
+            tags: Vec::new(),
+            outcome: Outcome::Failed,
+            duration: std::time::Duration::ZERO,
+            musts_failed: 0,
+            shoulds_failed: 0,
+            clean_up_problems: 0,
             first_failure: Some(FirstFailure {
                 phase: "load".into(),
                 step: 0,
@@ -247,9 +279,12 @@ impl Suite {
                 at: file.to_string(),
                 message: first.strip_prefix("error: ").unwrap_or(&first).to_string(),
             }),
-            ..Verdict::default()
+            unmet: Vec::new(),
+            report,
         };
-        self.finish(name.into(), file.into(), Vec::new(), Instant::now(), v)
+        let verdict = self.judge(&mut r);
+        self.record(r);
+        verdict
     }
 }
 
@@ -388,9 +423,9 @@ pub async fn run_spec(
     test_name: &str,
     spec: &Spec,
 ) -> Result<(), String> {
-    let v = crate::exec::spec::run(s, client, test_name, spec).await;
-    if v.failed {
-        Err(v.report)
+    let o = crate::exec::spec::run(s, client, test_name, spec).await;
+    if o.failed() {
+        Err(crate::report::render_outcome(&o))
     } else {
         Ok(())
     }
