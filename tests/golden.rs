@@ -4,6 +4,7 @@
 //! - `golden/failures/*.yaml`: each is run against a loopback server that answers with `*.http` (or `*.1.http`,
 //!   `*.2.http`, ... for several requests); the spec must fail, with the report in `*.err`.
 //! - `golden/blocked/*.yaml`: a set-up step fails; the spec is blocked, not failed, with the report in `*.err`.
+//! - `golden/timing/*.yaml`: slow answers; the spec fails with the report in `*.err`, timings normalised.
 //! - `golden/tolerated/*.yaml`: wire variations real servers produce; the spec must pass.
 //! - `golden/warnings/*.yaml`: `should`s that do not hold; the spec passes with the warnings in `*.err`, and fails
 //!   with the same report when the run is strict.
@@ -205,6 +206,23 @@ fn a_failed_set_up_blocks_the_spec_and_says_which() {
             &case,
             &render_outcome(&v).replace(&url, "http://SERVER"),
         ));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+/// Answers that come late, and retries whose window closes mid-attempt: timings are normalised before comparing.
+#[test]
+fn late_answers_and_closed_windows_say_what_the_server_did() {
+    let re = regex::Regex::new(r"(after|into this attempt,?) [\d.]+s|[\d.]+s into").expect("static regex");
+    let mut problems = Vec::new();
+    for case in cases("timing") {
+        match run_against_raw(&case) {
+            (Ok(()), _) => problems.push(format!("{}: passed, but the server breaks it", case.display())),
+            (Err(report), url) => {
+                let report = without_timing(&report.replace(&url, "http://SERVER"));
+                problems.extend(golden(&case, &re.replace_all(&report, "$1 Ts")));
+            }
+        }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }

@@ -49,6 +49,8 @@ pub struct Attempt {
     pub exchange: Option<Exchange>,
     /// The embedded fixture had no answer for this request: trying again cannot help.
     pub unanswerable: bool,
+    /// The retry window closed before the answer came: the attempt says nothing of the server.
+    pub cut_short: bool,
 }
 
 impl Attempt {
@@ -113,7 +115,15 @@ pub async fn attempt(
     let (head, mut reader) = match response::send(ctx, &prepared, step.loc, deadline, timeout).await
     {
         Ok(r) => r,
-        Err(f) => return Attempt::failed(f, curl(prepared, step.stream.is_some())),
+        Err(response::SendError::Failed(f)) => {
+            return Attempt::failed(f, curl(prepared, step.stream.is_some()))
+        }
+        Err(response::SendError::CutShort(f)) => {
+            return Attempt {
+                cut_short: true,
+                ..Attempt::failed(f, curl(prepared, step.stream.is_some()))
+            }
+        }
     };
     if head.headers.contains_key(FIXTURE_ERROR_HEADER) {
         let (body, _) = reader.read_all().await;
@@ -186,6 +196,7 @@ pub async fn attempt(
         curl: curl(prepared, head.is_event_stream() || step.stream.is_some()),
         exchange,
         unanswerable: false,
+        cut_short: false,
     }
 }
 

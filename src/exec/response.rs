@@ -54,6 +54,18 @@ impl Head {
     }
 }
 
+/// How long an answer that misses the step's timeout is still waited for, to tell a late answer (reported with its
+/// status) from none at all.
+const LATE_GRACE: Duration = Duration::from_secs(2);
+
+/// Why no answer was taken in.
+pub enum SendError {
+    /// The request failed, or no answer came in time.
+    Failed(Failure),
+    /// The retry window closed during this attempt: the attempt says nothing of the server.
+    CutShort(Failure),
+}
+
 /// Sends the request; the answer's head, and a reader for its body bounded by `deadline`.
 pub async fn send(
     ctx: &Ctx<'_>,
@@ -61,24 +73,29 @@ pub async fn send(
     at: Loc,
     deadline: Instant,
     timeout: Duration,
-) -> Result<(Head, BodyReader), Failure> {
+) -> Result<(Head, BodyReader), SendError> {
     let request = prepared
         .build(ctx.client, ctx.api_key)
-        .map_err(|e| Failure::new(at, e))?;
-    let resp = match tokio::time::timeout_at(deadline, crate::transport::send(ctx.client, request))
-        .await
-    {
-        Err(_) => {
-            return Err(Failure::new(
+        .map_err(|e| SendError::Failed(Failure::new(at, e)))?;
+    let sent = Instant::now();
+    let answer = crate::transport::send(ctx.client, request);
+    tokio::pin!(answer);
+    let resp = match tokio::time::timeout_at(deadline, &mut answer).await {
+        Err(_) if deadline + Duration::from_millis(5) < sent + timeout => {
+            return Err(SendError::CutShort(Failure::new(
                 at,
-                format!("no response within {}", secs(timeout)),
-            ))
+                format!(
+                    "no response before the retry window closed, {:.1}s into this attempt",
+                    sent.elapsed().as_secs_f64()
+                ),
+            )))
         }
+        Err(_) => return Err(SendError::Failed(late(at, &mut answer, sent, timeout).await)),
         Ok(Err(e)) => {
-            return Err(Failure::new(
+            return Err(SendError::Failed(Failure::new(
                 at,
                 format!("the request failed: {}", crate::transport::error_chain(&e)),
-            ))
+            )))
         }
         Ok(Ok(r)) => r,
     };
@@ -89,6 +106,26 @@ pub async fn send(
         headers: std::mem::take(resp.headers_mut()),
     };
     Ok((head, BodyReader::new(resp, deadline)))
+}
+
+/// The failure of an answer that did not come within the step's timeout: late, with its status, when it comes
+/// within a short grace; otherwise none.
+async fn late<F>(at: Loc, answer: &mut std::pin::Pin<&mut F>, sent: Instant, timeout: Duration) -> Failure
+where
+    F: std::future::Future<Output = Result<reqwest::Response, reqwest::Error>>,
+{
+    match tokio::time::timeout(LATE_GRACE, answer.as_mut()).await {
+        Ok(Ok(r)) => Failure::new(
+            at,
+            format!(
+                "the response came late: status {} after {:.2}s, and the step allows {}",
+                r.status().as_u16(),
+                sent.elapsed().as_secs_f64(),
+                secs(timeout)
+            ),
+        ),
+        _ => Failure::new(at, format!("no response within {}", secs(timeout))),
+    }
 }
 
 pub fn secs(d: Duration) -> String {

@@ -38,6 +38,8 @@ pub async fn run_step(
     let started = Instant::now();
     let give_up = step.retry.map(|r| started + r.within);
     let mut attempts = 0;
+    // The last attempt that heard the server: shown instead of one the window cut short.
+    let mut heard: Option<Attempt> = None;
     loop {
         attempts += 1;
         let mut deadline = Instant::now() + timeout;
@@ -55,6 +57,11 @@ pub async fn run_step(
             _ => false,
         };
         if !again {
+            let cut_short = a.cut_short;
+            let a = match (a.cut_short, heard.take()) {
+                (true, Some(earlier)) => earlier,
+                (_, _) => a,
+            };
             let retry_note = step
                 .retry
                 .filter(|_| attempts > 1 || a.blocked(ctx.strict))
@@ -65,12 +72,22 @@ pub async fn run_step(
                     super::response::secs(r.every),
                     super::response::secs(r.within)
                 )
+                })
+                .map(|note| match (cut_short, attempts > 1) {
+                    (true, true) => note.replace(
+                        "this is the last",
+                        "this is the last the server answered (the window closed during the next)",
+                    ),
+                    _ => note,
                 });
             return StepRun {
                 last: a,
                 attempts,
                 retry_note,
             };
+        }
+        if !a.cut_short {
+            heard = Some(a);
         }
         // The fixture's answers are fixed: waiting would change nothing but the time the suite takes.
         if !ctx.replaying {

@@ -112,5 +112,6 @@ pub async fn receive(
         curl: None,
         exchange,
         unanswerable: false,
+        cut_short: false,
     }
 }

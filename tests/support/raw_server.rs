@@ -5,7 +5,8 @@
 //! connection open (until the test ends), a line `<<RESET>>` resets the connection at once, mid-response, and
 //! `<<PAUSE>>` anywhere (even inside a line or a UTF-8 character) sends what came before as its own write, and
 //! `<<REPEAT n>>` at the start of a line sends the rest of that line (its `\n` included) n times, for streams far larger
-//! than the file. `<<ECHO>>` is replaced by the request head, as a server that reflects request headers (an error
+//! than the file. `<<WAIT ms>>` on a line of its own waits that many milliseconds (a slow server). `<<ECHO>>` is replaced by the
+//! request head, as a server that reflects request headers (an error
 //! page, a debugging proxy) would send it. Each request is answered with the next file in order; the connection closes
 //! after each response, so a body without Content-Length ends where the file ends.
 
@@ -28,6 +29,7 @@ enum Part {
     Reset,
     Pause,
     Repeat(Vec<u8>, usize),
+    Wait(u64),
 }
 
 fn parts(raw: &[u8]) -> Vec<Part> {
@@ -42,6 +44,12 @@ fn parts(raw: &[u8]) -> Vec<Part> {
     let mut cur = Vec::new();
     let mut i = 0;
     'scan: while i < raw.len() {
+        if let Some((ms, used)) = wait(&raw[i..]) {
+            out.push(Part::Bytes(std::mem::take(&mut cur)));
+            out.push(Part::Wait(ms));
+            i += used;
+            continue;
+        }
         if let Some((line, times, used)) = repeat(&raw[i..]) {
             out.push(Part::Bytes(std::mem::take(&mut cur)));
             out.push(Part::Repeat(line, times));
@@ -64,6 +72,15 @@ fn parts(raw: &[u8]) -> Vec<Part> {
     }
     out.push(Part::Bytes(cur));
     out
+}
+
+/// `<<WAIT ms>>\n` at the start of `raw`: the milliseconds, and the bytes the directive takes.
+fn wait(raw: &[u8]) -> Option<(u64, usize)> {
+    let rest = raw.strip_prefix(b"<<WAIT ")?;
+    let end = rest.iter().position(|&b| b == b'>')?;
+    let ms = std::str::from_utf8(&rest[..end]).ok()?.parse().ok()?;
+    let used = b"<<WAIT ".len() + end + b">>\n".len();
+    raw.get(..used)?.ends_with(b">>\n").then_some((ms, used))
 }
 
 /// `<<REPEAT n>>line\n` at the start of `raw`: the line, n, and the bytes the directive takes.
@@ -108,6 +125,7 @@ pub async fn start(files: Vec<PathBuf>) -> RawServer {
                         }
                         Part::Stall => tokio::time::sleep(Duration::from_secs(3600)).await,
                         Part::Pause => tokio::time::sleep(Duration::from_millis(30)).await,
+                        Part::Wait(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
                         Part::Repeat(line, times) => {
                             // In writes of about 64 KiB, however short the line.
                             let per_write = (65536 / line.len().max(1)).max(1);
