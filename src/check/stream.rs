@@ -162,46 +162,56 @@ impl<'a> StreamState<'a> {
         vars: &Vars,
     ) -> Result<(), Failure> {
         self.seen.push(name);
+        // Every check sees the event, and it counts as the last, even when one check fails (a `should` failure
+        // does not end the read, so what follows must still be right): the first failure is the answer.
+        let mut first_failure: Result<(), Failure> = Ok(());
+        let mut keep = |r: Result<(), Failure>| {
+            if first_failure.is_ok() {
+                first_failure = r;
+            }
+        };
         let n = self.seen.total();
         let c = self.checks;
         let shown = short_name(name);
         if n == 1 {
             if let Some((loc, p)) = &c.first {
                 if !p.matches(name) {
-                    return Err(Failure::new(
+                    keep(Err(Failure::new(
                         *loc,
                         format!("the first event is `{shown}`, expected `{p}`"),
                     )
                     .at_level(c.level)
-                    .with_note(format!("its data: {}", preview(data, 300))));
+                    .with_note(format!("its data: {}", preview(data, 300)))));
                 }
             }
         }
         if let Some((loc, rule)) = &c.ids {
-            self.ids
-                .feed(*rule, n, name, id)
-                .map_err(|m| Failure::new(*loc, m).at_level(c.level))?;
+            keep(
+                self.ids
+                    .feed(*rule, n, name, id)
+                    .map_err(|m| Failure::new(*loc, m).at_level(c.level)),
+            );
         }
         for (loc, p) in &c.never {
             if p.matches(name) {
-                return Err(Failure::new(
+                keep(Err(Failure::new(
                     *loc,
                     format!("event #{n} is `{shown}`, which must not occur"),
                 )
                 .at_level(c.level)
-                .with_note(format!("its data: {}", preview(data, 1000))));
+                .with_note(format!("its data: {}", preview(data, 1000)))));
             }
         }
         if let Some(m) = &mut self.seq {
             if !m.feed(name) {
                 let (loc, pat) = c.sequence.as_ref().expect("matcher implies a sequence");
-                return Err(Failure::new(
+                keep(Err(Failure::new(
                     *loc,
                     format!("event #{n} `{shown}` does not fit the expected sequence"),
                 )
                 .at_level(c.level)
                 .with_diff(self.seen.diff_against(&pat.written))
-                .with_note(format!("its data: {}", preview(data, 300))));
+                .with_note(format!("its data: {}", preview(data, 300)))));
             }
         }
         if let Some((_, items)) = &c.subsequence {
@@ -213,20 +223,17 @@ impl<'a> StreamState<'a> {
             if p.matches(name) {
                 self.counts[i] += 1;
                 if bound.max.is_some_and(|max| self.counts[i] > max) {
-                    return Err(Failure::new(
+                    keep(Err(Failure::new(
                         *loc,
                         format!(
                             "more than {} `{p}` events, expected {bound}",
                             bound.max.unwrap_or(0)
                         ),
                     )
-                    .at_level(c.level));
+                    .at_level(c.level)));
                 }
             }
         }
-        // Every check sees the event, and it counts as the last, even when one check fails (a `should` failure does
-        // not end the read): the first failure is the answer.
-        let mut first_failure = Ok(());
         for (i, ec) in c.events.iter().enumerate() {
             if !ec.pattern.matches(name) {
                 continue;
@@ -241,9 +248,7 @@ impl<'a> StreamState<'a> {
                     Ok(())
                 }
             };
-            if first_failure.is_ok() {
-                first_failure = checked;
-            }
+            keep(checked);
         }
         self.last_name = Some(name.to_string());
         first_failure
