@@ -213,11 +213,15 @@ fn a_failed_set_up_blocks_the_spec_and_says_which() {
 /// Answers that come late, and retries whose window closes mid-attempt: timings are normalised before comparing.
 #[test]
 fn late_answers_and_closed_windows_say_what_the_server_did() {
-    let re = regex::Regex::new(r"(after|into this attempt,?) [\d.]+s|[\d.]+s into").expect("static regex");
+    let re = regex::Regex::new(r"(after|into this attempt,?) [\d.]+s|[\d.]+s into")
+        .expect("static regex");
     let mut problems = Vec::new();
     for case in cases("timing") {
         match run_against_raw(&case) {
-            (Ok(()), _) => problems.push(format!("{}: passed, but the server breaks it", case.display())),
+            (Ok(()), _) => problems.push(format!(
+                "{}: passed, but the server breaks it",
+                case.display()
+            )),
             (Err(report), url) => {
                 let report = without_timing(&report.replace(&url, "http://SERVER"));
                 problems.extend(golden(&case, &re.replace_all(&report, "$1 Ts")));

@@ -90,7 +90,11 @@ pub async fn send(
                 ),
             )))
         }
-        Err(_) => return Err(SendError::Failed(late(at, &mut answer, sent, timeout).await)),
+        Err(_) => {
+            return Err(SendError::Failed(
+                late(at, &mut answer, sent, timeout).await,
+            ))
+        }
         Ok(Err(e)) => {
             return Err(SendError::Failed(Failure::new(
                 at,
@@ -110,7 +114,12 @@ pub async fn send(
 
 /// The failure of an answer that did not come within the step's timeout: late, with its status, when it comes
 /// within a short grace; otherwise none.
-async fn late<F>(at: Loc, answer: &mut std::pin::Pin<&mut F>, sent: Instant, timeout: Duration) -> Failure
+async fn late<F>(
+    at: Loc,
+    answer: &mut std::pin::Pin<&mut F>,
+    sent: Instant,
+    timeout: Duration,
+) -> Failure
 where
     F: std::future::Future<Output = Result<reqwest::Response, reqwest::Error>>,
 {

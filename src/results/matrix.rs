@@ -23,7 +23,12 @@ pub enum Cell {
     Failed {
         reason: String,
     },
-    Ignored {
+    /// A set-up step failed: the subject was not tested there.
+    Blocked {
+        reason: String,
+    },
+    /// Not run there: the target lacks a capability.
+    Skipped {
         reason: String,
     },
     /// Not in this target's run.
@@ -35,8 +40,12 @@ impl Cell {
         let reason = |k: &str| spec[k].as_str().unwrap_or("").to_string();
         match spec["outcome"].as_str() {
             Some("passed") => Cell::Passed,
-            Some("ignored") => Cell::Ignored {
+            // `ignored`: a report of version 1.
+            Some("skipped" | "ignored") => Cell::Skipped {
                 reason: reason("reason"),
+            },
+            Some("blocked") => Cell::Blocked {
+                reason: short(&reason("reason")),
             },
             _ => Cell::Failed {
                 reason: short(spec["failure"]["message"].as_str().unwrap_or("failed")),
@@ -48,7 +57,8 @@ impl Cell {
         match self {
             Cell::Passed => "pass".into(),
             Cell::Failed { reason } => format!("**fail**: {}", reason.replace('|', "\\|")),
-            Cell::Ignored { reason } => format!("ignored ({reason})"),
+            Cell::Skipped { reason } => format!("skipped ({reason})"),
+            Cell::Blocked { reason } => format!("blocked ({})", reason.replace('|', "\\|")),
             Cell::Missing => "—".into(),
         }
     }
@@ -119,13 +129,15 @@ pub fn build(columns: &[Column]) -> Matrix {
 }
 
 impl Matrix {
-    fn totals(&self, i: usize) -> (usize, usize, usize) {
-        let mut t = (0, 0, 0);
+    /// Passed, failed, blocked, skipped.
+    fn totals(&self, i: usize) -> [usize; 4] {
+        let mut t = [0; 4];
         for cells in self.rows.values() {
             match cells[i] {
-                Cell::Passed => t.0 += 1,
-                Cell::Failed { .. } => t.1 += 1,
-                Cell::Ignored { .. } => t.2 += 1,
+                Cell::Passed => t[0] += 1,
+                Cell::Failed { .. } => t[1] += 1,
+                Cell::Blocked { .. } => t[2] += 1,
+                Cell::Skipped { .. } => t[3] += 1,
                 Cell::Missing => {}
             }
         }
@@ -134,11 +146,12 @@ impl Matrix {
 
     /// The table: per-target totals, then each spec that does not pass everywhere it ran (`all` = every spec).
     pub fn markdown(&self, all: bool) -> String {
-        let mut out =
-            String::from("| target | passed | failed | ignored |\n| --- | --- | --- | --- |\n");
+        let mut out = String::from(
+            "| target | passed | failed | blocked | skipped |\n| --- | --- | --- | --- | --- |\n",
+        );
         for (i, t) in self.targets.iter().enumerate() {
-            let (p, f, ig) = self.totals(i);
-            let _ = writeln!(out, "| {t} | {p} | {f} | {ig} |");
+            let [p, f, b, sk] = self.totals(i);
+            let _ = writeln!(out, "| {t} | {p} | {f} | {b} | {sk} |");
         }
         out.push('\n');
         let _ = writeln!(out, "| spec | {} |", self.targets.join(" | "));
@@ -238,8 +251,8 @@ mod tests {
             },
         ]);
         let md = m.markdown(false);
-        assert!(md.contains("| python | 4 | 0 | 0 |"), "{md}");
-        assert!(md.contains("| js | 1 | 2 | 1 |"), "{md}");
+        assert!(md.contains("| python | 4 | 0 | 0 | 0 |"), "{md}");
+        assert!(md.contains("| js | 1 | 2 | 0 | 1 |"), "{md}");
         assert!(md.contains("**fail**: no run <id> |"), "{md}");
         assert!(
             md.contains("| `a::two` | pass | **fail**: status 404, expected 422 \\| x |"),
@@ -248,7 +261,7 @@ mod tests {
         assert!(!md.contains("`a::one`"), "{md}");
         assert!(m
             .markdown(true)
-            .contains("| `b::three` | pass | ignored (needs crons) |"));
+            .contains("| `b::three` | pass | skipped (needs crons) |"));
         assert_eq!(
             m.known_failures_yaml(1),
             "known_failures:\n  - {spec: a::two, reason: \"status 404, expected 422 | x\"}\n  - {spec: a::zz, reason: \"no run <id>\"}\n"

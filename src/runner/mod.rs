@@ -16,9 +16,10 @@ pub use plan::{load_file, run_spec, Planned, Prepare, Suite};
 use crate::secrets::display_url;
 use crate::target::{RecordMode, Settings};
 
-/// Runs the suite as a libtest-compatible test binary (`cargo test --test conformance -- ARGS`).
+/// Runs the suite as a libtest-compatible test binary (`cargo test --test conformance -- ARGS`), with the settings
+/// from the environment.
 pub fn main() -> ExitCode {
-    let mut args = Arguments::from_args();
+    let args = Arguments::from_args();
     let settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {
@@ -26,13 +27,31 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    run(settings, args, Progress::Off)
+}
+
+/// Whether a line on standard error counts the specs as they finish (for a terminal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Off,
+    Line,
+}
+
+/// Runs the suite with these settings and libtest arguments (name filters, `--exact`, `--list`, `--ignored`, ...):
+/// prints what libtest prints, then the summary, and writes the reports the settings ask for. The exit code is
+/// libtest's: 0 when every spec that ran passed (or failed as the target's baseline expects), 101 otherwise, 2 for
+/// a setting or folder that cannot be used.
+pub fn run(settings: Settings, mut args: Arguments, progress: Progress) -> ExitCode {
     if !args.list {
         announce_target(&settings);
     }
     // `--test-threads` (and nextest, which runs one spec per process) still decide.
     args.test_threads = args.test_threads.or(Some(settings.concurrency));
     let suite = match Suite::new(settings) {
-        Ok(s) => s,
+        Ok(s) => {
+            s.show_progress(progress == Progress::Line);
+            s
+        }
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);

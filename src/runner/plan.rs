@@ -32,6 +32,8 @@ pub struct Suite {
     known_failures: HashMap<String, String>,
     results: Mutex<Vec<SpecResult>>,
     run_slots: super::slots::Slots,
+    /// Count finished specs on standard error, on one line that rewrites itself.
+    progress: std::sync::atomic::AtomicBool,
 }
 
 /// One spec file's test, ready to hand to libtest-mimic or to run directly.
@@ -87,7 +89,14 @@ impl Suite {
             settings,
             known_failures,
             results: Mutex::new(Vec::new()),
+            progress: std::sync::atomic::AtomicBool::new(false),
         }))
+    }
+
+    /// Whether finished specs are counted on standard error as they come.
+    pub fn show_progress(&self, on: bool) {
+        self.progress
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// How every spec that ran came out, in the order they finished.
@@ -99,10 +108,20 @@ impl Suite {
     }
 
     fn record(&self, r: SpecResult) {
-        self.results
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(r);
+        let mut all = self.results.lock().unwrap_or_else(|p| p.into_inner());
+        all.push(r);
+        if self.progress.load(std::sync::atomic::Ordering::Relaxed) {
+            let t = crate::results::Totals::of(all.iter());
+            eprint!(
+                "\r\x1b[2K{} done: {} passed, {} failed, {} blocked, {} expected to fail; last {}",
+                all.len(),
+                t.passed,
+                t.failed,
+                t.blocked,
+                t.expected_failures,
+                all.last().map_or("", |r| r.name.as_str())
+            );
+        }
     }
 
     /// Known failures that name no spec: a baseline that went stale, or a typo.

@@ -1,0 +1,194 @@
+//! The command line: each setting as a flag (the environment variable of the same meaning is read when the flag is
+//! not given), and libtest's own arguments passed through.
+
+/// A setting: its flag, the environment variable it stands for, the form of its value (`None`: a switch), and what
+/// it does. One table, so that `--help` and parsing never disagree.
+pub struct Setting {
+    pub flag: &'static str,
+    pub var: &'static str,
+    pub value: Option<&'static str>,
+    pub help: &'static str,
+}
+
+pub const SETTINGS: &[Setting] = &[
+    Setting { flag: "--url", var: "LANGGRAPH_URL", value: Some("URL"), help: "the deployment to test; without it, the embedded fixture (the reference server's recorded answers)" },
+    Setting { flag: "--target-config", var: "LANGGRAPH_TARGET_CONFIG", value: Some("FILE"), help: "a target file: your graph's variables, its capabilities, its known failures" },
+    Setting { flag: "--capabilities", var: "LANGGRAPH_CAPABILITIES", value: Some("LIST"), help: "comma-separated capabilities of the target, replacing the target file's" },
+    Setting { flag: "--timeout", var: "LANGGRAPH_TIMEOUT", value: Some("DURATION"), help: "the default time a step may take (30s)" },
+    Setting { flag: "--specs", var: "LANGGRAPH_SPECS", value: Some("DIR"), help: "run the specs in DIR instead of the bundled ones" },
+    Setting { flag: "--tags", var: "LANGGRAPH_TAGS", value: Some("LIST"), help: "run specs with one of these tags, less !-tags: stream,threads,!crons" },
+    Setting { flag: "--report-dir", var: "LANGGRAPH_REPORT_DIR", value: Some("DIR"), help: "also write junit.xml and report.json there" },
+    Setting { flag: "--concurrency", var: "LANGGRAPH_CONCURRENCY", value: Some("N"), help: "specs run at once (64)" },
+    Setting { flag: "--run-concurrency", var: "LANGGRAPH_RUN_CONCURRENCY", value: Some("N"), help: "of them, specs that start runs (8)" },
+    Setting { flag: "--strict", var: "LANGGRAPH_STRICT", value: None, help: "a `should` that does not hold fails its spec; a blocked spec fails" },
+    Setting { flag: "--known-failures", var: "LANGGRAPH_KNOWN_FAILURES", value: Some("ignore"), help: "ignore the target file's known_failures" },
+    Setting { flag: "--record", var: "LANGGRAPH_RECORD", value: Some("1|force"), help: "record what the live server answers as the fixture" },
+    Setting { flag: "--record-dir", var: "LANGGRAPH_RECORD_DIR", value: Some("DIR"), help: "where recordings go" },
+    Setting { flag: "--drift-check", var: "LANGGRAPH_DRIFT_CHECK", value: None, help: "also fail a spec when the server answers otherwise than its recording" },
+];
+
+/// libtest's arguments this command passes on: switches, then those that take a value.
+const LIBTEST_SWITCHES: &[&str] = &[
+    "--list",
+    "--exact",
+    "--ignored",
+    "--include-ignored",
+    "-q",
+    "--quiet",
+    "--nocapture",
+];
+const LIBTEST_VALUES: &[&str] = &["--skip", "--format", "--test-threads", "--color"];
+
+/// What the command line says.
+#[derive(Debug, Default, PartialEq)]
+pub struct Command {
+    /// Settings given as flags, by their environment variable.
+    pub settings: Vec<(String, String)>,
+    /// Arguments for libtest, without the program name.
+    pub libtest: Vec<String>,
+    pub help: bool,
+    pub version: bool,
+}
+
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut c = Command::default();
+    let mut args = args.into_iter();
+    while let Some(a) = args.next() {
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (a.clone(), None),
+        };
+        let mut value = |what: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or(format!("{flag} needs a value ({what})"))
+        };
+        if let Some(s) = SETTINGS.iter().find(|s| s.flag == flag) {
+            let v = match s.value {
+                Some(what) => value(what)?,
+                None => "1".to_string(),
+            };
+            c.settings.push((s.var.to_string(), v));
+        } else if flag == "--var" {
+            let v = value("NAME=VALUE")?;
+            let (name, val) = v.split_once('=').ok_or(format!(
+                "--var {v}: write NAME=VALUE, e.g. --var assistant_id=my_graph"
+            ))?;
+            c.settings.push((
+                format!("LANGGRAPH_VAR_{}", name.to_ascii_uppercase()),
+                val.to_string(),
+            ));
+        } else if flag == "-h" || flag == "--help" {
+            c.help = true;
+        } else if flag == "-V" || flag == "--version" {
+            c.version = true;
+        } else if LIBTEST_SWITCHES.contains(&flag.as_str()) {
+            c.libtest.push(a);
+        } else if LIBTEST_VALUES.contains(&flag.as_str()) {
+            let v = value("a value")?;
+            c.libtest.extend([flag, v]);
+        } else if a.starts_with('-') {
+            let known = SETTINGS
+                .iter()
+                .map(|s| s.flag)
+                .chain(["--var", "--help"])
+                .chain(LIBTEST_SWITCHES.iter().copied())
+                .chain(LIBTEST_VALUES.iter().copied());
+            let near = langgraph_conformance::check::spelling::closest(&flag, known);
+            return Err(match near {
+                Some(n) => format!("unknown option `{flag}`; did you mean `{n}`?"),
+                None => format!("unknown option `{flag}` (see --help)"),
+            });
+        } else {
+            c.libtest.push(a);
+        }
+    }
+    Ok(c)
+}
+
+pub fn help() -> String {
+    let mut out = String::from(
+        "langgraph-conformance: runs the conformance specs against a LangGraph Platform deployment\n\n\
+         usage: langgraph-conformance [OPTIONS] [FILTER]\n\n\
+         FILTER selects specs whose name contains it (runs::join); --exact makes it whole.\n\n\
+         settings (each also read from its environment variable when the flag is not given):\n",
+    );
+    for s in SETTINGS {
+        let left = match s.value {
+            Some(v) => format!("{} {v}", s.flag),
+            None => s.flag.to_string(),
+        };
+        out.push_str(&format!("  {left:28} {}  [{}]\n", s.help, s.var));
+    }
+    out.push_str(&format!(
+        "  {:28} override one variable of the target file  [LANGGRAPH_VAR_<NAME>]\n\n",
+        "--var NAME=VALUE"
+    ));
+    out.push_str(
+        "the API key is read from LANGGRAPH_API_KEY (or LANGSMITH_API_KEY) only, never from a flag, so that it shows\n\
+         in no process list; it is never printed.\n\n\
+         test selection and output, as libtest takes them:\n\
+         \x20 --list, --exact, --ignored, --include-ignored, --skip FILTER, --format pretty|terse|json, --test-threads N,\n\
+         \x20 -q/--quiet, --color auto|always|never\n\n\
+         exit status: 0 every spec that ran passed (or failed as the target's known_failures expect), 101 a spec\n\
+         failed, 2 a setting or folder that cannot be used.\n",
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_words(words: &str) -> Result<Command, String> {
+        parse(words.split_whitespace().map(str::to_string))
+    }
+
+    #[test]
+    fn flags_become_settings_and_the_rest_goes_to_libtest() {
+        let c = parse_words(
+            "--url http://127.0.0.1:2024 --strict --var assistant_id=my_graph --exact runs::join",
+        )
+        .unwrap();
+        assert_eq!(
+            c.settings,
+            vec![
+                (
+                    "LANGGRAPH_URL".to_string(),
+                    "http://127.0.0.1:2024".to_string()
+                ),
+                ("LANGGRAPH_STRICT".into(), "1".into()),
+                ("LANGGRAPH_VAR_ASSISTANT_ID".into(), "my_graph".into()),
+            ]
+        );
+        assert_eq!(c.libtest, ["--exact", "runs::join"]);
+        let c = parse_words("--tags=stream --test-threads 4").unwrap();
+        assert_eq!(
+            c.settings,
+            vec![("LANGGRAPH_TAGS".to_string(), "stream".to_string())]
+        );
+        assert_eq!(c.libtest, ["--test-threads", "4"]);
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        assert_eq!(
+            parse_words("--urll x").unwrap_err(),
+            "unknown option `--urll`; did you mean `--url`?"
+        );
+        assert_eq!(
+            parse_words("--url").unwrap_err(),
+            "--url needs a value (URL)"
+        );
+        assert!(parse_words("--var x").unwrap_err().contains("NAME=VALUE"));
+    }
+
+    #[test]
+    fn the_help_names_every_setting() {
+        let h = help();
+        for s in SETTINGS {
+            assert!(h.contains(s.flag) && h.contains(s.var), "{}", s.flag);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! `langgraph-conformance`: the suite as one command, for those who only want to test their deployment. It runs the
+//! specs built into it (or `--specs DIR`) against `--url`, or on the embedded fixture, with every setting as a flag
+//! or from the environment, and ends with the same summary, reports, baselines and exit codes as
+//! `cargo test --test conformance`. `--help` lists the settings.
+
+mod bundle;
+mod cli;
+
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+
+use langgraph_conformance::runner::{self, Progress};
+use langgraph_conformance::target::Settings;
+
+fn main() -> ExitCode {
+    let command = match cli::parse(std::env::args().skip(1)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if command.help {
+        print!("{}", cli::help());
+        return ExitCode::SUCCESS;
+    }
+    if command.version {
+        println!("langgraph-conformance {}", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
+    let root = match bundle::root() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let settings = match settings(&command, &root) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut libtest = vec!["langgraph-conformance".to_string()];
+    // On a terminal, one line that counts the specs as they finish says more than a line per spec.
+    let progress = match std::io::stderr().is_terminal() {
+        true if !command
+            .libtest
+            .iter()
+            .any(|a| a == "--format" || a == "--list") =>
+        {
+            libtest.extend(["--format".into(), "terse".into()]);
+            Progress::Line
+        }
+        _ => Progress::Off,
+    };
+    libtest.extend(command.libtest.iter().cloned());
+    // Only arguments `cli` let through reach libtest's parser, which ends the process itself on a bad value.
+    let args = libtest_mimic::Arguments::from_iter(libtest);
+    runner::run(settings, args, progress)
+}
+
+/// The settings: a flag where one was given, the environment variable of the same meaning otherwise.
+fn settings(command: &cli::Command, root: &std::path::Path) -> Result<Settings, String> {
+    let flag = |name: &str| {
+        command
+            .settings
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let mut overrides: Vec<String> = std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .filter(|k| k.starts_with("LANGGRAPH_VAR_"))
+        .collect();
+    overrides.extend(
+        command
+            .settings
+            .iter()
+            .map(|(k, _)| k.clone())
+            .filter(|k| k.starts_with("LANGGRAPH_VAR_")),
+    );
+    overrides.sort();
+    overrides.dedup();
+    Settings::from_lookup_and_names(
+        |k| {
+            flag(k).or_else(|| {
+                std::env::var(k)
+                    .ok()
+                    .filter(|v| !v.is_empty() || k == "LANGGRAPH_CAPABILITIES")
+            })
+        },
+        root,
+        &overrides,
+    )
+}
