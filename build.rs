@@ -19,7 +19,7 @@ fn main() {
     let mut files = Vec::new();
     for entry in BUNDLED {
         println!("cargo:rerun-if-changed={entry}");
-        collect(&root, &root.join(entry), &mut files);
+        collect(&root.join(entry), &mut files);
     }
     files.sort();
     let mut out =
@@ -40,7 +40,7 @@ fn main() {
 }
 
 /// Regular files under `path` (or `path` itself), never following a link out of the tree.
-fn collect(root: &Path, path: &Path, out: &mut Vec<PathBuf>) {
+fn collect(path: &Path, out: &mut Vec<PathBuf>) {
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return;
     };
@@ -51,7 +51,7 @@ fn collect(root: &Path, path: &Path, out: &mut Vec<PathBuf>) {
             return;
         };
         for e in entries.flatten() {
-            collect(root, &e.path(), out);
+            collect(&e.path(), out);
         }
     }
 }
