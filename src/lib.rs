@@ -6,6 +6,7 @@
 pub mod check;
 pub mod contract;
 pub mod coverage;
+pub mod departures;
 pub mod exec;
 pub mod fixture;
 pub mod jsonpath;
