@@ -1,9 +1,10 @@
 //! Expectations on the status line and the headers.
 
 use super::numbers::{Cmp, Num, Operand};
-use super::{preview, Failure, Level};
+use super::{Failure, Level};
 use crate::source::Loc;
-use crate::spec::template::{Pattern, Template, Vars};
+use crate::template::{Pattern, Template, Vars};
+use crate::text::preview;
 
 #[derive(Debug, Clone)]
 pub struct StatusCheck {

@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 
 use crate::source::Loc;
-use crate::spec::template::{Template, Vars};
+use crate::template::{Template, Vars};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdRule {

@@ -9,12 +9,12 @@ use serde_json::Value;
 use super::format::Format;
 use super::numbers::{BoundSpec, Cmp, Num, Operand};
 use super::schema::SchemaCheck;
-use super::{near_miss, preview, Failure, Level};
+use super::{near_miss, Failure, Level};
 use crate::jsonpath::Path;
-use crate::report::diff;
 use crate::source::Loc;
 use crate::spec::raw::Bound;
-use crate::spec::template::{render_json, render_json_cow, Pattern, Template, Vars};
+use crate::template::{render_json, render_json_cow, Pattern, Template, Vars};
+use crate::text::{diff, preview, type_of};
 
 #[derive(Debug, Clone)]
 pub struct JsonCheck {
@@ -118,18 +118,6 @@ impl JsonType {
             JsonType::Array => v.is_array(),
             JsonType::Object => v.is_object(),
         }
-    }
-}
-
-pub fn type_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_f64() => "number",
-        Value::Number(_) => "integer",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 

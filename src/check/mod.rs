@@ -11,7 +11,6 @@ pub mod near_miss;
 pub mod numbers;
 pub mod schema;
 pub mod seen;
-pub mod spelling;
 pub mod stream;
 
 use crate::source::Loc;
@@ -86,19 +85,5 @@ impl Failure {
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self
-    }
-}
-
-/// Shortens a value for a one-line message; full values go into diffs.
-pub fn preview(s: &str, max: usize) -> String {
-    // Only the characters shown are looked at: a value may be many megabytes.
-    let one_line = |t: &str| -> String {
-        t.chars()
-            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-            .collect()
-    };
-    match s.char_indices().nth(max) {
-        None => one_line(s),
-        Some((cut, _)) => format!("{}… ({} bytes in all)", one_line(&s[..cut]), s.len()),
     }
 }

@@ -8,7 +8,7 @@ use std::fmt;
 use serde_json::{Number, Value};
 
 use crate::spec::raw::Bound;
-use crate::spec::template::{Template, Vars};
+use crate::template::{Template, Vars};
 
 /// A number as compared: whole numbers exactly, others as floating point.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -146,7 +146,7 @@ impl Operand {
             }
             other => Err(format!(
                 "`{key}` takes a number or a `${{variable}}`, not {}",
-                super::json::type_of(other)
+                crate::text::type_of(other)
             )),
         }
     }
@@ -193,7 +193,7 @@ fn not_a(key: &str, t: &Template, vars: &Vars, text: &str, what: &str) -> String
         ([name], true) => {
             let shown = vars
                 .get(*name)
-                .map(|v| super::preview(&v.to_string(), 100))
+                .map(|v| crate::text::preview(&v.to_string(), 100))
                 .unwrap_or_default();
             format!("`{key}`: variable `{name}` is {shown}, not {what}")
         }

@@ -8,8 +8,9 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
-use super::{preview, Failure};
+use super::Failure;
 use crate::source::Loc;
+use crate::text::preview;
 
 /// Errors listed in a failure; the rest are counted.
 const SHOWN: usize = 3;
@@ -121,7 +122,7 @@ impl SchemaCheck {
             }),
             other => Err(format!(
                 "`schema` is a component name of the API's OpenAPI document (`schema: Thread`) or an inline JSON Schema (a mapping), not {}",
-                crate::check::json::type_of(other)
+                crate::text::type_of(other)
             )),
         }
     }
@@ -132,7 +133,7 @@ mod tests {
     use super::*;
     use crate::check::json::{JsonCheck, Pred};
     use crate::jsonpath::Path;
-    use crate::spec::template::Vars;
+    use crate::template::Vars;
     use serde_json::json;
 
     fn thread(status: &str) -> Value {

@@ -14,10 +14,11 @@ use super::ids::{IdCheck, IdRule, IdTracker};
 use super::json::JsonCheck;
 use super::names::{NamePattern, SeqMatcher, SeqPattern};
 use super::seen::{short_name, Seen};
-use super::{preview, Failure, Level};
+use super::{Failure, Level};
 use crate::source::Loc;
 use crate::spec::raw::Bound;
-use crate::spec::template::Vars;
+use crate::template::Vars;
+use crate::text::preview;
 
 #[derive(Debug, Clone)]
 pub struct StreamChecks {
@@ -592,7 +593,7 @@ mod tests {
             level: Level::Must,
             id: Some(IdCheck {
                 loc: Loc::new(6, 9),
-                equals: Some(crate::spec::template::Template::parse("2").unwrap()),
+                equals: Some(crate::template::Template::parse("2").unwrap()),
                 after: None,
             }),
         }];

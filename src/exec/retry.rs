@@ -8,8 +8,8 @@ use tokio::time::Instant;
 
 use super::{attempt, Attempt, Ctx};
 use crate::fixture::Exchange;
-use crate::spec::template::Vars;
 use crate::spec::Step;
+use crate::template::Vars;
 
 /// How often and how long a step is tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

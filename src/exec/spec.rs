@@ -8,9 +8,9 @@ use crate::check::{Failure, Level};
 use crate::fixture::{self, Exchange, Recording};
 use crate::report::{render, Phase, StepContext};
 use crate::results::FirstFailure;
-use crate::spec::template::{render_json, Vars};
 use crate::spec::{builtins, Spec, Step};
 use crate::target::{RecordMode, Settings};
+use crate::template::{render_json, Vars};
 
 /// How a spec went.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -303,6 +303,6 @@ fn drift(
 if the change is expected, record again:          LANGGRAPH_RECORD=1 LANGGRAPH_URL=<url> cargo test --test conformance -- --exact {test_name}
 ",
         dir.display(),
-        crate::report::diff(&want, &got).lines().map(|l| format!("     {l}\n")).collect::<String>()
+        crate::text::diff(&want, &got).lines().map(|l| format!("     {l}\n")).collect::<String>()
     ))
 }

@@ -15,7 +15,6 @@ use super::raw::{
     RawBound, RawCapture, RawCount, RawExpect, RawIdCheck, RawJsonCheck, RawRequest, RawRetry,
     RawSpec, RawStep, RawStream,
 };
-use super::template::{is_name, value_vars, Pattern, Template};
 use super::{Body, Capture, CaptureFrom, RequestTemplate, Spec, Step, FORMAT_VERSION};
 use crate::check::event_names;
 use crate::check::format::Format;
@@ -30,6 +29,7 @@ use crate::check::Level;
 use crate::exec::retry::Retry;
 use crate::jsonpath::Path;
 use crate::source::{Loc, Source, SpecError};
+use crate::template::{is_name, value_vars, Pattern, Template};
 
 /// How deeply lists and mappings may nest in a spec. Specs need under ten levels; the bound keeps every recursive
 /// walk over the YAML (and the JSON values in it) far from the end of the stack.
@@ -502,8 +502,8 @@ impl Loader<'_> {
     }
 
     fn regex(&self, s: &Spanned<String>) -> R<Arc<Regex>> {
-        super::regexes::compile(&s.value)
-            .map_err(|e| self.err(loc(s), regex_message(&e.to_string())))
+        crate::regexes::compile(&s.value)
+            .map_err(|e| self.err(loc(s), crate::regexes::regex_message(&e.to_string())))
     }
 
     /// A regex in an expectation, which may use variables (matched literally).
@@ -535,7 +535,7 @@ impl Loader<'_> {
         if !t.has_vars() {
             return Ok(CheckPath::Fixed(self.path(s)?));
         }
-        let mut placeholders = super::template::Vars::new();
+        let mut placeholders = crate::template::Vars::new();
         for v in t.vars() {
             placeholders.insert(v.to_string(), Value::String("x".into()));
         }
@@ -1047,26 +1047,12 @@ impl Loader<'_> {
 
 impl RequestTemplate {
     fn path_text(&self) -> String {
-        let mut vars = super::template::Vars::new();
+        let mut vars = crate::template::Vars::new();
         for v in self.path.vars() {
             vars.insert(v.to_string(), Value::String(format!("${{{v}}}")));
         }
         self.path.render_string(&vars).unwrap_or_default()
     }
-}
-
-/// The regex crate's message is a small drawing over several lines; its last line says what is wrong.
-pub fn regex_message(e: &str) -> String {
-    let what = e
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or(e);
-    format!(
-        "invalid regex: {}",
-        what.strip_prefix("error: ").unwrap_or(what)
-    )
 }
 
 #[cfg(test)]

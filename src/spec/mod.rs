@@ -7,8 +7,6 @@ pub mod headers;
 pub mod load;
 pub mod raw;
 pub mod read;
-pub mod regexes;
-pub mod template;
 pub mod yaml_errors;
 
 use std::sync::Arc;
@@ -23,7 +21,7 @@ use crate::check::names::NamePattern;
 use crate::check::stream::StreamChecks;
 use crate::jsonpath::Path;
 use crate::source::{Loc, Source};
-use template::Template;
+use crate::template::{self, Template};
 
 pub use discover::{discover, SpecFile};
 pub use load::load_spec;
