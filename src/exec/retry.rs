@@ -11,13 +11,6 @@ use crate::fixture::Exchange;
 use crate::spec::Step;
 use crate::template::Vars;
 
-/// How often and how long a step is tried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Retry {
-    pub every: Duration,
-    pub within: Duration,
-}
-
 /// The last attempt of a step, and how many were made.
 pub struct StepRun {
     pub last: Attempt,

@@ -15,7 +15,7 @@ use super::raw::{
     RawBound, RawCapture, RawCount, RawExpect, RawIdCheck, RawJsonCheck, RawRequest, RawRetry,
     RawSpec, RawStep, RawStream,
 };
-use super::{Body, Capture, CaptureFrom, RequestTemplate, Spec, Step, FORMAT_VERSION};
+use super::{Body, Capture, CaptureFrom, RequestTemplate, Retry, Spec, Step, FORMAT_VERSION};
 use crate::check::event_names;
 use crate::check::format::Format;
 use crate::check::http::{HeaderCheck, HeaderPred, StatusCheck};
@@ -26,7 +26,6 @@ use crate::check::numbers::{BoundSpec, Cmp, Num, Operand};
 use crate::check::schema::SchemaCheck;
 use crate::check::stream::{EndEvent, EventCheck, StreamChecks, Until, Which};
 use crate::check::Level;
-use crate::exec::retry::Retry;
 use crate::jsonpath::Path;
 use crate::source::{Loc, Source, SpecError};
 use crate::template::{is_name, value_vars, Pattern, Template};

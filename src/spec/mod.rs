@@ -62,7 +62,7 @@ pub struct Step {
     /// stands for it: `WEBHOOK /webhook`).
     pub receive: bool,
     pub timeout: Option<Duration>,
-    pub retry: Option<crate::exec::retry::Retry>,
+    pub retry: Option<Retry>,
     pub status: Option<StatusCheck>,
     pub headers: Vec<HeaderCheck>,
     pub body: Vec<JsonCheck>,
@@ -73,6 +73,13 @@ pub struct Step {
     pub varies: Vec<Path>,
     /// The step prepares what the spec tests (`setup: true`): when it fails, the spec is blocked, not failed.
     pub setup: bool,
+}
+
+/// `retry: {every, within}`: the step is sent again every `every` until its expectations hold, for at most `within`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    pub every: Duration,
+    pub within: Duration,
 }
 
 #[derive(Debug)]
