@@ -8,6 +8,7 @@ pub mod contract;
 pub mod coverage;
 pub mod exec;
 pub mod fixture;
+pub mod format;
 pub mod jsonpath;
 pub mod redirect;
 pub mod regexes;

@@ -6,9 +6,10 @@ use serde_json::Value;
 
 use super::capture;
 use super::response::secs;
-use crate::check::stream::{StreamChecks, StreamState};
+use crate::check::stream::StreamState;
 use crate::check::Failure;
 use crate::source::Loc;
+use crate::spec::expect::stream::StreamChecks;
 use crate::spec::{Capture, CaptureFrom, Step};
 use crate::sse::{SseEvent, SseItem, SseParser};
 use crate::template::{unbound_name, Vars};

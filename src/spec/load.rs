@@ -10,22 +10,21 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use super::duration::parse_duration;
+use super::event_names;
+use super::expect::http::{HeaderCheck, HeaderPred, StatusCheck};
+use super::expect::json::{CheckPath, JsonCheck, JsonType, Pred};
+use super::expect::names::{NamePattern, SeqPattern};
+use super::expect::numbers::{BoundSpec, Cmp, Num, Operand};
+use super::expect::schema::SchemaCheck;
+use super::expect::stream::{EndEvent, EventCheck, IdCheck, IdRule, StreamChecks, Until, Which};
+use super::expect::Level;
 use super::headers;
 use super::raw::{
     RawBound, RawCapture, RawCount, RawExpect, RawIdCheck, RawJsonCheck, RawRequest, RawRetry,
     RawSpec, RawStep, RawStream,
 };
 use super::{Body, Capture, CaptureFrom, RequestTemplate, Retry, Spec, Step, FORMAT_VERSION};
-use crate::check::event_names;
-use crate::check::format::Format;
-use crate::check::http::{HeaderCheck, HeaderPred, StatusCheck};
-use crate::check::ids::{IdCheck, IdRule};
-use crate::check::json::{CheckPath, JsonCheck, JsonType, Pred};
-use crate::check::names::{NamePattern, SeqPattern};
-use crate::check::numbers::{BoundSpec, Cmp, Num, Operand};
-use crate::check::schema::SchemaCheck;
-use crate::check::stream::{EndEvent, EventCheck, StreamChecks, Until, Which};
-use crate::check::Level;
+use crate::format::Format;
 use crate::jsonpath::Path;
 use crate::source::{Loc, Source, SpecError};
 use crate::template::{is_name, value_vars, Pattern, Template};
@@ -1138,7 +1137,7 @@ steps:
         assert!(
             preds
                 .iter()
-                .any(|(_, p)| matches!(p, crate::check::json::Pred::Type(t) if t == &[crate::check::json::JsonType::Null])),
+                .any(|(_, p)| matches!(p, Pred::Type(t) if t == &[JsonType::Null])),
             "{preds:?}"
         );
     }

@@ -3,6 +3,8 @@
 pub mod builtins;
 pub mod discover;
 pub mod duration;
+pub mod event_names;
+pub mod expect;
 pub mod headers;
 pub mod load;
 pub mod raw;
@@ -15,13 +17,13 @@ use std::time::Duration;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::check::http::{HeaderCheck, StatusCheck};
-use crate::check::json::JsonCheck;
-use crate::check::names::NamePattern;
-use crate::check::stream::StreamChecks;
 use crate::jsonpath::Path;
 use crate::source::{Loc, Source};
 use crate::template::{self, Template};
+use expect::http::{HeaderCheck, StatusCheck};
+use expect::json::JsonCheck;
+use expect::names::NamePattern;
+use expect::stream::StreamChecks;
 
 pub use discover::{discover, SpecFile};
 pub use load::load_spec;
