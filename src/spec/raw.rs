@@ -118,22 +118,6 @@ pub struct RawHeaderCheck {
     pub le: Option<Spanned<Value>>,
 }
 
-/// `gt`, `ge`, `lt`, `le` (in that order), those that are given.
-fn comparisons(
-    [gt, ge, lt, le]: [&Option<Spanned<Value>>; 4],
-) -> impl Iterator<Item = (&'static str, &Spanned<Value>)> {
-    [("gt", gt), ("ge", ge), ("lt", lt), ("le", le)]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
-}
-
-impl RawHeaderCheck {
-    /// The numeric comparisons given, by key, in a fixed order.
-    pub fn comparisons(&self) -> impl Iterator<Item = (&'static str, &Spanned<Value>)> {
-        comparisons([&self.gt, &self.ge, &self.lt, &self.le])
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawJsonCheck {
@@ -178,13 +162,6 @@ pub struct RawJsonCheck {
     pub level: Option<Spanned<String>>,
     #[serde(default)]
     pub not: Option<Spanned<Box<RawJsonCheck>>>,
-}
-
-impl RawJsonCheck {
-    /// The numeric comparisons given, by key, in a fixed order.
-    pub fn comparisons(&self) -> impl Iterator<Item = (&'static str, &Spanned<Value>)> {
-        comparisons([&self.gt, &self.ge, &self.lt, &self.le])
-    }
 }
 
 #[derive(Debug, Deserialize)]
