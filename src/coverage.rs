@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::check::json::Pred;
+use crate::spec::expect::json::Pred;
 use crate::spec::{Body, Spec, Step};
 
 /// Operations of the document the suite leaves out: not the run/thread/assistant/store API that the SDKs call.

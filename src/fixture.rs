@@ -493,7 +493,7 @@ impl Replay {
                     .unwrap_or_default(),
             ),
         };
-        (want != got).then(|| crate::report::diff(&want, &got))
+        (want != got).then(|| crate::text::diff(&want, &got))
     }
 }
 

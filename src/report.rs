@@ -3,59 +3,9 @@
 
 use std::fmt::Write as _;
 
-use similar::{ChangeTag, TextDiff};
-
 use crate::check::Level;
 use crate::outcome::{Phase, SpecOutcome, State, StepOutcome};
 use crate::source::Source;
-
-/// Lines of diff shown at most: a body of many megabytes must not make a report of as many.
-const DIFF_LINES: usize = 200;
-
-/// A line diff of two texts: `-` lines are expected, `+` lines are what came. Long unchanged runs are cut, and so is
-/// the diff past `DIFF_LINES` lines.
-pub fn diff(expected: &str, actual: &str) -> String {
-    // Past the timeout the diff is coarser (larger changed blocks), never wrong, so huge texts cannot stall a report.
-    let d = TextDiff::configure()
-        .timeout(std::time::Duration::from_secs(1))
-        .diff_lines(expected, actual);
-    let mut out = String::new();
-    let mut shown = 0;
-    let mut hidden = 0;
-    for group in d.grouped_ops(3) {
-        if shown >= DIFF_LINES {
-            hidden += group
-                .iter()
-                .map(|op| d.iter_changes(op).count())
-                .sum::<usize>();
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str("  ...\n");
-        }
-        for op in group {
-            for change in d.iter_changes(&op) {
-                let sign = match change.tag() {
-                    ChangeTag::Delete => '-',
-                    ChangeTag::Insert => '+',
-                    ChangeTag::Equal => ' ',
-                };
-                if shown >= DIFF_LINES {
-                    hidden += 1;
-                    continue;
-                }
-                shown += 1;
-                let line = change.value();
-                let _ = write!(out, "{sign}{}", line.strip_suffix('\n').unwrap_or(line));
-                out.push('\n');
-            }
-        }
-    }
-    if hidden > 0 {
-        let _ = writeln!(out, "  ... ({hidden} more lines of diff)");
-    }
-    out
-}
 
 /// The whole report of a spec, as people read it: why it is blocked, each step that did not fully hold (a clean-up
 /// step's problems as warnings), the steps not sent and why, then what went wrong around the spec. Empty when all
@@ -142,28 +92,4 @@ pub fn render_step(src: &Source, step: &StepOutcome, strict: bool) -> String {
         let _ = writeln!(out, "reproduce with:\n  {c}");
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn diff_marks_both_sides() {
-        assert_eq!(diff("a\nb\nc\n", "a\nx\nc\n"), " a\n-b\n+x\n c\n");
-        assert_eq!(diff("a", "a"), "");
-        assert_eq!(
-            diff("metadata\nupdates", "metadata\nvalues"),
-            " metadata\n-updates\n+values\n"
-        );
-    }
-
-    #[test]
-    fn a_huge_diff_is_cut() {
-        let want: String = (0..100_000).map(|i| format!("{i}\n")).collect();
-        let got: String = (0..100_000).map(|i| format!("x{i}\n")).collect();
-        let d = diff(&want, &got);
-        assert_eq!(d.lines().count(), DIFF_LINES + 1, "{d}");
-        assert!(d.ends_with("  ... (199800 more lines of diff)\n"), "{d}");
-    }
 }

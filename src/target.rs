@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::secrets::{display_url, ApiKey, Secrets};
 use crate::spec::duration::parse_duration;
-use crate::spec::template::{is_name, Vars};
+use crate::template::{is_name, Vars};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 

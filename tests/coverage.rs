@@ -89,6 +89,6 @@ fn readme_shows_the_coverage_of_the_api() {
     }
     panic!(
         "README.md's coverage tables are stale (BLESS=1 cargo test --test coverage rewrites them):\n{}",
-        langgraph_conformance::report::diff(&current, &new)
+        langgraph_conformance::text::diff(&current, &new)
     );
 }

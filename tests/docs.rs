@@ -92,7 +92,7 @@ fn readme_examples_load() {
                                 problems.push(format!(
                                     "{README}:{}: the error shown differs from the loader's (- README, + loader):\n{}",
                                     want.line,
-                                    langgraph_conformance::report::diff(&want.text, &got)
+                                    langgraph_conformance::text::diff(&want.text, &got)
                                 ));
                             }
                         }

@@ -70,7 +70,7 @@ fn golden(path: &Path, actual: &str) -> Option<String> {
         format!(
             "{}: output differs from the golden file (- golden, + actual; BLESS=1 to accept):\n{}",
             file.display(),
-            langgraph_conformance::report::diff(&expected, actual)
+            langgraph_conformance::text::diff(&expected, actual)
         )
     })
 }

@@ -1,22 +1,12 @@
-//! Expectations on the status line and the headers.
+//! Evaluating the expectations on the status line and the headers.
 
-use super::numbers::{Cmp, Num, Operand};
-use super::{preview, Failure, Level};
-use crate::source::Loc;
-use crate::spec::template::{Pattern, Template, Vars};
-
-#[derive(Debug, Clone)]
-pub struct StatusCheck {
-    pub loc: Loc,
-    pub any_of: Vec<u16>,
-    pub level: Level,
-}
+use super::Failure;
+use crate::spec::expect::http::{HeaderCheck, HeaderPred, StatusCheck};
+use crate::spec::expect::numbers::{Cmp, Num, Operand};
+use crate::template::Vars;
+use crate::text::preview;
 
 impl StatusCheck {
-    pub fn holds(&self, status: u16) -> bool {
-        self.any_of.contains(&status)
-    }
-
     /// `body_preview` is called only when the status is wrong: the preview is for the report.
     pub fn check(&self, status: u16, body_preview: impl FnOnce() -> String) -> Option<Failure> {
         if self.holds(status) {
@@ -34,25 +24,6 @@ impl StatusCheck {
         }
         Some(f)
     }
-}
-
-#[derive(Debug, Clone)]
-pub struct HeaderCheck {
-    pub loc: Loc,
-    /// Lower-cased.
-    pub name: String,
-    pub preds: Vec<(Loc, HeaderPred)>,
-    pub level: Level,
-}
-
-#[derive(Debug, Clone)]
-pub enum HeaderPred {
-    Present(bool),
-    Equals(Template),
-    Matches(Pattern),
-    Contains(Template),
-    /// The value read as a number (`x-pagination-total`), compared.
-    Compare(Cmp, Operand),
 }
 
 impl HeaderCheck {
@@ -127,6 +98,9 @@ fn compare(name: &str, value: &str, cmp: Cmp, x: &Operand, vars: &Vars) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::Level;
+    use crate::source::Loc;
+    use crate::template::{Pattern, Template};
 
     fn hc(pred: HeaderPred) -> HeaderCheck {
         HeaderCheck {

@@ -1,31 +1,12 @@
-//! Event ids: `ids: present|absent|increasing` over a stream, and `id: {equals, after}` on an event.
+//! Checking event ids: `ids: present|absent|increasing` over a stream, and `id: {equals, after}` on an event.
 //!
 //! Ids are compared as numbers part by part, split on `-`: the reference server sends `<epoch-ms>-<seq>`, the JS
 //! server 0-based integers, and as strings `"10"` would sort before `"9"`.
 
 use std::cmp::Ordering;
 
-use crate::source::Loc;
-use crate::spec::template::{Template, Vars};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdRule {
-    Present,
-    Absent,
-    /// Present, and each greater than the one before (equal ids would make resumption ambiguous).
-    Increasing,
-}
-
-impl IdRule {
-    pub fn parse(s: &str) -> Option<IdRule> {
-        Some(match s {
-            "present" => IdRule::Present,
-            "absent" => IdRule::Absent,
-            "increasing" => IdRule::Increasing,
-            _ => return None,
-        })
-    }
-}
+use crate::spec::expect::stream::{IdCheck, IdRule};
+use crate::template::Vars;
 
 /// The parts of an id, each a run of digits without leading zeros; None if it is not numbers joined by `-`.
 fn parts(id: &str) -> Option<Vec<&str>> {
@@ -97,14 +78,6 @@ impl IdTracker {
     }
 }
 
-/// `id:` of an item of `events`: the event's own id equals a value, or comes after one.
-#[derive(Debug, Clone)]
-pub struct IdCheck {
-    pub loc: Loc,
-    pub equals: Option<Template>,
-    pub after: Option<Template>,
-}
-
 impl IdCheck {
     pub fn check(&self, n: usize, name: &str, id: Option<&str>, vars: &Vars) -> Result<(), String> {
         let Some(id) = id else {
@@ -133,6 +106,8 @@ impl IdCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Loc;
+    use crate::template::Template;
 
     #[test]
     fn ids_compare_as_numbers_part_by_part() {

@@ -1,4 +1,5 @@
-//! Expectations on a JSON document, each one a JSONPath and one or more predicates.
+//! Evaluating expectations on a JSON document: one function per predicate, each saying whether it holds of what the
+//! check's path selected.
 //!
 //! A singular path (only names and indexes) is checked as one value, which must be there; any other path is checked
 //! as the JSON array of the nodes it selects. `count`, `exists` and `absent` look at how many nodes were selected,
@@ -6,132 +7,14 @@
 
 use serde_json::Value;
 
-use super::format::Format;
-use super::numbers::{BoundSpec, Cmp, Num, Operand};
-use super::schema::SchemaCheck;
-use super::{near_miss, preview, Failure, Level};
+use super::{near_miss, Failure, Level};
 use crate::jsonpath::Path;
-use crate::report::diff;
 use crate::source::Loc;
-use crate::spec::raw::Bound;
-use crate::spec::template::{render_json, render_json_cow, Pattern, Template, Vars};
-
-#[derive(Debug, Clone)]
-pub struct JsonCheck {
-    pub loc: Loc,
-    pub path: CheckPath,
-    pub preds: Vec<(Loc, Pred)>,
-    /// Nested checks (under `every`) take the level of the check they are in.
-    pub level: Level,
-}
-
-/// A JSONPath, or one with variables in it (`$['${node}'].messages`), compiled once the variables are known.
-#[derive(Debug, Clone)]
-pub enum CheckPath {
-    Fixed(Path),
-    Template(Template),
-}
-
-impl From<Path> for CheckPath {
-    fn from(p: Path) -> Self {
-        CheckPath::Fixed(p)
-    }
-}
-
-impl CheckPath {
-    fn resolve(&self, vars: &Vars) -> Result<std::borrow::Cow<'_, Path>, String> {
-        match self {
-            CheckPath::Fixed(p) => Ok(std::borrow::Cow::Borrowed(p)),
-            CheckPath::Template(t) => {
-                Path::parse(&t.render_string(vars)?).map(std::borrow::Cow::Owned)
-            }
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub enum Pred {
-    Exists(bool),
-    Count(BoundSpec),
-    Equals(Value),
-    Type(Vec<JsonType>),
-    Matches(Pattern),
-    Length(BoundSpec),
-    Contains(Value),
-    OneOf(Vec<Value>),
-    Compare(Cmp, Operand),
-    Format(Format),
-    Every(Vec<JsonCheck>),
-    /// Holds unless every one of these holds.
-    Not(Vec<(Loc, Pred)>),
-    Schema(SchemaCheck),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JsonType {
-    Null,
-    Boolean,
-    Number,
-    Integer,
-    String,
-    Array,
-    Object,
-}
-
-impl JsonType {
-    pub const NAMES: &'static str = "null, boolean, number, integer, string, array, object";
-
-    pub fn parse(s: &str) -> Option<JsonType> {
-        Some(match s {
-            "null" => JsonType::Null,
-            "boolean" => JsonType::Boolean,
-            "number" => JsonType::Number,
-            "integer" => JsonType::Integer,
-            "string" => JsonType::String,
-            "array" => JsonType::Array,
-            "object" => JsonType::Object,
-            _ => return None,
-        })
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            JsonType::Null => "null",
-            JsonType::Boolean => "boolean",
-            JsonType::Number => "number",
-            JsonType::Integer => "integer",
-            JsonType::String => "string",
-            JsonType::Array => "array",
-            JsonType::Object => "object",
-        }
-    }
-
-    fn holds(self, v: &Value) -> bool {
-        match self {
-            JsonType::Null => v.is_null(),
-            JsonType::Boolean => v.is_boolean(),
-            JsonType::Number => v.is_number(),
-            JsonType::Integer => {
-                v.is_i64() || v.is_u64() || v.as_f64().is_some_and(|f| f.fract() == 0.0)
-            }
-            JsonType::String => v.is_string(),
-            JsonType::Array => v.is_array(),
-            JsonType::Object => v.is_object(),
-        }
-    }
-}
-
-pub fn type_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_f64() => "number",
-        Value::Number(_) => "integer",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
+use crate::spec::expect::json::{JsonCheck, Pred};
+use crate::spec::expect::numbers::{Bound, BoundSpec, Num, Operand};
+use crate::spec::expect::schema::SchemaCheck;
+use crate::template::{render_json, render_json_cow, Vars};
+use crate::text::{diff, preview, type_of};
 
 /// JSON equality where `1` and `1.0` are the same number, as in JSON itself.
 pub fn json_eq(a: &Value, b: &Value) -> bool {
@@ -635,6 +518,10 @@ fn check_value(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::Format;
+    use crate::spec::expect::json::{CheckPath, JsonType};
+    use crate::spec::expect::numbers::Cmp;
+    use crate::template::{Pattern, Template};
     use serde_json::json;
 
     fn check(path: &str, pred: Pred, doc: &Value) -> Vec<Failure> {

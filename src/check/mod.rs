@@ -1,47 +1,17 @@
-//! Expectations and how they are checked: on the status and headers, on JSON bodies (by JSONPath), and on event
-//! streams as the events arrive.
+//! Checking a step's expectations (`spec::expect`) against the answer: the status and headers, JSON bodies (by
+//! JSONPath), and event streams as the events arrive. Each expectation that does not hold becomes a `Failure`.
 
-pub mod event_names;
-pub mod format;
 pub mod http;
 pub mod ids;
 pub mod json;
-pub mod names;
 pub mod near_miss;
-pub mod numbers;
 pub mod schema;
 pub mod seen;
-pub mod spelling;
 pub mod stream;
 
 use crate::source::Loc;
-
-/// How binding an expectation is. `Must` is what the API documents (its OpenAPI document, its documented
-/// semantics); `Should` is what the reference server does without promising it (header details, exact error text,
-/// framing). A `Should` that does not hold is a warning unless the run is strict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Level {
-    #[default]
-    Must,
-    Should,
-}
-
-impl Level {
-    pub fn parse(s: &str) -> Option<Level> {
-        match s {
-            "must" => Some(Level::Must),
-            "should" => Some(Level::Should),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::Must => "must",
-            Level::Should => "should",
-        }
-    }
-}
+/// A failure has the level of the expectation it comes from.
+pub use crate::spec::expect::Level;
 
 /// One expectation that did not hold, with where it is written and what was seen.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,19 +56,5 @@ impl Failure {
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self
-    }
-}
-
-/// Shortens a value for a one-line message; full values go into diffs.
-pub fn preview(s: &str, max: usize) -> String {
-    // Only the characters shown are looked at: a value may be many megabytes.
-    let one_line = |t: &str| -> String {
-        t.chars()
-            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-            .collect()
-    };
-    match s.char_indices().nth(max) {
-        None => one_line(s),
-        Some((cut, _)) => format!("{}… ({} bytes in all)", one_line(&s[..cut]), s.len()),
     }
 }

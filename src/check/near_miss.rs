@@ -3,10 +3,10 @@
 
 use serde_json::{Map, Value};
 
-use super::json::type_of;
-use super::preview;
-use super::spelling::closest;
 use crate::jsonpath::{Path, Segment};
+use crate::spelling::closest;
+use crate::text::preview;
+use crate::text::type_of;
 
 /// How much of the document a "selects nothing" failure shows.
 const SHOWN: usize = 300;

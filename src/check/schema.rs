@@ -1,40 +1,20 @@
-//! `schema:`: a value checked against a component of the API's OpenAPI document or an inline JSON Schema.
+//! Checking `schema:`: a value checked against a component of the API's OpenAPI document or an inline JSON Schema.
 //! A failure names where in the value (JSON pointer), the keyword and its place in the schema, with the offending
 //! value previewed; when there are several, the first few and how many.
 
-use std::sync::Arc;
-
 use jsonschema::error::ValidationErrorKind;
-use jsonschema::{ValidationError, Validator};
+use jsonschema::ValidationError;
 use serde_json::Value;
 
-use super::{preview, Failure};
+use super::Failure;
 use crate::source::Loc;
+use crate::spec::expect::schema::SchemaCheck;
+use crate::text::preview;
 
 /// Errors listed in a failure; the rest are counted.
 const SHOWN: usize = 3;
 
-#[derive(Clone)]
-pub struct SchemaCheck {
-    /// The component's name; `None` for an inline schema.
-    pub component: Option<String>,
-    pub validator: Arc<Validator>,
-}
-
-impl std::fmt::Debug for SchemaCheck {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SchemaCheck({})", self.label())
-    }
-}
-
 impl SchemaCheck {
-    pub fn label(&self) -> String {
-        match &self.component {
-            Some(name) => format!("schema `{name}`"),
-            None => "the inline schema".to_string(),
-        }
-    }
-
     /// Checks one value; `what` names it ("`$` in the response body").
     pub fn check(&self, value: &Value, what: &str, loc: Loc) -> Option<Failure> {
         let mut errors = self.validator.iter_errors(value);
@@ -106,33 +86,12 @@ fn schema_path(e: &ValidationError<'_>) -> String {
     }
 }
 
-impl SchemaCheck {
-    /// From what a spec wrote after `schema:`: a component name, or an inline schema (a mapping).
-    pub fn from_spec(written: &Value) -> Result<SchemaCheck, String> {
-        let contract = crate::contract::reference()?;
-        match written {
-            Value::String(name) => Ok(SchemaCheck {
-                component: Some(name.clone()),
-                validator: contract.component(name)?,
-            }),
-            Value::Object(_) => Ok(SchemaCheck {
-                component: None,
-                validator: Arc::new(contract.inline(written)?),
-            }),
-            other => Err(format!(
-                "`schema` is a component name of the API's OpenAPI document (`schema: Thread`) or an inline JSON Schema (a mapping), not {}",
-                crate::check::json::type_of(other)
-            )),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::json::{JsonCheck, Pred};
     use crate::jsonpath::Path;
-    use crate::spec::template::Vars;
+    use crate::spec::expect::json::{JsonCheck, Pred};
+    use crate::template::Vars;
     use serde_json::json;
 
     fn thread(status: &str) -> Value {

@@ -1,7 +1,7 @@
 //! What a stream check keeps of the event names it has seen, and how it shows them: bounded however long the stream
 //! or its names are, so a failure report stays short enough to read and quick to print.
 
-use crate::report::diff;
+use crate::text::diff;
 
 /// Names kept, at most this many...
 const NAMES_KEPT: usize = 10_000;

@@ -5,45 +5,31 @@
 //! stream ends. Memory stays bounded: only names are kept (up to a cap, see `seen`), and data only for `which: last`
 //! checks.
 //!
-//! Some servers close a stream with an extra `end` event. A trailing `end` is not part of the sequence the spec
-//! describes; `end_event` says whether it must, may or must not be there.
+//! A trailing `end` event is held back until the stream ends or another event follows (see `end_event`).
 
 use serde_json::Value;
 
-use super::ids::{IdCheck, IdRule, IdTracker};
-use super::json::JsonCheck;
-use super::names::{NamePattern, SeqMatcher, SeqPattern};
+use super::ids::IdTracker;
 use super::seen::{short_name, Seen};
-use super::{preview, Failure, Level};
-use crate::source::Loc;
-use crate::spec::raw::Bound;
-use crate::spec::template::Vars;
+use super::{Failure, Level};
+use crate::spec::expect::names::SeqMatcher;
+use crate::spec::expect::stream::{EndEvent, EventCheck, StreamChecks, Until, Which};
+use crate::template::Vars;
+use crate::text::preview;
 
-#[derive(Debug, Clone)]
-pub struct StreamChecks {
-    pub loc: Loc,
-    pub sequence: Option<(Loc, SeqPattern)>,
-    pub subsequence: Option<(Loc, Vec<NamePattern>)>,
-    pub first: Option<(Loc, NamePattern)>,
-    pub last: Option<(Loc, NamePattern)>,
-    pub never: Vec<(Loc, NamePattern)>,
-    pub count: Vec<(Loc, NamePattern, Bound)>,
-    pub events: Vec<EventCheck>,
-    pub end_event: EndEvent,
-    /// The level of every check here but `events`, which have their own.
-    pub level: Level,
-    /// `ids:` over every event (a trailing `end` aside).
-    pub ids: Option<(Loc, IdRule)>,
-    /// The event after which the stream is read no further, for streams that do not end by themselves.
-    pub until: Option<Until>,
-}
-
-/// An event that ends the read: its name, and checks its data must pass to count.
-#[derive(Debug, Clone)]
-pub struct Until {
-    pub loc: Loc,
-    pub pattern: NamePattern,
-    pub data: Vec<JsonCheck>,
+/// What a stream's checks have seen so far, fed one event at a time.
+pub struct StreamState<'a> {
+    checks: &'a StreamChecks,
+    seq: Option<SeqMatcher<'a>>,
+    subseq_next: usize,
+    counts: Vec<u64>,
+    matched: Vec<u64>,
+    last_data: Vec<Option<(usize, String, Option<String>)>>,
+    seen: Seen,
+    ids: IdTracker,
+    last_name: Option<String>,
+    /// An `end` event held back until we know whether another event follows it.
+    pending_end: Option<(String, Option<String>)>,
 }
 
 impl Until {
@@ -60,64 +46,6 @@ impl Until {
                 .all(|c| c.check(&doc, vars, "the event").is_empty())
         })
     }
-}
-
-impl StreamChecks {
-    /// No expectation at all: what a stream the spec asks nothing of is read with (so captures still work).
-    pub fn none() -> StreamChecks {
-        StreamChecks {
-            loc: Loc::default(),
-            sequence: None,
-            subsequence: None,
-            first: None,
-            last: None,
-            never: vec![],
-            count: vec![],
-            events: vec![],
-            end_event: EndEvent::Optional,
-            level: Level::Must,
-            ids: None,
-            until: None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndEvent {
-    Optional,
-    Required,
-    Forbidden,
-}
-
-#[derive(Debug, Clone)]
-pub struct EventCheck {
-    pub loc: Loc,
-    pub pattern: NamePattern,
-    pub which: Which,
-    pub data: Vec<JsonCheck>,
-    pub level: Level,
-    pub id: Option<IdCheck>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Which {
-    Every,
-    First,
-    Last,
-}
-
-pub struct StreamState<'a> {
-    checks: &'a StreamChecks,
-    seq: Option<SeqMatcher<'a>>,
-    subseq_next: usize,
-    counts: Vec<u64>,
-    matched: Vec<u64>,
-    last_data: Vec<Option<(usize, String, Option<String>)>>,
-    seen: Seen,
-    ids: IdTracker,
-    last_name: Option<String>,
-    /// An `end` event held back until we know whether another event follows it.
-    pending_end: Option<(String, Option<String>)>,
 }
 
 impl<'a> StreamState<'a> {
@@ -411,8 +339,13 @@ fn check_data(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::json::{JsonType, Pred};
     use crate::jsonpath::Path;
+    use crate::source::Loc;
+    use crate::spec::expect::json::{JsonCheck, JsonType, Pred};
+    use crate::spec::expect::names::{NamePattern, SeqPattern};
+    use crate::spec::expect::numbers::Bound;
+    use crate::spec::expect::schema::SchemaCheck;
+    use crate::spec::expect::stream::{IdCheck, IdRule};
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
@@ -597,7 +530,7 @@ mod tests {
             level: Level::Must,
             id: Some(IdCheck {
                 loc: Loc::new(6, 9),
-                equals: Some(crate::spec::template::Template::parse("2").unwrap()),
+                equals: Some(crate::template::Template::parse("2").unwrap()),
                 after: None,
             }),
         }];
@@ -613,10 +546,9 @@ mod tests {
 
     #[test]
     fn event_data_is_checked_against_a_schema() {
-        let schema = crate::check::schema::SchemaCheck::from_spec(
-            &serde_json::json!({"type": "object", "required": ["run_id"]}),
-        )
-        .unwrap();
+        let schema =
+            SchemaCheck::from_spec(&serde_json::json!({"type": "object", "required": ["run_id"]}))
+                .unwrap();
         let mut c = empty();
         c.events = vec![EventCheck {
             loc: Loc::new(8, 7),

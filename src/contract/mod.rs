@@ -121,7 +121,7 @@ impl Contract {
     }
 
     fn unknown(&self, name: &str) -> String {
-        match crate::check::spelling::closest(name, self.names.iter().map(String::as_str)) {
+        match crate::spelling::closest(name, self.names.iter().map(String::as_str)) {
             Some(near) => format!(
                 "`{name}` is not a schema of the API's OpenAPI document; did you mean `{near}`?"
             ),
@@ -157,11 +157,11 @@ fn describe_meta_error(e: &jsonschema::ValidationError<'_>) -> String {
     if at.ends_with("/type") && e.kind().keyword() == "anyOf" {
         return format!(
             "at {at}, {} is not a type name (null, boolean, object, array, number, string, integer) or a list of them",
-            crate::check::preview(&e.instance().to_string(), 100)
+            crate::text::preview(&e.instance().to_string(), 100)
         );
     }
     let at = if at.is_empty() { "the top level" } else { at };
-    format!("at {at}, {}", crate::check::preview(&e.to_string(), 200))
+    format!("at {at}, {}", crate::text::preview(&e.to_string(), 200))
 }
 
 /// `{type: string, nullable: true}` -> `{type: [string, null]}`, everywhere in the document. Where `type` is absent

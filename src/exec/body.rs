@@ -6,9 +6,10 @@ use serde_json::Value;
 
 use super::capture;
 use super::response::{json_body, read_failure, Head};
-use crate::check::{preview, Failure};
-use crate::spec::template::Vars;
+use crate::check::Failure;
 use crate::spec::{CaptureFrom, Step};
+use crate::template::Vars;
+use crate::text::preview;
 use crate::transport::BodyReader;
 
 pub struct BodyOutcome {

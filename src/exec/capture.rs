@@ -3,9 +3,10 @@
 
 use serde_json::Value;
 
-use crate::check::{preview, Failure};
-use crate::spec::template::unbound_name;
+use crate::check::Failure;
 use crate::spec::{Capture, CaptureFrom, Step};
+use crate::template::unbound_name;
+use crate::text::preview;
 
 pub fn from_header(c: &Capture, values: &[&str]) -> Result<Value, Failure> {
     let CaptureFrom::Header(name) = &c.from else {

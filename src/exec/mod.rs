@@ -17,11 +17,12 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::check::stream::StreamChecks;
-use crate::check::{preview, Failure};
+use crate::check::Failure;
 use crate::fixture::{Exchange, FIXTURE_ERROR_HEADER};
-use crate::spec::template::Vars;
+use crate::spec::expect::stream::StreamChecks;
 use crate::spec::{CaptureFrom, Step};
+use crate::template::Vars;
+use crate::text::preview;
 
 pub use request::prepare;
 

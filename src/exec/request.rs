@@ -3,8 +3,8 @@
 use serde_json::Value;
 
 use crate::check::Failure;
-use crate::spec::template::{render_json_cow, Vars};
 use crate::spec::{Body, RequestTemplate};
+use crate::template::{render_json_cow, Vars};
 use crate::transport::Prepared;
 
 pub fn prepare(req: &RequestTemplate, vars: &Vars, base: &str) -> Result<Prepared, Failure> {
@@ -74,7 +74,7 @@ fn encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::template::Template;
+    use crate::template::Template;
 
     fn req(path: &str) -> RequestTemplate {
         RequestTemplate {

@@ -7,8 +7,9 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::Ctx;
-use crate::check::{preview, Failure};
+use crate::check::Failure;
 use crate::source::Loc;
+use crate::text::preview;
 use crate::transport::{BodyReader, Prepared, ReadError, MAX_BODY_BYTES};
 
 /// The status line and headers of an answer.

@@ -8,15 +8,8 @@ use tokio::time::Instant;
 
 use super::{attempt, Attempt, Ctx};
 use crate::fixture::Exchange;
-use crate::spec::template::Vars;
 use crate::spec::Step;
-
-/// How often and how long a step is tried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Retry {
-    pub every: Duration,
-    pub within: Duration,
-}
+use crate::template::Vars;
 
 /// The last attempt of a step, and how many were made.
 pub struct StepRun {

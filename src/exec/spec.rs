@@ -6,9 +6,9 @@ use super::retry::{run_step, StepRun};
 use super::Ctx;
 use crate::fixture::{self, Exchange, Recording};
 use crate::outcome::{Phase, Ran, SpecOutcome, StepOutcome};
-use crate::spec::template::{render_json, Vars};
 use crate::spec::{builtins, Spec, Step};
 use crate::target::{RecordMode, Settings};
+use crate::template::{render_json, Vars};
 
 /// Runs one loaded spec against the target `s` describes.
 /// No text of the outcome carries a secret value, even when the server echoes one back; nor does the recording.
@@ -261,6 +261,6 @@ fn drift(
 {}
 if the change is expected, record again:          LANGGRAPH_RECORD=1 LANGGRAPH_URL=<url> cargo test --test conformance -- --exact {test_name}",
         dir.display(),
-        crate::report::diff(&want, &got).lines().map(|l| format!("     {l}\n")).collect::<String>()
+        crate::text::diff(&want, &got).lines().map(|l| format!("     {l}\n")).collect::<String>()
     ))
 }

@@ -6,12 +6,14 @@ use serde_json::Value;
 
 use super::capture;
 use super::response::secs;
-use crate::check::stream::{StreamChecks, StreamState};
-use crate::check::{preview, Failure};
+use crate::check::stream::StreamState;
+use crate::check::Failure;
 use crate::source::Loc;
-use crate::spec::template::{unbound_name, Vars};
+use crate::spec::expect::stream::StreamChecks;
 use crate::spec::{Capture, CaptureFrom, Step};
 use crate::sse::{SseEvent, SseItem, SseParser};
+use crate::template::{unbound_name, Vars};
+use crate::text::preview;
 use crate::transport::{BodyReader, ReadError, MAX_BODY_BYTES};
 
 /// What reading the stream found: values captured from events, and failures.

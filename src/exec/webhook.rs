@@ -11,8 +11,8 @@ use super::response::{secs, Head};
 use super::{body, Attempt};
 use crate::check::Failure;
 use crate::fixture::Exchange;
-use crate::spec::template::Vars;
 use crate::spec::{Step, WEBHOOK_METHOD, WEBHOOK_PATH};
+use crate::template::Vars;
 
 pub struct Receiver {
     server: MockServer,

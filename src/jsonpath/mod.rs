@@ -45,12 +45,12 @@ impl Path {
             JsonPath::parse(text).map_err(|e| format!("invalid JSONPath `{text}`: {e}"))?;
         // An invalid pattern would make `match`/`search` select nothing, so `absent` and `count: 0` would pass.
         for r in &scan.regexes {
-            if let Err(e) = crate::spec::regexes::compile(&r.pattern) {
+            if let Err(e) = crate::regexes::compile(&r.pattern) {
                 return Err(format!(
                     "the pattern `{}` given to `{}` in JSONPath `{text}` is not a valid regex: {}",
                     r.pattern,
                     r.function,
-                    crate::spec::load::regex_message(&e.to_string())
+                    crate::regexes::regex_message(&e.to_string())
                         .trim_start_matches("invalid regex: ")
                 ));
             }

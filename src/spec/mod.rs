@@ -3,12 +3,12 @@
 pub mod builtins;
 pub mod discover;
 pub mod duration;
+pub mod event_names;
+pub mod expect;
 pub mod headers;
 pub mod load;
 pub mod raw;
 pub mod read;
-pub mod regexes;
-pub mod template;
 pub mod yaml_errors;
 
 use std::sync::Arc;
@@ -17,13 +17,13 @@ use std::time::Duration;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::check::http::{HeaderCheck, StatusCheck};
-use crate::check::json::JsonCheck;
-use crate::check::names::NamePattern;
-use crate::check::stream::StreamChecks;
 use crate::jsonpath::Path;
 use crate::source::{Loc, Source};
-use template::Template;
+use crate::template::{self, Template};
+use expect::http::{HeaderCheck, StatusCheck};
+use expect::json::JsonCheck;
+use expect::names::NamePattern;
+use expect::stream::StreamChecks;
 
 pub use discover::{discover, SpecFile};
 pub use load::load_spec;
@@ -64,7 +64,7 @@ pub struct Step {
     /// stands for it: `WEBHOOK /webhook`).
     pub receive: bool,
     pub timeout: Option<Duration>,
-    pub retry: Option<crate::exec::retry::Retry>,
+    pub retry: Option<Retry>,
     pub status: Option<StatusCheck>,
     pub headers: Vec<HeaderCheck>,
     pub body: Vec<JsonCheck>,
@@ -75,6 +75,13 @@ pub struct Step {
     pub varies: Vec<Path>,
     /// The step prepares what the spec tests (`setup: true`): when it fails, the spec is blocked, not failed.
     pub setup: bool,
+}
+
+/// `retry: {every, within}`: the step is sent again every `every` until its expectations hold, for at most `within`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    pub every: Duration,
+    pub within: Duration,
 }
 
 #[derive(Debug)]

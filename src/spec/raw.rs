@@ -1,5 +1,5 @@
 //! The spec file as written: serde types that mirror the YAML, with the position of every value that an error
-//! message may need to point at. `load` turns these into the checked model in `model`.
+//! message may need to point at. `load` turns these into the checked model.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -8,6 +8,8 @@ use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visi
 use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
+
+use super::expect::numbers::Bound;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -116,22 +118,6 @@ pub struct RawHeaderCheck {
     pub le: Option<Spanned<Value>>,
 }
 
-/// `gt`, `ge`, `lt`, `le` (in that order), those that are given.
-fn comparisons(
-    [gt, ge, lt, le]: [&Option<Spanned<Value>>; 4],
-) -> impl Iterator<Item = (&'static str, &Spanned<Value>)> {
-    [("gt", gt), ("ge", ge), ("lt", lt), ("le", le)]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
-}
-
-impl RawHeaderCheck {
-    /// The numeric comparisons given, by key, in a fixed order.
-    pub fn comparisons(&self) -> impl Iterator<Item = (&'static str, &Spanned<Value>)> {
-        comparisons([&self.gt, &self.ge, &self.lt, &self.le])
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawJsonCheck {
@@ -176,13 +162,6 @@ pub struct RawJsonCheck {
     pub level: Option<Spanned<String>>,
     #[serde(default)]
     pub not: Option<Spanned<Box<RawJsonCheck>>>,
-}
-
-impl RawJsonCheck {
-    /// The numeric comparisons given, by key, in a fixed order.
-    pub fn comparisons(&self) -> impl Iterator<Item = (&'static str, &Spanned<Value>)> {
-        comparisons([&self.gt, &self.ge, &self.lt, &self.le])
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -472,13 +451,6 @@ impl<'de> Deserialize<'de> for TypeName {
     }
 }
 
-/// A count: `2` (exactly) or `{min: 1, max: 3}` (either end optional).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Bound {
-    pub min: Option<u64>,
-    pub max: Option<u64>,
-}
-
 impl<'de> Deserialize<'de> for Bound {
     /// Written as a `RawBound`, with numbers only: the counts of a stream are fixed when it is read.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -588,23 +560,5 @@ impl<'de> Deserialize<'de> for RawBound {
             }
         }
         d.deserialize_any(V_)
-    }
-}
-
-impl Bound {
-    pub fn contains(&self, n: u64) -> bool {
-        self.min.is_none_or(|m| n >= m) && self.max.is_none_or(|m| n <= m)
-    }
-}
-
-impl fmt::Display for Bound {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.min, self.max) {
-            (Some(a), Some(b)) if a == b => write!(f, "exactly {a}"),
-            (Some(a), Some(b)) => write!(f, "between {a} and {b}"),
-            (Some(a), None) => write!(f, "at least {a}"),
-            (None, Some(b)) => write!(f, "at most {b}"),
-            (None, None) => write!(f, "any number"),
-        }
     }
 }

@@ -95,7 +95,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 .chain(["--var", "--help"])
                 .chain(LIBTEST_SWITCHES.iter().copied())
                 .chain(LIBTEST_VALUES.iter().copied());
-            let near = langgraph_conformance::check::spelling::closest(&flag, known);
+            let near = langgraph_conformance::spelling::closest(&flag, known);
             return Err(match near {
                 Some(n) => format!("unknown option `{flag}`; did you mean `{n}`?"),
                 None => format!("unknown option `{flag}` (see --help)"),

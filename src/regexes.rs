@@ -1,6 +1,8 @@
-//! Compiled regexes, shared by pattern. Specs repeat the same few patterns (`^application/json`,
-//! `^text/event-stream`) many times over; compiling each once per process, and sharing it, also shares the search
-//! caches a regex builds on first use, so that a pattern used once per spec does not pay for building them every time.
+//! Compiled regexes, shared by pattern, and how their errors read.
+//!
+//! Specs repeat the same few patterns (`^application/json`, `^text/event-stream`) many times over; compiling each once
+//! per process, and sharing it, also shares the search caches a regex builds on first use, so that a pattern used once
+//! per spec does not pay for building them every time.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -30,6 +32,20 @@ pub fn compile(pattern: &str) -> Result<Arc<Regex>, regex::Error> {
 
 fn kept() -> std::sync::MutexGuard<'static, HashMap<String, Arc<Regex>>> {
     KEPT.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The regex crate's message is a small drawing over several lines; its last line says what is wrong.
+pub fn regex_message(e: &str) -> String {
+    let what = e
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or(e);
+    format!(
+        "invalid regex: {}",
+        what.strip_prefix("error: ").unwrap_or(what)
+    )
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ impl NamePattern {
                 "{s:?}: event names cannot contain control characters"
             ));
         }
-        super::event_names::refuse_typo(s, forbidden)?;
+        crate::spec::event_names::refuse_typo(s, forbidden)?;
         Ok(if s.ends_with('|') {
             NamePattern::Namespaced(s.to_string())
         } else {

@@ -2,7 +2,7 @@
 //! instead of passing forever. Names far from all of these stay allowed: a spec may forbid what an implementation
 //! wrongly sends.
 
-use super::spelling::closest;
+use crate::spelling::closest;
 
 /// Event names of `/runs/stream` and the join stream (subgraph events are `<mode>|<namespace>`).
 pub const KNOWN: [&str; 15] = [

@@ -7,8 +7,7 @@ use std::fmt;
 
 use serde_json::{Number, Value};
 
-use crate::spec::raw::Bound;
-use crate::spec::template::{Template, Vars};
+use crate::template::{Template, Vars};
 
 /// A number as compared: whole numbers exactly, others as floating point.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -146,7 +145,7 @@ impl Operand {
             }
             other => Err(format!(
                 "`{key}` takes a number or a `${{variable}}`, not {}",
-                super::json::type_of(other)
+                crate::text::type_of(other)
             )),
         }
     }
@@ -193,7 +192,7 @@ fn not_a(key: &str, t: &Template, vars: &Vars, text: &str, what: &str) -> String
         ([name], true) => {
             let shown = vars
                 .get(*name)
-                .map(|v| super::preview(&v.to_string(), 100))
+                .map(|v| crate::text::preview(&v.to_string(), 100))
                 .unwrap_or_default();
             format!("`{key}`: variable `{name}` is {shown}, not {what}")
         }
@@ -209,6 +208,31 @@ impl fmt::Display for Operand {
         match self {
             Operand::Fixed(n) => write!(f, "{n}"),
             Operand::Template(t) => f.write_str(&t.source()),
+        }
+    }
+}
+
+/// A count: `2` (exactly) or `{min: 1, max: 3}` (either end optional).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Bound {
+    pub min: Option<u64>,
+    pub max: Option<u64>,
+}
+
+impl Bound {
+    pub fn contains(&self, n: u64) -> bool {
+        self.min.is_none_or(|m| n >= m) && self.max.is_none_or(|m| n <= m)
+    }
+}
+
+impl fmt::Display for Bound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.min, self.max) {
+            (Some(a), Some(b)) if a == b => write!(f, "exactly {a}"),
+            (Some(a), Some(b)) => write!(f, "between {a} and {b}"),
+            (Some(a), None) => write!(f, "at least {a}"),
+            (None, Some(b)) => write!(f, "at most {b}"),
+            (None, None) => write!(f, "any number"),
         }
     }
 }

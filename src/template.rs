@@ -125,7 +125,7 @@ impl Pattern {
     pub fn parse(src: &str) -> Result<Pattern, String> {
         let t = Template::parse(src)?;
         let compile = |s: &str| {
-            super::regexes::compile(s).map_err(|e| crate::spec::load::regex_message(&e.to_string()))
+            crate::regexes::compile(s).map_err(|e| crate::regexes::regex_message(&e.to_string()))
         };
         if !t.has_vars() {
             return compile(src).map(Pattern::Fixed);
@@ -149,7 +149,7 @@ impl Pattern {
         match self {
             Pattern::Fixed(r) => Ok(r.is_match(s)),
             Pattern::Template(t) => {
-                let re = super::regexes::compile(&t.render_with(vars, regex::escape)?)
+                let re = crate::regexes::compile(&t.render_with(vars, regex::escape)?)
                     .map_err(|e| e.to_string())?;
                 Ok(re.is_match(s))
             }

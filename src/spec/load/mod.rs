@@ -1,0 +1,205 @@
+//! Turning a spec's YAML into the checked model, with every mistake reported at its file:line:column.
+//!
+//! `load_spec` is the one entry point. The YAML is read into the `raw` types, which mirror it; each element of the
+//! grammar is then lowered into the model by a file of its own:
+//!
+//! | file         | element                                                                             |
+//! |--------------|-------------------------------------------------------------------------------------|
+//! | `mod.rs`     | the spec: `version`, `name`, `requires`, `vars`, `timeout`, `steps`, `finally`       |
+//! | `step.rs`    | a step: `request` or `receive`, `timeout`, `retry`, `varies`, and its `expect` mapping |
+//! | `request.rs` | `request`: method, path, query, headers, `json` or `body`                            |
+//! | `status.rs`  | `expect.status`                                                                     |
+//! | `headers.rs` | `expect.headers`                                                                    |
+//! | `body.rs`    | `expect.body` and an event's `data`: JSON checks, one reader per predicate            |
+//! | `stream.rs`  | `expect.stream`                                                                     |
+//! | `capture.rs` | `capture`                                                                           |
+//! | `values.rs`  | what several elements hold: variables, templates, regexes, JSONPaths, event names, durations, levels, numbers |
+
+mod body;
+mod capture;
+mod headers;
+mod request;
+mod status;
+mod step;
+mod stream;
+mod values;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use serde_saphyr::Spanned;
+
+use super::raw::{RawSpec, RawStep};
+use super::{Spec, Step, FORMAT_VERSION};
+use crate::source::{Loc, Source, SpecError};
+use crate::template::is_name;
+
+pub use body::PRED_KEYS;
+pub use headers::HEADER_PRED_KEYS;
+
+/// How deeply lists and mappings may nest in a spec. Specs need under ten levels; the bound keeps every recursive
+/// walk over the YAML (and the JSON values in it) far from the end of the stack.
+pub const MAX_YAML_DEPTH: usize = 64;
+
+pub(crate) fn yaml_options() -> serde_saphyr::Options {
+    let mut o = serde_saphyr::Options::default();
+    // YAML 1.1 would read `no`, `on`, `off` as booleans; a spec means the strings.
+    o.strict_booleans = true;
+    // Nothing reads a spec's comments; not capturing them makes parsing about a tenth faster.
+    o.emit_comments = false;
+    let mut budget = serde_saphyr::budget::Budget::default();
+    budget.max_depth = MAX_YAML_DEPTH;
+    // One spec per file: a second document is refused anyway, so there is no need to read far into a stream of them.
+    budget.max_documents = 2;
+    o.budget = Some(budget);
+    o
+}
+
+/// Parses and checks one spec. `globals` are the variables the target defines (defaults and overrides).
+pub fn load_spec(src: Arc<Source>, globals: &HashSet<String>) -> Result<Spec, SpecError> {
+    let raw: RawSpec = serde_saphyr::from_str_with_options(&src.text, yaml_options()).map_err(|e| {
+        let loc = e.location().map(|l| Loc::from_saphyr(&l)).unwrap_or_default();
+        let mut msg = super::yaml_errors::message(&e);
+        let line = src.text.lines().nth((loc.line as usize).saturating_sub(1)).unwrap_or("");
+        // Only a syntax error can come from an unquoted JSONPath; a wrong value on the same line is something else.
+        let syntax = msg.starts_with("while ");
+        if syntax && line.contains("{") && line.contains('$') && (line.contains('[') || line.contains('*')) {
+            msg.push_str(" (inside `{...}`, quote a JSONPath that has `[`, `]`, `*` or `,`: path: '$.a[0]')");
+        }
+        SpecError::new(&src, loc, msg)
+    })?;
+    let mut defined = globals.clone();
+    defined.extend(super::builtins::NAMES.iter().map(|n| n.to_string()));
+    Loader {
+        src: &src,
+        defined,
+        fixed: globals.clone(),
+    }
+    .spec(raw, src.clone())
+}
+
+struct Loader<'a> {
+    src: &'a Source,
+    /// Variables defined so far: the target's, the spec's, then captures step by step.
+    defined: HashSet<String>,
+    /// The target's variables and the spec's own: a capture may not take their names, or a step that uses the
+    /// captured value would get the fixed one when the capture failed.
+    fixed: HashSet<String>,
+}
+
+type R<T> = Result<T, SpecError>;
+
+fn loc<T>(s: &Spanned<T>) -> Loc {
+    Loc::from_saphyr(&s.referenced)
+}
+
+impl Loader<'_> {
+    fn err(&self, at: Loc, msg: impl Into<String>) -> SpecError {
+        SpecError::new(self.src, at, msg)
+    }
+
+    fn spec(mut self, raw: RawSpec, src: Arc<Source>) -> R<Spec> {
+        self.header(&raw)?;
+        let vars = self.spec_vars(raw.vars.0)?;
+        let default_timeout = raw.timeout.as_ref().map(|t| self.duration(t)).transpose()?;
+        if raw.steps.value.is_empty() {
+            return Err(self.err(loc(&raw.steps), "a spec needs at least one step"));
+        }
+        let steps = self.steps(raw.steps.value, default_timeout)?;
+        // Clean-up steps may use any capture: each runs only if the values its request needs were captured.
+        let finally = match raw.finally {
+            Some(f) if f.value.is_empty() => {
+                return Err(self.err(
+                    loc(&f),
+                    "`finally` needs at least one step (or leave it out)",
+                ))
+            }
+            Some(f) => self.steps(f.value, default_timeout)?,
+            None => Vec::new(),
+        };
+        Ok(Spec {
+            source: src,
+            name: raw.name.value,
+            description: raw.description,
+            tags: raw.tags,
+            requires: raw.requires.into_iter().map(|r| r.value).collect(),
+            vars,
+            uses_webhooks: steps.iter().chain(&finally).any(|s| s.receive)
+                || self.src.text.contains("${webhook_url}"),
+            starts_runs: steps
+                .iter()
+                .chain(&finally)
+                .any(|s| !s.receive && s.request.starts_run()),
+            steps,
+            finally,
+        })
+    }
+
+    /// `version`, `name` and `requires`.
+    fn header(&self, raw: &RawSpec) -> R<()> {
+        if raw.version.value != FORMAT_VERSION {
+            return Err(self.err(
+                loc(&raw.version),
+                format!("spec format version {} is not supported; this harness reads version {FORMAT_VERSION}", raw.version.value),
+            ));
+        }
+        if raw.name.value.trim().is_empty() {
+            return Err(self.err(loc(&raw.name), "`name` cannot be empty"));
+        }
+        for r in &raw.requires {
+            if !r
+                .value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                || r.value.is_empty()
+            {
+                return Err(self.err(
+                    loc(r),
+                    format!(
+                        "`{}` is not a capability name (letters, digits, `-`, `_`)",
+                        r.value
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `vars`, in order: each may use the target's variables and those before it.
+    fn spec_vars(
+        &mut self,
+        raw: Vec<(String, Spanned<serde_json::Value>)>,
+    ) -> R<Vec<(String, serde_json::Value)>> {
+        let mut vars = Vec::new();
+        for (name, value) in raw {
+            if !is_name(&name) {
+                return Err(self.err(
+                    loc(&value),
+                    format!("`{name}` is not a variable name (letters, digits and `_`)"),
+                ));
+            }
+            self.not_builtin(&name, loc(&value))?;
+            self.check_json_vars(&value.value, loc(&value))?;
+            self.defined.insert(name.clone());
+            self.fixed.insert(name.clone());
+            vars.push((name, value.value));
+        }
+        Ok(vars)
+    }
+
+    fn steps(
+        &mut self,
+        raw: Vec<Spanned<RawStep>>,
+        default_timeout: Option<std::time::Duration>,
+    ) -> R<Vec<Step>> {
+        raw.into_iter()
+            .map(|s| {
+                let at = loc(&s);
+                self.step(at, s.value, default_timeout)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;
