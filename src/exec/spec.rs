@@ -158,6 +158,15 @@ async fn run_phase(
             continue;
         }
         let run: StepRun = run_step(ctx, first + i + 1, step, vars, record.as_deref_mut()).await;
+        // The fixture has no answer: its recording is stale, which no outcome of a set-up step may hide.
+        if run.last.unanswerable && phase == Phase::Step {
+            out.errors.push(format!(
+                "the embedded fixture has no answer for {} {} \"{}\": its recording is out of date; record it again",
+                phase.name(),
+                i + 1,
+                step.name
+            ));
+        }
         // Kept even from a step that failed: later steps, and the clean-up, may need them.
         vars.extend(run.last.captured);
         if !run.last.failures.is_empty() {
