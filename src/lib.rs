@@ -18,6 +18,7 @@ pub mod report;
 pub mod results;
 pub mod runner;
 pub mod secrets;
+pub mod setting_names;
 pub mod source;
 pub mod spec;
 pub mod spelling;

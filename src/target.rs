@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::secrets::{display_url, ApiKey, Secrets};
+use crate::setting_names::{check_names, parse_bool};
 use crate::spec::duration::parse_duration;
 use crate::template::{is_name, Vars};
 
@@ -216,11 +217,16 @@ impl Settings {
         if let Some(e) = unreadable_setting(std::env::vars_os()) {
             return Err(e);
         }
-        let overrides: Vec<String> = std::env::vars_os()
-            .filter_map(|(k, _)| k.into_string().ok())
-            .filter(|k| k.starts_with("LANGGRAPH_VAR_"))
+        let names: Vec<String> = std::env::vars_os()
+            .filter_map(|(k, v)| k.into_string().ok().filter(|_| !v.is_empty()))
+            .filter(|k| k.starts_with("LANGGRAPH_"))
             .collect();
-        Self::from_lookup_and_names(
+        let overrides: Vec<String> = names
+            .iter()
+            .filter(|k| k.starts_with("LANGGRAPH_VAR_"))
+            .cloned()
+            .collect();
+        let s = Self::from_lookup_and_names(
             // An empty variable counts as unset, but for the capabilities, where empty means "none".
             |k| {
                 std::env::var(k)
@@ -229,7 +235,15 @@ impl Settings {
             },
             &project_root(),
             &overrides,
-        )
+        )?;
+        s.check_names(names.iter().map(String::as_str))?;
+        Ok(s)
+    }
+
+    /// Refuses a `LANGGRAPH_*` name that is no setting, and one that means nothing on the embedded fixture when
+    /// there is no URL. `names` are the settings given (variables set, flags).
+    pub fn check_names<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Result<(), String> {
+        check_names(names, self.url.is_some())
     }
 
     /// `lookup` reads one environment variable; `vars_from_env` lists `LANGGRAPH_VAR_*`.
@@ -261,19 +275,28 @@ impl Settings {
             }
         }
         let api_key = api_key(&lookup)?;
-        let record = match lookup("LANGGRAPH_RECORD").as_deref() {
-            None | Some("0" | "false") => RecordMode::Off,
-            Some("force") => RecordMode::Force,
-            Some(_) => RecordMode::Passed,
+        let record = match lookup("LANGGRAPH_RECORD") {
+            None => RecordMode::Off,
+            Some(v) if v.trim().eq_ignore_ascii_case("force") => RecordMode::Force,
+            Some(v) => match parse_bool("LANGGRAPH_RECORD", &v) {
+                Ok(true) => RecordMode::Passed,
+                Ok(false) => RecordMode::Off,
+                Err(_) => {
+                    return Err(format!(
+                        "LANGGRAPH_RECORD={v:?}: write 1 to record the specs that pass, force to record all, 0 for none"
+                    ))
+                }
+            },
         };
-        let strict = lookup("LANGGRAPH_STRICT").is_some_and(|v| v != "0" && v != "false");
+        let flag = |name: &str| lookup(name).map(|v| parse_bool(name, &v)).transpose();
+        let strict = flag("LANGGRAPH_STRICT")?.unwrap_or(false);
         if record != RecordMode::Off && url.is_none() {
             return Err(
                 "LANGGRAPH_RECORD needs LANGGRAPH_URL: recordings are made from a live server"
                     .into(),
             );
         }
-        let drift_check = lookup("LANGGRAPH_DRIFT_CHECK").is_some_and(|v| v != "0" && v != "false");
+        let drift_check = flag("LANGGRAPH_DRIFT_CHECK")?.unwrap_or(false);
         if drift_check && url.is_none() {
             return Err("LANGGRAPH_DRIFT_CHECK needs LANGGRAPH_URL: it compares a live server with the recordings".into());
         }
@@ -387,6 +410,17 @@ pub const CONFORMANCE_GRAPH: [&str; 6] = [
     "input-subgraph",
     "input-interrupt",
     "input-fail",
+];
+
+/// The optional parts of the API a deployment may lack, as capabilities.
+pub const OPTIONAL_PARTS: [&str; 7] = [
+    "crons",
+    "store",
+    "webhooks",
+    "resumable-streams",
+    "thread-prune",
+    "thread-storage",
+    "thread-stream",
 ];
 
 /// Capabilities with shorthands spelled out.

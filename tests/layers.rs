@@ -32,6 +32,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "execution",
         &[
             "target",
+            "setting_names",
             "secrets",
             "fixture",
             "sse",

@@ -103,8 +103,8 @@ fn run(t: &Target, out: &Path) -> Result<serde_json::Value, String> {
     let settings = Settings::from_lookup(lookup, &project_root())
         .map_err(|e| format!("target {}: {e}", t.name))?;
     eprintln!("matrix: running the suite against {}", t.name);
-    let args = libtest_mimic::Arguments::from_iter(["matrix", "--quiet"]);
-    let code = runner::run(settings, args, Progress::Off);
+    let command = runner::CommandLine::parse(vec!["--quiet".into()]);
+    let code = runner::run(settings, command, Progress::Off);
     let report = dir.join("report.json");
     let text = std::fs::read_to_string(&report).map_err(|e| {
         format!(

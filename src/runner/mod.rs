@@ -2,8 +2,10 @@
 //! against the target the environment describes, each test thread with a runtime and HTTP client of its own; after
 //! the run, what it found, in the forms people and CI read ([`outputs`]).
 
+mod command_line;
 pub mod outputs;
 pub mod plan;
+mod reachable;
 mod slots;
 
 use std::process::ExitCode;
@@ -11,6 +13,7 @@ use std::time::Instant;
 
 use libtest_mimic::{Arguments, FormatSetting, Trial};
 
+pub use command_line::CommandLine;
 pub use plan::{load_file, run_spec, Planned, Prepare, Suite};
 
 use crate::secrets::display_url;
@@ -19,7 +22,7 @@ use crate::target::{RecordMode, Settings};
 /// Runs the suite as a libtest-compatible test binary (`cargo test --test conformance -- ARGS`), with the settings
 /// from the environment.
 pub fn main() -> ExitCode {
-    let args = Arguments::from_args();
+    let command = CommandLine::parse(std::env::args().skip(1).collect());
     let settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {
@@ -27,7 +30,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    run(settings, args, Progress::Off)
+    run(settings, command, Progress::Off)
 }
 
 /// Whether a line on standard error counts the specs as they finish (for a terminal).
@@ -41,9 +44,28 @@ pub enum Progress {
 /// prints what libtest prints, then the summary, and writes the reports the settings ask for. The exit code is
 /// libtest's: 0 when every spec that ran passed (or failed as the target's baseline expects), 101 otherwise, 2 for
 /// a setting or folder that cannot be used.
-pub fn run(settings: Settings, mut args: Arguments, progress: Progress) -> ExitCode {
+pub fn run(settings: Settings, command: CommandLine, progress: Progress) -> ExitCode {
+    let CommandLine { mut args, filters } = command;
+    // The name filters libtest-mimic cannot hold, applied beside its own.
+    let more = CommandLine {
+        args: Arguments {
+            exact: args.exact,
+            ..Arguments::default()
+        },
+        filters,
+    };
+    if args.test_threads == Some(0) {
+        eprintln!("error: --test-threads 0 runs nothing: give 1 or more");
+        return ExitCode::from(2);
+    }
     if !args.list {
         announce_target(&settings);
+        if let Some(url) = &settings.url {
+            if let Err(e) = reachable::check(url, settings.api_key.as_ref()) {
+                eprintln!("error: {}", settings.secrets().scrub(&e));
+                return ExitCode::from(2);
+            }
+        }
     }
     // `--test-threads` (and nextest, which runs one spec per process) still decide.
     args.test_threads = args.test_threads.or(Some(settings.concurrency));
@@ -57,6 +79,10 @@ pub fn run(settings: Settings, mut args: Arguments, progress: Progress) -> ExitC
             return ExitCode::from(2);
         }
     };
+    if let Err(e) = suite.check_names_in_specs() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     // A run loads the specs it selects; a listing reads their headers (requires, tags), and nextest's terse listing
     // only their names.
     let terse_list = args.list && matches!(args.format, Some(FormatSetting::Terse));
@@ -70,7 +96,7 @@ pub fn run(settings: Settings, mut args: Arguments, progress: Progress) -> ExitC
     // Only the name filters decide here: with `--ignored`, which specs are ignored is known only once read.
     let selected = |name: &str| {
         let probe = Trial::test(name, || Ok(())).with_ignored_flag(args.ignored);
-        !args.is_filtered_out(&probe)
+        !args.is_filtered_out(&probe) && more.selects(name)
     };
     let planned = match suite.plan(prepare, selected) {
         Ok(p) => p,
@@ -89,7 +115,7 @@ pub fn run(settings: Settings, mut args: Arguments, progress: Progress) -> ExitC
     }
     let planned: Vec<Planned> = planned
         .into_iter()
-        .filter(|p| suite.settings.tags.selects(&p.tags))
+        .filter(|p| suite.settings.tags.selects(&p.tags) && more.selects(&p.name))
         .collect();
     if args.list && !terse_list {
         let listed: Vec<&Planned> = planned

@@ -124,6 +124,43 @@ impl Suite {
         }
     }
 
+    /// Refuses tag and capability names that no spec uses: a typo (`LANGGRAPH_TAGS=strem`, a capability `stores`)
+    /// would otherwise select nothing, or skip what it meant to run, and say nothing.
+    pub fn check_names_in_specs(&self) -> Result<(), String> {
+        let dir = &self.settings.specs_dir;
+        let files = discover(dir)
+            .map_err(|e| format!("cannot read the specs folder {}: {e}", dir.display()))?;
+        let headers = parallel_map(files, |f| Header::read(&f.path));
+        let tags: std::collections::BTreeSet<&str> = headers
+            .iter()
+            .flat_map(|h| h.tags.iter().map(String::as_str))
+            .collect();
+        let mut caps: std::collections::BTreeSet<&str> = headers
+            .iter()
+            .flat_map(|h| h.requires.iter().map(String::as_str))
+            .collect();
+        caps.extend(crate::target::CONFORMANCE_GRAPH);
+        caps.extend(crate::target::OPTIONAL_PARTS);
+        let t = &self.settings.tags;
+        for tag in t.include.iter().chain(&t.exclude) {
+            if !tags.contains(tag.as_str()) {
+                return Err(unknown("LANGGRAPH_TAGS: no spec has the tag", tag, &tags));
+            }
+        }
+        let mut declared: Vec<&String> = self.settings.capabilities.iter().collect();
+        declared.sort();
+        for c in declared {
+            if !caps.contains(c.as_str()) {
+                let what = format!(
+                    "{}: no spec needs the capability",
+                    self.settings.capabilities_from
+                );
+                return Err(unknown(&what, c, &caps));
+            }
+        }
+        Ok(())
+    }
+
     /// Known failures that name no spec: a baseline that went stale, or a typo.
     pub fn unknown_known_failures(&self, planned: &[Planned]) -> Vec<String> {
         let mut out: Vec<String> = self
@@ -356,6 +393,17 @@ impl Header {
             .ok()
             .flatten()
             .unwrap_or_default()
+    }
+}
+
+/// `what `name``, with the nearest known name, or all of them when none is near.
+fn unknown(what: &str, name: &str, known: &std::collections::BTreeSet<&str>) -> String {
+    match crate::spelling::closest(name, known.iter().copied()) {
+        Some(n) => format!("{what} `{name}`; did you mean `{n}`?"),
+        None => format!(
+            "{what} `{name}`; the names in use: {}",
+            known.iter().copied().collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 

@@ -25,6 +25,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting { flag: "--record", var: "LANGGRAPH_RECORD", value: Some("1|force"), help: "record what the live server answers as the fixture" },
     Setting { flag: "--record-dir", var: "LANGGRAPH_RECORD_DIR", value: Some("DIR"), help: "where recordings go" },
     Setting { flag: "--drift-check", var: "LANGGRAPH_DRIFT_CHECK", value: None, help: "also fail a spec when the server answers otherwise than its recording" },
+    Setting { flag: "--diff", var: "LANGGRAPH_DIFF", value: Some("1|fail"), help: "compare every answer with the reference's; fail: a departure fails its spec" },
+    Setting { flag: "--reference-url", var: "LANGGRAPH_REFERENCE_URL", value: Some("URL"), help: "a live reference server to compare with, instead of the recordings" },
 ];
 
 /// libtest's arguments this command passes on: switches, then those that take a value.
@@ -182,6 +184,25 @@ mod tests {
             "--url needs a value (URL)"
         );
         assert!(parse_words("--var x").unwrap_err().contains("NAME=VALUE"));
+    }
+
+    #[test]
+    fn every_setting_but_the_key_has_a_flag() {
+        use langgraph_conformance::setting_names::SETTINGS as NAMES;
+        for n in NAMES.iter().filter(|n| n.name != "LANGGRAPH_API_KEY") {
+            assert!(
+                SETTINGS.iter().any(|s| s.var == n.name),
+                "{} has no flag",
+                n.name
+            );
+        }
+        for s in SETTINGS {
+            assert!(
+                NAMES.iter().any(|n| n.name == s.var),
+                "{} is no setting",
+                s.var
+            );
+        }
     }
 
     #[test]

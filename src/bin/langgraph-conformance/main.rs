@@ -57,8 +57,8 @@ fn main() -> ExitCode {
     };
     libtest.extend(command.libtest.iter().cloned());
     // Only arguments `cli` let through reach libtest's parser, which ends the process itself on a bad value.
-    let args = libtest_mimic::Arguments::from_iter(libtest);
-    runner::run(settings, args, progress)
+    let command = runner::CommandLine::parse(libtest.into_iter().skip(1).collect());
+    runner::run(settings, command, progress)
 }
 
 /// The settings: a flag where one was given, the environment variable of the same meaning otherwise.
@@ -84,7 +84,7 @@ fn settings(command: &cli::Command, root: &std::path::Path) -> Result<Settings, 
     );
     overrides.sort();
     overrides.dedup();
-    Settings::from_lookup_and_names(
+    let s = Settings::from_lookup_and_names(
         |k| {
             flag(k).or_else(|| {
                 std::env::var(k)
@@ -94,5 +94,12 @@ fn settings(command: &cli::Command, root: &std::path::Path) -> Result<Settings, 
         },
         root,
         &overrides,
-    )
+    )?;
+    let env: Vec<String> = std::env::vars_os()
+        .filter_map(|(k, v)| k.into_string().ok().filter(|_| !v.is_empty()))
+        .filter(|k| k.starts_with("LANGGRAPH_"))
+        .collect();
+    let given = env.iter().chain(command.settings.iter().map(|(k, _)| k));
+    s.check_names(given.map(String::as_str))?;
+    Ok(s)
 }

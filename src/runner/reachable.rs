@@ -1,0 +1,80 @@
+//! Whether the target answers at all, asked once before any spec runs: a deployment that is down, or a URL with a
+//! typo, is one clear line and an early end, not a failure of every spec each saying "connection refused".
+
+use std::time::Duration;
+
+use crate::secrets::ApiKey;
+
+/// How long the target has to answer: enough for a cold start of a serverless deployment's front door, short enough
+/// that a run against nothing ends at once.
+const WITHIN: Duration = Duration::from_secs(4);
+
+/// `Ok` when anything answers `GET <url>/ok`, whatever the status: only the connection is in question here.
+pub fn check(url: &str, key: Option<&ApiKey>) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let client = crate::transport::client();
+    let probe = format!("{url}/ok");
+    let mut request = client.get(&probe);
+    if let Some(k) = key {
+        request = request.header("x-api-key", k.value.as_str());
+    }
+    runtime.block_on(async {
+        match tokio::time::timeout(WITHIN, request.send()).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(format!(
+                "the target {} does not answer: {}; is it running, and is the URL right?",
+                crate::secrets::display_url(url),
+                crate::transport::error_chain(&e)
+            )),
+            Err(_) => Err(format!(
+                "the target {} does not answer within {}s; is it running, and is the URL right?",
+                crate::secrets::display_url(url),
+                WITHIN.as_secs()
+            )),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_port_is_said_at_once() {
+        // A port just bound and released: nothing listens there.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let started = std::time::Instant::now();
+        let e = check(&format!("http://127.0.0.1:{port}"), None).unwrap_err();
+        assert!(
+            e.starts_with(&format!(
+                "the target http://127.0.0.1:{port} does not answer"
+            )),
+            "{e}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn any_answer_will_do() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            if let Ok((mut s, _)) = listener.accept() {
+                let mut buf = [0u8; 1024];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(
+                    b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                );
+            }
+        });
+        assert_eq!(check(&format!("http://127.0.0.1:{port}"), None), Ok(()));
+    }
+}
