@@ -44,6 +44,16 @@ pub struct Settings {
     pub vars: Vars,
     /// Where the capabilities came from, for the message on specs skipped for lack of one.
     pub capabilities_from: String,
+    /// `LANGGRAPH_CAPABILITIES` gave the whole list: nothing found on the target changes it.
+    pub capabilities_fixed: bool,
+    /// Optional parts the target file names: they stand whatever is found (a difference is noted). The parts it
+    /// does not name are found out.
+    pub parts_declared: HashSet<String>,
+    /// Capabilities found missing on the target, each with the answer that says so.
+    pub found_missing: std::collections::HashMap<String, String>,
+    /// The target's API version (the official Python server's release): from the target file's `api_version`, or
+    /// found in `/info`. Specs whose `since` is newer are skipped; `None` holds the target to the newest.
+    pub api_version: Option<String>,
     /// The specs the target is known to fail (from its target file).
     pub known_failures: Vec<KnownFailure>,
     /// `LANGGRAPH_REPORT_DIR`: where to write `junit.xml` and `report.json`.
@@ -85,6 +95,9 @@ struct TargetFile {
     known_failures: Vec<KnownFailure>,
     #[serde(default)]
     capabilities: Option<Vec<String>>,
+    /// The release of the official Python server whose API the target implements (`0.10.3`).
+    #[serde(default)]
+    api_version: Option<String>,
     #[serde(default)]
     vars: serde_json::Map<String, Value>,
 }
@@ -240,6 +253,57 @@ impl Settings {
         Ok(s)
     }
 
+    /// Takes in what the target was found to have: the capabilities, unless declared (then a difference is only
+    /// noted), and the API version, unless the target file gives one. Returns the lines to show.
+    pub fn apply(&mut self, d: &crate::discovery::Discovery) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(s) = &d.server {
+            lines.push(format!("server: {s}"));
+        }
+        if self.api_version.is_none() {
+            self.api_version = d.api_version.clone();
+        }
+        let (mut found, mut missing) = (Vec::new(), Vec::new());
+        for f in &d.findings {
+            let said = format!("{} ({})", f.capability, f.why);
+            let declared = self.capabilities_fixed || self.parts_declared.contains(f.capability);
+            if declared {
+                if f.present != self.capabilities.contains(f.capability) {
+                    let how = if f.present { "leaves out" } else { "declares" };
+                    lines.push(format!(
+                        "note: {} {how} {said}; the declaration stands",
+                        self.capabilities_from
+                    ));
+                }
+                continue;
+            }
+            if f.present {
+                self.capabilities.insert(f.capability.to_string());
+                found.push(said);
+            } else {
+                self.capabilities.remove(f.capability);
+                self.found_missing
+                    .insert(f.capability.to_string(), f.why.clone());
+                missing.push(said);
+            }
+        }
+        if !found.is_empty() {
+            lines.push(format!("capabilities found: {}", found.join(", ")));
+        }
+        if !missing.is_empty() {
+            lines.push(format!("capabilities missing: {}", missing.join(", ")));
+        }
+        lines
+    }
+
+    /// Why a spec that needs `capability` is skipped here.
+    pub fn lacks(&self, capability: &str) -> String {
+        match self.found_missing.get(capability) {
+            Some(why) => format!("{capability} (found missing: {why})"),
+            None => format!("{capability} (not in {})", self.capabilities_from),
+        }
+    }
+
     /// Refuses a `LANGGRAPH_*` name that is no setting, and one that means nothing on the embedded fixture when
     /// there is no URL. `names` are the settings given (variables set, flags).
     pub fn check_names<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Result<(), String> {
@@ -320,8 +384,16 @@ impl Settings {
 
         // The fixture was recorded with the defaults, so overrides only apply to a live target.
         let mut known_failures = Vec::new();
+        let mut capabilities_fixed = false;
+        let mut parts_declared = HashSet::new();
+        let mut api_version = None;
         if url.is_some() {
             if let Some((p, t)) = config {
+                if let Some(v) = &t.api_version {
+                    crate::version::Version::parse(v)
+                        .map_err(|e| format!("{p}: api_version: {e}"))?;
+                }
+                api_version = t.api_version.clone();
                 // The matrix wants what really passes and fails, baseline or not.
                 if lookup("LANGGRAPH_KNOWN_FAILURES").as_deref() != Some("ignore") {
                     known_failures = t.known_failures;
@@ -330,6 +402,11 @@ impl Settings {
                 if let Some(c) = t.capabilities {
                     capabilities = expand_capabilities(c);
                     capabilities_from = p.clone();
+                    parts_declared = OPTIONAL_PARTS
+                        .iter()
+                        .filter(|part| capabilities.contains(**part))
+                        .map(|part| part.to_string())
+                        .collect();
                 }
             }
             if let Some(c) = lookup("LANGGRAPH_CAPABILITIES") {
@@ -339,6 +416,7 @@ impl Settings {
                         .filter(|s| !s.is_empty()),
                 );
                 capabilities_from = "LANGGRAPH_CAPABILITIES".into();
+                capabilities_fixed = true;
             }
             for name in vars.keys().cloned().collect::<Vec<_>>() {
                 if let Some(v) = lookup(&format!("LANGGRAPH_VAR_{}", name.to_ascii_uppercase())) {
@@ -365,6 +443,10 @@ impl Settings {
             capabilities,
             vars,
             capabilities_from,
+            capabilities_fixed,
+            parts_declared,
+            found_missing: Default::default(),
+            api_version,
             known_failures,
             report_dir: lookup("LANGGRAPH_REPORT_DIR").map(PathBuf::from),
             tags: TagFilter::parse(&lookup("LANGGRAPH_TAGS").unwrap_or_default())?,

@@ -15,7 +15,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "vocabulary",
         &[
-            "source", "text", "spelling", "regexes", "template", "format", "jsonpath",
+            "source", "text", "spelling", "regexes", "template", "format", "jsonpath", "version",
         ],
     ),
     // The API's contract: the OpenAPI document that `schema:` expectations compile against.
@@ -32,6 +32,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "execution",
         &[
             "target",
+            "discovery",
             "setting_names",
             "secrets",
             "fixture",

@@ -86,24 +86,14 @@ async fn run_unscrubbed(
     let keep = s.record != RecordMode::Off || s.drift_check;
     let mut out = SpecOutcome::new(spec.source.clone(), s.strict);
     let mut record = keep.then(Vec::new);
-    run_phase(
-        &ctx,
-        spec,
-        Phase::Step,
-        &mut vars,
-        record.as_mut(),
-        &mut out,
-    )
-    .await;
-    run_phase(
-        &ctx,
-        spec,
-        Phase::CleanUp,
-        &mut vars,
-        record.as_mut(),
-        &mut out,
-    )
-    .await;
+    let target = s
+        .api_version
+        .as_deref()
+        .and_then(|v| crate::version::Version::parse(v).ok());
+    for phase in [Phase::Step, Phase::CleanUp] {
+        let at = (phase, target.as_ref());
+        run_phase(&ctx, spec, at, &mut vars, record.as_mut(), &mut out).await;
+    }
     out.judge();
     if let Some(rec) = record {
         // Scrubbed before both uses: a recording never holds a secret, and the drift check then compares like with
@@ -130,7 +120,7 @@ async fn run_unscrubbed(
 async fn run_phase(
     ctx: &Ctx<'_>,
     spec: &Spec,
-    phase: Phase,
+    (phase, target): (Phase, Option<&crate::version::Version>),
     vars: &mut Vars,
     mut record: Option<&mut Vec<Exchange>>,
     out: &mut SpecOutcome,
@@ -152,7 +142,9 @@ async fn run_phase(
             curl: None,
             retry_note: None,
         };
-        if let Some(why) = missing_value(spec, step, vars) {
+        let too_new =
+            crate::version::too_new(step.since.as_ref(), target).map(|v| format!("it needs {v}"));
+        if let Some(why) = too_new.or_else(|| missing_value(spec, step, vars)) {
             outcome.ran = Ran::Skipped(why);
             out.steps.push(outcome);
             continue;

@@ -58,12 +58,23 @@ pub fn run(settings: Settings, command: CommandLine, progress: Progress) -> Exit
         eprintln!("error: --test-threads 0 runs nothing: give 1 or more");
         return ExitCode::from(2);
     }
+    let mut settings = settings;
     if !args.list {
         announce_target(&settings);
         if let Some(url) = &settings.url {
             if let Err(e) = reachable::check(url, settings.api_key.as_ref()) {
                 eprintln!("error: {}", settings.secrets().scrub(&e));
                 return ExitCode::from(2);
+            }
+        }
+    }
+    // A listing finds out too: nextest learns from it which specs are skipped.
+    if let Some(url) = settings.url.clone() {
+        let found = crate::discovery::discover(&url, settings.api_key.as_ref());
+        let lines = settings.apply(&found);
+        if !args.list {
+            for line in lines {
+                eprintln!("{}", settings.secrets().scrub(&line));
             }
         }
     }

@@ -42,7 +42,7 @@ pub struct Planned {
     /// The spec file, as messages show it.
     pub file: String,
     pub tags: Vec<String>,
-    /// Capabilities the spec needs that the target lacks: the test is ignored.
+    /// What the spec needs that the target lacks (capabilities, with why; a newer API): the test is ignored.
     pub missing: Vec<String>,
     run: Box<dyn FnOnce() -> Result<Completion, String> + Send>,
 }
@@ -217,6 +217,7 @@ impl Suite {
                     Ok(spec) => Header {
                         requires: spec.requires.clone(),
                         tags: spec.tags.clone(),
+                        since: spec.since.as_ref().map(|v| v.to_string()),
                     },
                     Err(_) => Header::default(),
                 };
@@ -226,8 +227,19 @@ impl Suite {
         let mut missing: Vec<String> = crate::target::expand_capabilities(header.requires)
             .into_iter()
             .filter(|r| !self.settings.capabilities.contains(r))
+            .map(|r| self.settings.lacks(&r))
             .collect();
         missing.sort();
+        let since = header
+            .since
+            .as_deref()
+            .and_then(|v| crate::version::Version::parse(v).ok());
+        let target = self
+            .settings
+            .api_version
+            .as_deref()
+            .and_then(|v| crate::version::Version::parse(v).ok());
+        missing.extend(crate::version::too_new(since.as_ref(), target.as_ref()));
         let tags = header.tags.clone();
         Planned {
             name: file.test_name,
@@ -377,6 +389,8 @@ pub struct Header {
     pub requires: Vec<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    #[serde(default)]
+    pub since: Option<String>,
 }
 
 impl Header {

@@ -39,6 +39,8 @@ pub struct Spec {
     pub tags: Vec<String>,
     /// Capabilities of the target this spec needs (for example `input-interrupt` or `crons`).
     pub requires: Vec<String>,
+    /// The API version from which what the spec checks holds: an older target skips it.
+    pub since: Option<crate::version::Version>,
     /// The spec's own variables, in order; each may use the target's variables.
     pub vars: Vec<(String, Value)>,
     pub steps: Vec<Step>,
@@ -75,6 +77,8 @@ pub struct Step {
     pub varies: Vec<Path>,
     /// The step prepares what the spec tests (`setup: true`): when it fails, the spec is blocked, not failed.
     pub setup: bool,
+    /// The API version from which what this step checks holds: against an older target it is not sent.
+    pub since: Option<crate::version::Version>,
 }
 
 /// `retry: {every, within}`: the step is sent again every `every` until its expectations hold, for at most `within`.

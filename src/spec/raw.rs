@@ -22,6 +22,9 @@ pub struct RawSpec {
     pub tags: Vec<String>,
     #[serde(default)]
     pub requires: Vec<Spanned<String>>,
+    /// The release of the official server from which what the spec checks holds (`0.12.0`).
+    #[serde(default)]
+    pub since: Option<Spanned<String>>,
     #[serde(default)]
     pub vars: OrderedMap<Spanned<Value>>,
     #[serde(default)]
@@ -56,6 +59,9 @@ pub struct RawStep {
     /// the spec is blocked, not failed.
     #[serde(default)]
     pub setup: bool,
+    /// The release from which what this step checks holds: against an older target the step is not sent.
+    #[serde(default)]
+    pub since: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

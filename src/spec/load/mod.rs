@@ -123,6 +123,7 @@ impl Loader<'_> {
             description: raw.description,
             tags: raw.tags,
             requires: raw.requires.into_iter().map(|r| r.value).collect(),
+            since: self.since(raw.since.as_ref())?,
             vars,
             uses_webhooks: steps.iter().chain(&finally).any(|s| s.receive)
                 || self.src.text.contains("${webhook_url}"),
@@ -133,6 +134,15 @@ impl Loader<'_> {
             steps,
             finally,
         })
+    }
+
+    /// A `since:` version, on the spec or a step.
+    pub(super) fn since(
+        &self,
+        raw: Option<&Spanned<String>>,
+    ) -> R<Option<crate::version::Version>> {
+        raw.map(|s| crate::version::Version::parse(&s.value).map_err(|e| self.err(loc(s), e)))
+            .transpose()
     }
 
     /// `version`, `name` and `requires`.

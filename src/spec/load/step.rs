@@ -85,6 +85,7 @@ impl Loader<'_> {
             true => "receive: webhook".to_string(),
             false => format!("{} {}", request.method, request.path_text()),
         });
+        let since = self.since(raw.since.as_ref())?;
         Ok(Step {
             name,
             loc: at,
@@ -99,6 +100,7 @@ impl Loader<'_> {
             captures,
             varies,
             setup: raw.setup,
+            since,
         })
     }
 
