@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod exec;
 pub mod fixture;
 pub mod format;
+pub mod golden;
 pub mod jsonpath;
 pub mod redirect;
 pub mod regexes;
