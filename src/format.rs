@@ -1,5 +1,9 @@
-//! `format:` on strings: `uuid`, `date-time` (RFC 3339) and `uri` (an absolute URI, RFC 3986). Small checkers of
-//! the grammars, each returning why a string is not of the format.
+//! String formats: `uuid`, `date-time` (RFC 3339) and `uri` (an absolute URI, RFC 3986). Small checkers of the
+//! grammars, each returning why a string is not of the format.
+//!
+//! These are the only checkers of these formats: the `format:` predicate uses them, and so does `schema:`, whose
+//! validators the contract builds with them in place of the JSON Schema library's own (which, for one, allows second
+//! 60 at any minute).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -9,15 +13,21 @@ pub enum Format {
 }
 
 impl Format {
+    pub const ALL: [Format; 3] = [Format::Uuid, Format::DateTime, Format::Uri];
+
     pub const NAMES: &'static str = "uuid, date-time, uri";
 
+    /// The name in specs and in JSON Schema (`format: date-time`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Uuid => "uuid",
+            Format::DateTime => "date-time",
+            Format::Uri => "uri",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Format> {
-        Some(match s {
-            "uuid" => Format::Uuid,
-            "date-time" => Format::DateTime,
-            "uri" => Format::Uri,
-            _ => return None,
-        })
+        Format::ALL.into_iter().find(|f| f.name() == s)
     }
 
     /// "a UUID", for messages.
@@ -60,12 +70,34 @@ fn uuid(s: &str) -> Result<(), &'static str> {
 }
 
 /// RFC 3339 `date-time`: `2024-05-01T12:30:00Z`, `2024-05-01T12:30:00.123456+02:00`. The `T`, the seconds and the
-/// offset are required (RFC 3339 lets `T` and `Z` be lower case).
+/// offset are required (RFC 3339 lets `T` and `Z` be lower case). Second 60 is a leap second, which is the last
+/// second of a day in UTC (RFC 3339, 5.7: `1990-12-31T15:59:60-08:00` is one).
 fn date_time(s: &str) -> Result<(), &'static str> {
     let mut p = Cursor {
         b: s.as_bytes(),
         i: 0,
     };
+    date(&mut p)?;
+    match p.next() {
+        Some(b'T' | b't') => {}
+        Some(b' ') => return Err("the date and the time must be separated by `T`, not a space"),
+        None => return Err("a date without a time"),
+        _ => return Err("expected `T` after the date"),
+    }
+    let (hour, minute, second) = time(&mut p)?;
+    let offset = offset(&mut p)?;
+    if p.i != p.b.len() {
+        return Err("unexpected text after the offset");
+    }
+    let utc_minute = (hour as i32 * 60 + minute as i32 - offset).rem_euclid(24 * 60);
+    if second == 60 && utc_minute != 23 * 60 + 59 {
+        return Err("second 60 is a leap second, which only 23:59 UTC has");
+    }
+    Ok(())
+}
+
+/// `2024-05-01`: a day that exists.
+fn date(p: &mut Cursor) -> Result<(), &'static str> {
     let year = p.digits(4).ok_or("expected a four-digit year first")?;
     p.expect(b'-').ok_or("expected `-` after the year")?;
     let month = p.digits(2).ok_or("expected a two-digit month")?;
@@ -77,12 +109,11 @@ fn date_time(s: &str) -> Result<(), &'static str> {
     if day < 1 || day > days_in_month(year, month) {
         return Err("the day does not exist in that month");
     }
-    match p.next() {
-        Some(b'T' | b't') => {}
-        Some(b' ') => return Err("the date and the time must be separated by `T`, not a space"),
-        None => return Err("a date without a time"),
-        _ => return Err("expected `T` after the date"),
-    }
+    Ok(())
+}
+
+/// `12:30:00` or `12:30:00.123`: the hour, minute and second.
+fn time(p: &mut Cursor) -> Result<(u32, u32, u32), &'static str> {
     let hour = p.digits(2).ok_or("expected a two-digit hour")?;
     p.expect(b':').ok_or("expected `:` after the hour")?;
     let minute = p.digits(2).ok_or("expected two-digit minutes")?;
@@ -97,23 +128,25 @@ fn date_time(s: &str) -> Result<(), &'static str> {
             return Err("expected digits after the `.` of the seconds");
         }
     }
-    match p.next() {
-        Some(b'Z' | b'z') => {}
-        Some(b'+' | b'-') => {
-            let oh = p.digits(2).ok_or("expected a two-digit offset hour")?;
-            p.expect(b':').ok_or("expected `:` in the offset")?;
-            let om = p.digits(2).ok_or("expected two-digit offset minutes")?;
-            if oh > 23 || om > 59 {
-                return Err("the offset is out of range");
-            }
-        }
+    Ok((hour, minute, second))
+}
+
+/// `Z`, `+02:00` or `-08:00`: minutes ahead of UTC.
+fn offset(p: &mut Cursor) -> Result<i32, &'static str> {
+    let sign = match p.next() {
+        Some(b'Z' | b'z') => return Ok(0),
+        Some(b'+') => 1,
+        Some(b'-') => -1,
         None => return Err("the time-zone offset (`Z` or `+hh:mm`) is missing"),
         _ => return Err("expected `Z` or an offset such as `+00:00` after the time"),
+    };
+    let oh = p.digits(2).ok_or("expected a two-digit offset hour")?;
+    p.expect(b':').ok_or("expected `:` in the offset")?;
+    let om = p.digits(2).ok_or("expected two-digit offset minutes")?;
+    if oh > 23 || om > 59 {
+        return Err("the offset is out of range");
     }
-    if p.i != p.b.len() {
-        return Err("unexpected text after the offset");
-    }
-    Ok(())
+    Ok(sign * (oh * 60 + om) as i32)
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
@@ -215,11 +248,7 @@ fn authority(a: &str) -> Result<(), &'static str> {
         let (inside, after) = literal
             .split_once(']')
             .ok_or("an IP literal host is missing its `]`")?;
-        if inside.is_empty()
-            || !inside
-                .bytes()
-                .all(|c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.' | b'v' | b'V'))
-        {
+        if !is_ip_literal(inside) {
             return Err("the IP literal host is not an IPv6 address");
         }
         match after {
@@ -241,6 +270,21 @@ fn authority(a: &str) -> Result<(), &'static str> {
         return Err("the port is not a number");
     }
     Ok(())
+}
+
+/// What RFC 3986 allows between `[` and `]`: an IPv6 address, or `v<hex>.<text>` (IPvFuture).
+fn is_ip_literal(inside: &str) -> bool {
+    match inside.strip_prefix(['v', 'V']) {
+        Some(future) => future.split_once('.').is_some_and(|(version, rest)| {
+            !version.is_empty()
+                && version.bytes().all(|c| c.is_ascii_hexdigit())
+                && !rest.is_empty()
+                && rest
+                    .bytes()
+                    .all(|c| is_unreserved(c) || is_sub_delim(c) || c == b':')
+        }),
+        None => inside.parse::<std::net::Ipv6Addr>().is_ok(),
+    }
 }
 
 /// Every character passes `ok`, where `%` must start a `%XX` escape.
@@ -289,6 +333,15 @@ mod tests {
     }
 
     #[test]
+    fn the_names_listed_are_the_formats() {
+        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+        assert_eq!(names.join(", "), Format::NAMES);
+        assert!(Format::ALL
+            .iter()
+            .all(|f| Format::parse(f.name()) == Some(*f)));
+    }
+
+    #[test]
     fn uuids() {
         for s in [
             "1ef0c2a4-6d1b-6b2e-8f3a-0242ac120002",
@@ -315,7 +368,8 @@ mod tests {
             "2024-05-01T12:30:00Z",
             "2024-05-01T12:30:00+00:00",
             "2025-11-25T04:53:19.123456+00:00",
-            "2024-02-29T23:59:60-08:00",
+            "1990-12-31T15:59:60-08:00",
+            "2024-02-29T23:59:60Z",
             "2024-05-01t12:30:00z",
         ] {
             assert!(ok(Format::DateTime, s), "{s}");
@@ -336,6 +390,15 @@ mod tests {
             "the day does not exist in that month"
         );
         assert_eq!(why("2024-13-01T00:00:00Z"), "the month is not 01 to 12");
+        assert_eq!(
+            why("2024-05-01T12:30:60Z"),
+            "second 60 is a leap second, which only 23:59 UTC has"
+        );
+        assert_eq!(
+            why("2024-02-29T23:59:60-08:00"),
+            "second 60 is a leap second, which only 23:59 UTC has",
+            "23:59 here is 07:59 in UTC"
+        );
         assert_eq!(why("2024-05-01T24:00:00Z"), "the time is out of range");
         assert_eq!(
             why("2024-05-01T12:30:00.Z"),
@@ -378,6 +441,11 @@ mod tests {
             "a `%` must be followed by two hex digits"
         );
         assert_eq!(why("https://example.com:80a/"), "the port is not a number");
+        assert_eq!(
+            why("http://[1.2.3.4]/"),
+            "the IP literal host is not an IPv6 address"
+        );
+        assert!(ok(Format::Uri, "http://[v1.fe:x]/"), "IPvFuture");
         assert_eq!(
             why("https://[::1/x"),
             "an IP literal host is missing its `]`"

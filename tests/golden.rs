@@ -9,7 +9,8 @@
 //! - `golden/warnings/*.yaml`: `should`s that do not hold; the spec passes with the warnings in `*.err`, and fails
 //!   with the same report when the run is strict.
 //!
-//! `BLESS=1 cargo test --test golden` rewrites the `.err` files from the current output; review the diff.
+//! `BLESS=1 cargo test --test golden` rewrites the `.err` files from the current output (never where `CI` is set);
+//! review the diff.
 
 mod support;
 
@@ -58,21 +59,10 @@ fn shown(path: &Path) -> PathBuf {
         .to_path_buf()
 }
 
-/// Compares with the golden file, or rewrites it under BLESS=1. Returns a description of the mismatch.
+/// Compares with the golden `.err` file (see `langgraph_conformance::golden` for BLESS). Returns a description of the
+/// mismatch.
 fn golden(path: &Path, actual: &str) -> Option<String> {
-    let file = path.with_extension("err");
-    if std::env::var_os("BLESS").is_some() {
-        std::fs::write(&file, actual).expect("write golden");
-        return None;
-    }
-    let expected = std::fs::read_to_string(&file).unwrap_or_default();
-    (expected != actual).then(|| {
-        format!(
-            "{}: output differs from the golden file (- golden, + actual; BLESS=1 to accept):\n{}",
-            file.display(),
-            langgraph_conformance::text::diff(&expected, actual)
-        )
-    })
+    langgraph_conformance::golden::check(&path.with_extension("err"), actual).err()
 }
 
 fn responses(spec: &Path) -> Vec<PathBuf> {

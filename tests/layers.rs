@@ -11,11 +11,12 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     // Vocabulary that everything shares and that knows nothing of specs or servers: positions in a spec file
     // (`source`), how values read in messages (`text`), near-miss names (`spelling`), compiled regexes, `${name}`
-    // templates, string formats (`format`) and JSONPath.
+    // templates, string formats (`format`), JSONPath, and golden files for the harness's own tests (`golden`).
     (
         "vocabulary",
         &[
             "source", "text", "spelling", "regexes", "template", "format", "jsonpath", "version",
+            "golden",
         ],
     ),
     // The API's contract: the OpenAPI document that `schema:` expectations compile against.

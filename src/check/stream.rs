@@ -99,70 +99,9 @@ impl<'a> StreamState<'a> {
             }
         };
         let n = self.seen.total();
-        let c = self.checks;
-        let shown = short_name(name);
-        if n == 1 {
-            if let Some((loc, p)) = &c.first {
-                if !p.matches(name) {
-                    keep(Err(Failure::new(
-                        *loc,
-                        format!("the first event is `{shown}`, expected `{p}`"),
-                    )
-                    .at_level(c.level)
-                    .with_note(format!("its data: {}", preview(data, 300)))));
-                }
-            }
-        }
-        if let Some((loc, rule)) = &c.ids {
-            keep(
-                self.ids
-                    .feed(*rule, n, name, id)
-                    .map_err(|m| Failure::new(*loc, m).at_level(c.level)),
-            );
-        }
-        for (loc, p) in &c.never {
-            if p.matches(name) {
-                keep(Err(Failure::new(
-                    *loc,
-                    format!("event #{n} is `{shown}`, which must not occur"),
-                )
-                .at_level(c.level)
-                .with_note(format!("its data: {}", preview(data, 1000)))));
-            }
-        }
-        if let Some(m) = &mut self.seq {
-            if !m.feed(name) {
-                let (loc, pat) = c.sequence.as_ref().expect("matcher implies a sequence");
-                keep(Err(Failure::new(
-                    *loc,
-                    format!("event #{n} `{shown}` does not fit the expected sequence"),
-                )
-                .at_level(c.level)
-                .with_diff(self.seen.diff_against(&pat.written))
-                .with_note(format!("its data: {}", preview(data, 300)))));
-            }
-        }
-        if let Some((_, items)) = &c.subsequence {
-            if items.get(self.subseq_next).is_some_and(|p| p.matches(name)) {
-                self.subseq_next += 1;
-            }
-        }
-        for (i, (loc, p, bound)) in c.count.iter().enumerate() {
-            if p.matches(name) {
-                self.counts[i] += 1;
-                if bound.max.is_some_and(|max| self.counts[i] > max) {
-                    keep(Err(Failure::new(
-                        *loc,
-                        format!(
-                            "more than {} `{p}` events, expected {bound}",
-                            bound.max.unwrap_or(0)
-                        ),
-                    )
-                    .at_level(c.level)));
-                }
-            }
-        }
-        for (i, ec) in c.events.iter().enumerate() {
+        keep(self.decide_early(n, name, data, id));
+        keep(self.count(name));
+        for (i, ec) in self.checks.events.iter().enumerate() {
             if !ec.pattern.matches(name) {
                 continue;
             }
@@ -182,12 +121,127 @@ impl<'a> StreamState<'a> {
         first_failure
     }
 
+    /// Event #`n` against `first`, `ids`, `never` and `sequence` (each fails the moment a wrong event comes), and its
+    /// step in `subsequence`.
+    fn decide_early(
+        &mut self,
+        n: usize,
+        name: &str,
+        data: &str,
+        id: Option<&str>,
+    ) -> Result<(), Failure> {
+        let c = self.checks;
+        let shown = short_name(name);
+        // Each check sees the event even when one before it failed (at `should` level the read goes on, and the
+        // sequence must still be fed): the first failure is the answer.
+        let mut first = Ok(());
+        let mut keep = |r: Result<(), Failure>| {
+            if first.is_ok() {
+                first = r;
+            }
+        };
+        if let (1, Some((loc, p))) = (n, &c.first) {
+            if !p.matches(name) {
+                keep(Err(Failure::new(
+                    *loc,
+                    format!("the first event is `{shown}`, expected `{p}`"),
+                )
+                .at_level(c.level)
+                .with_note(format!("its data: {}", preview(data, 300)))));
+            }
+        }
+        if let Some((loc, rule)) = &c.ids {
+            keep(
+                self.ids
+                    .feed(*rule, n, name, id)
+                    .map_err(|m| Failure::new(*loc, m).at_level(c.level)),
+            );
+        }
+        if let Some((loc, _)) = c.never.iter().find(|(_, p)| p.matches(name)) {
+            keep(Err(Failure::new(
+                *loc,
+                format!("event #{n} is `{shown}`, which must not occur"),
+            )
+            .at_level(c.level)
+            .with_note(format!("its data: {}", preview(data, 1000)))));
+        }
+        if let Some(m) = &mut self.seq {
+            if !m.feed(name) {
+                let (loc, pat) = c.sequence.as_ref().expect("matcher implies a sequence");
+                keep(Err(Failure::new(
+                    *loc,
+                    format!("event #{n} `{shown}` does not fit the expected sequence"),
+                )
+                .at_level(c.level)
+                .with_diff(self.seen.diff_against(&pat.written))
+                .with_note(format!("its data: {}", preview(data, 300)))));
+            }
+        }
+        if let Some((_, items)) = &c.subsequence {
+            if items.get(self.subseq_next).is_some_and(|p| p.matches(name)) {
+                self.subseq_next += 1;
+            }
+        }
+        first
+    }
+
+    /// Counts the event; a count past its maximum cannot come back.
+    fn count(&mut self, name: &str) -> Result<(), Failure> {
+        let c = self.checks;
+        for (i, (loc, p, bound)) in c.count.iter().enumerate() {
+            if p.matches(name) {
+                self.counts[i] += 1;
+                if bound.max.is_some_and(|max| self.counts[i] > max) {
+                    return Err(Failure::new(
+                        *loc,
+                        format!(
+                            "more than {} `{p}` events, expected {bound}",
+                            bound.max.unwrap_or(0)
+                        ),
+                    )
+                    .at_level(c.level));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The stream ended normally: decide what could only be decided at the end.
     pub fn finish(mut self, vars: &Vars) -> Vec<Failure> {
         let c = self.checks;
+        let mut out = self.ends();
+        out.extend(self.incomplete_order());
+        out.extend(self.counts_under());
+        // Everything above is about names: the stream's level. Event data has the level of its check.
+        out.iter_mut().for_each(|f| f.level = c.level);
+        for (i, ec) in c.events.iter().enumerate() {
+            if self.matched[i] == 0 {
+                out.push(
+                    Failure::new(
+                        ec.loc,
+                        format!(
+                            "no `{}` event came, so its data could not be checked",
+                            ec.pattern
+                        ),
+                    )
+                    .at_level(ec.level)
+                    .with_note(self.received()),
+                );
+            } else if let Some((n, data, id)) = self.last_data[i].take() {
+                let name = ec.pattern.to_string();
+                if let Err(f) = check_data(ec, n, &name, &data, id.as_deref(), vars) {
+                    out.push(f);
+                }
+            }
+        }
+        out
+    }
+
+    /// `end_event`, `first` when nothing came, and `last`.
+    fn ends(&self) -> Vec<Failure> {
+        let c = self.checks;
         let mut out = Vec::new();
-        let end_seen = self.pending_end.is_some();
-        match (c.end_event, end_seen) {
+        match (c.end_event, self.pending_end.is_some()) {
             (EndEvent::Required, false) => out.push(Failure::new(
                 c.loc,
                 "the stream ended without a final `end` event",
@@ -198,13 +252,11 @@ impl<'a> StreamState<'a> {
             )),
             _ => {}
         }
-        if self.seen.total() == 0 {
-            if let Some((loc, p)) = &c.first {
-                out.push(Failure::new(
-                    *loc,
-                    format!("the stream had no events, expected `{p}` first"),
-                ));
-            }
+        if let (0, Some((loc, p))) = (self.seen.total(), &c.first) {
+            out.push(Failure::new(
+                *loc,
+                format!("the stream had no events, expected `{p}` first"),
+            ));
         }
         if let Some((loc, p)) = &c.last {
             match &self.last_name {
@@ -222,6 +274,13 @@ impl<'a> StreamState<'a> {
                 )),
             }
         }
+        out
+    }
+
+    /// A `sequence` or `subsequence` the stream ended in the middle of.
+    fn incomplete_order(&self) -> Vec<Failure> {
+        let c = self.checks;
+        let mut out = Vec::new();
         if let (Some((loc, pat)), Some(m)) = (&c.sequence, &self.seq) {
             if !m.accepts() {
                 out.push(
@@ -246,40 +305,21 @@ impl<'a> StreamState<'a> {
                 );
             }
         }
-        for (i, (loc, p, bound)) in c.count.iter().enumerate() {
-            if !bound.contains(self.counts[i]) {
-                out.push(
-                    Failure::new(
-                        *loc,
-                        format!("{} `{p}` event(s), expected {bound}", self.counts[i]),
-                    )
-                    .with_note(self.received()),
-                );
-            }
-        }
-        // Everything above is about names: the stream's level. Event data has the level of its check.
-        out.iter_mut().for_each(|f| f.level = c.level);
-        for (i, ec) in c.events.iter().enumerate() {
-            if self.matched[i] == 0 {
-                out.push(
-                    Failure::new(
-                        ec.loc,
-                        format!(
-                            "no `{}` event came, so its data could not be checked",
-                            ec.pattern
-                        ),
-                    )
-                    .at_level(ec.level)
-                    .with_note(self.received()),
-                );
-            } else if let Some((n, data, id)) = self.last_data[i].take() {
-                let name = ec.pattern.to_string();
-                if let Err(f) = check_data(ec, n, &name, &data, id.as_deref(), vars) {
-                    out.push(f);
-                }
-            }
-        }
         out
+    }
+
+    /// Counts below their minimum (those over their maximum failed as the event came).
+    fn counts_under(&self) -> Vec<Failure> {
+        let c = self.checks;
+        c.count
+            .iter()
+            .zip(&self.counts)
+            .filter(|((_, _, bound), n)| !bound.contains(**n))
+            .map(|((loc, p, bound), n)| {
+                Failure::new(*loc, format!("{n} `{p}` event(s), expected {bound}"))
+                    .with_note(self.received())
+            })
+            .collect()
     }
 
     pub fn checks(&self) -> &'a StreamChecks {

@@ -3,7 +3,8 @@
 //!
 //! OpenAPI 3.1 schemas are JSON Schema 2020-12, so that is the draft used. A `nullable: true` (OpenAPI 3.0's way of
 //! saying "or null", which some 3.1 documents still carry) is turned into a `null` alternative first. `format`
-//! is asserted (`uuid`, `date-time`, ...): an id the contract declares a UUID must be one.
+//! is asserted (`uuid`, `date-time`, ...): an id the contract declares a UUID must be one. `uuid`, `date-time` and
+//! `uri` are checked by `crate::format`, as the `format:` predicate checks them.
 //!
 //! Each component is compiled once, on first use, and shared by every check that names it.
 
@@ -14,6 +15,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use jsonschema::{Draft, Registry, Resource, Validator};
 use serde_json::Value;
+
+use crate::format::Format;
 
 const DOCUMENT: &str = include_str!("../../fixtures/openapi.json");
 const OVERLAY: &str = include_str!("../../fixtures/openapi-overlay.yaml");
@@ -112,12 +115,16 @@ impl Contract {
     }
 
     fn compile(&self, schema: &Value) -> Result<Validator, String> {
-        jsonschema::options()
+        let mut options = jsonschema::options()
             .with_draft(Draft::Draft202012)
             .should_validate_formats(true)
-            .with_registry(&self.registry)
-            .build(schema)
-            .map_err(|e| e.to_string())
+            .with_registry(&self.registry);
+        // `format:` and `schema:` must not disagree about a string: both use the one checker of each format.
+        for format in Format::ALL {
+            options =
+                options.with_format(format.name(), move |s: &str| format.why_not(s).is_none());
+        }
+        options.build(schema).map_err(|e| e.to_string())
     }
 
     fn unknown(&self, name: &str) -> String {

@@ -138,3 +138,84 @@ fn an_assistant_of_any_graph_fits() {
     let errors: Vec<String> = v.iter_errors(&assistant).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:?}");
 }
+
+/// Strings for each format, valid and not, including what the JSON Schema library and the old checkers once
+/// disagreed on (leap seconds, IP literals).
+const FORMAT_CASES: [(Format, &[&str]); 3] = [
+    (
+        Format::Uuid,
+        &[
+            "1ef0c2a4-6d1b-6b2e-8f3a-0242ac120002",
+            "5551FF48-8DC5-4863-BDE4-C1F272D91560",
+            "1ef0c2a46d1b6b2e8f3a0242ac120002",
+            "{1ef0c2a4-6d1b-6b2e-8f3a-0242ac120002}",
+            "urn:uuid:1ef0c2a4-6d1b-6b2e-8f3a-0242ac120002",
+            "1ef0c2a4-6d1b-6b2e-8f3a-0242ac12000g",
+            "1ef0c2a4-6d1b-6b2e-8f3a-0242ac120002 ",
+            "",
+        ],
+    ),
+    (
+        Format::DateTime,
+        &[
+            "2024-05-01T12:30:00Z",
+            "2025-11-25T04:53:19.123456+00:00",
+            "2024-05-01t12:30:00z",
+            "1990-12-31T15:59:60-08:00",
+            "1998-12-31T23:59:60Z",
+            "2025-01-01T00:59:60+01:00",
+            "2024-02-29T23:59:60-08:00",
+            "2024-05-01T12:30:60Z",
+            "2024-05-01 12:30:00Z",
+            "2024-05-01T12:30:00",
+            "2023-02-29T00:00:00Z",
+            "2024-05-01T12:30:00+0000",
+            "2024-05-01T12:30:00,5Z",
+            "2024-05-01",
+        ],
+    ),
+    (
+        Format::Uri,
+        &[
+            "https://example.com",
+            "http://127.0.0.1:2024/threads/abc?x=1&y=%20#top",
+            "https://user:pw@[::1]:8080/a/b",
+            "http://[::ffff:1.2.3.4]/",
+            "http://[v1.fe]/",
+            "http://[1.2.3.4]/",
+            "http://[fe80::1%eth0]/",
+            "urn:uuid:1ef0c2a4-6d1b-6b2e-8f3a-0242ac120002",
+            "mailto:",
+            "/threads/abc",
+            "https://example.com/a b",
+            "https://example.com/#a#b",
+            "https://example.com/%zz",
+            "http://a@b@c/",
+            "https://exämple.com",
+        ],
+    ),
+];
+
+/// A string passes `format: X` exactly when it passes `schema: {format: X}`: the two routes share one checker per
+/// format.
+#[test]
+fn format_and_schema_agree_on_every_format() {
+    let c = reference().unwrap();
+    let mut disagree = Vec::new();
+    for (format, strings) in FORMAT_CASES {
+        let schema = c
+            .inline(&json!({"type": "string", "format": format.name()}))
+            .unwrap();
+        for s in strings {
+            let by_format = format.why_not(s).is_none();
+            let by_schema = schema.is_valid(&json!(s));
+            if by_format != by_schema {
+                disagree.push(format!(
+                    "{s:?}: format {} says {by_format}, schema says {by_schema}",
+                    format.name()
+                ));
+            }
+        }
+    }
+    assert!(disagree.is_empty(), "{disagree:#?}");
+}

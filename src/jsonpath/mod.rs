@@ -166,26 +166,7 @@ fn singular_segments(q: &str) -> Option<Vec<Segment>> {
                 match b.get(i) {
                     Some(&quote @ ('\'' | '"')) => {
                         i += 1;
-                        let mut name = String::new();
-                        while *b.get(i)? != quote {
-                            if b[i] == '\\' {
-                                i += 1;
-                                name.push(match *b.get(i)? {
-                                    'b' => '\u{8}',
-                                    'f' => '\u{c}',
-                                    'n' => '\n',
-                                    'r' => '\r',
-                                    't' => '\t',
-                                    c @ ('/' | '\\' | '\'' | '"') => c,
-                                    _ => return None,
-                                });
-                            } else {
-                                name.push(b[i]);
-                            }
-                            i += 1;
-                        }
-                        i += 1;
-                        out.push(Segment::Name(name));
+                        out.push(Segment::Name(quoted_name(&b, &mut i, quote)?));
                     }
                     _ => {
                         let start = i;
@@ -205,6 +186,30 @@ fn singular_segments(q: &str) -> Option<Vec<Segment>> {
             _ => return None,
         }
     }
+}
+
+/// The name in quotes that starts at `i` (just past the opening quote), unescaped; `i` ends past the closing quote.
+fn quoted_name(b: &[char], i: &mut usize, quote: char) -> Option<String> {
+    let mut name = String::new();
+    while *b.get(*i)? != quote {
+        if b[*i] == '\\' {
+            *i += 1;
+            name.push(match *b.get(*i)? {
+                'b' => '\u{8}',
+                'f' => '\u{c}',
+                'n' => '\n',
+                'r' => '\r',
+                't' => '\t',
+                c @ ('/' | '\\' | '\'' | '"') => c,
+                _ => return None,
+            });
+        } else {
+            name.push(b[*i]);
+        }
+        *i += 1;
+    }
+    *i += 1;
+    Some(name)
 }
 
 /// Recognises RFC 9535 `singular-query` on a query already known to be valid: `$` then only `.name`, `['name']`,

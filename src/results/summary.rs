@@ -102,13 +102,8 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/tests/golden/summary/mixed.txt"
         );
-        if std::env::var_os("BLESS").is_some() {
-            std::fs::write(file, &got).unwrap();
+        if let Err(e) = crate::golden::check(std::path::Path::new(file), &got) {
+            panic!("{e}");
         }
-        let want = std::fs::read_to_string(file).unwrap_or_default();
-        assert_eq!(
-            got, want,
-            "BLESS=1 cargo test --lib summary rewrites {file}"
-        );
     }
 }

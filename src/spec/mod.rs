@@ -1,4 +1,5 @@
-//! Specs: the YAML files under `specs/`, their checked model, and how they are found and loaded.
+//! Specs: the YAML files under `specs/`, their checked model (steps, requests, captures, retries, and the
+//! expectations in `expect`), and how they are found and loaded (`load_spec`).
 
 pub mod builtins;
 pub mod discover;

@@ -58,7 +58,7 @@ const PREDICATES: [(&str, ReadPred); 17] = [
     }),
 ];
 
-/// The keys of `PREDICATES`, in order.
+/// The predicate keys of a JSON check, in the order the loader reads them and its messages list them.
 pub const PRED_KEYS: [&str; 17] = {
     let mut keys = [""; 17];
     let mut i = 0;

@@ -48,7 +48,7 @@ const PREDICATES: [(&str, ReadPred); 9] = [
     ("le", |l, h| l.header_comparison("le", &h.le)),
 ];
 
-/// The keys of `PREDICATES`.
+/// The predicate keys of a header check, in the order the loader reads them and its messages list them.
 pub const HEADER_PRED_KEYS: [&str; 9] = {
     let mut keys = [""; 9];
     let mut i = 0;

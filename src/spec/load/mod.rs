@@ -5,15 +5,15 @@
 //!
 //! | file         | element                                                                             |
 //! |--------------|-------------------------------------------------------------------------------------|
-//! | `mod.rs`     | the spec: `version`, `name`, `requires`, `vars`, `timeout`, `steps`, `finally`       |
-//! | `step.rs`    | a step: `request` or `receive`, `timeout`, `retry`, `varies`, and its `expect` mapping |
-//! | `request.rs` | `request`: method, path, query, headers, `json` or `body`                            |
+//! | `mod.rs`     | the spec: `version`, `name`, `requires`, `vars`, `timeout`, `steps`, `finally`      |
+//! | `step.rs`    | a step: `request` or `receive`, `timeout`, `retry`, `varies`, its `expect` mapping  |
+//! | `request.rs` | `request`: method, path, query, headers, `json` or `body`                           |
 //! | `status.rs`  | `expect.status`                                                                     |
 //! | `headers.rs` | `expect.headers`                                                                    |
-//! | `body.rs`    | `expect.body` and an event's `data`: JSON checks, one reader per predicate            |
+//! | `body.rs`    | `expect.body` and event `data`: JSON checks, one reader per predicate               |
 //! | `stream.rs`  | `expect.stream`                                                                     |
 //! | `capture.rs` | `capture`                                                                           |
-//! | `values.rs`  | what several elements hold: variables, templates, regexes, JSONPaths, event names, durations, levels, numbers |
+//! | `values.rs`  | what several hold: variables, templates, regexes, paths, durations, levels, numbers |
 
 mod body;
 mod capture;
