@@ -1,7 +1,26 @@
 //! Declarative conformance tests for the LangGraph Platform HTTP API.
 //!
 //! Specs are YAML files (see `specs/README.md`); `tests/conformance.rs` runs each one as a test against a live
-//! deployment or the embedded fixture recorded from the reference server.
+//! deployment or the embedded fixture recorded from the reference server, and the `langgraph-conformance` binary does
+//! the same as one command. Both are front ends on this library:
+//!
+//! - [`run_specs`] runs a specs folder against the target a [`Settings`] describes and returns each spec's
+//!   [`SpecResult`] (its [`Outcome`], every expectation not met, the report as text);
+//! - [`exec::spec::run`] runs one loaded spec and returns its [`SpecOutcome`]: the state it ended in and each step
+//!   with what it found, as data;
+//! - [`runner::run`] is the whole test binary: libtest's arguments, the summary, the reports.
+//!
+//! ```
+//! use langgraph_conformance::{run_specs, Settings};
+//!
+//! let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+//! // Each setting by its environment variable's name; here none: the embedded fixture and the bundled specs.
+//! let settings = Settings::from_lookup(|_name| None, root)?;
+//! for r in run_specs(settings, |name| name == "threads::create")? {
+//!     println!("{}: {} ({} must, {} should not met)", r.name, r.outcome.name(), r.musts_failed, r.shoulds_failed);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! The modules form layers, each using only its own and those below it (`tests/layers.rs` holds them to it), lowest
 //! first: vocabulary (`source`, `text`, `spelling`, `regexes`, `template`, `format`, `jsonpath`, `golden`), the API's
@@ -37,3 +56,8 @@ pub mod text;
 pub mod transport;
 pub mod version;
 pub mod wire;
+
+pub use outcome::{SpecOutcome, State, StepOutcome};
+pub use results::{Outcome, SpecResult};
+pub use runner::{run_specs, Error};
+pub use target::Settings;

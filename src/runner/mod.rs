@@ -3,6 +3,7 @@
 //! the run, what it found, in the forms people and CI read ([`outputs`]).
 
 mod command_line;
+mod library;
 pub mod outputs;
 pub mod plan;
 mod reachable;
@@ -14,6 +15,7 @@ use std::time::Instant;
 use libtest_mimic::{Arguments, FormatSetting, Trial};
 
 pub use command_line::CommandLine;
+pub use library::{run_specs, Error};
 pub use plan::{load_file, run_spec, Planned, Prepare, Suite};
 
 use crate::secrets::display_url;

@@ -1,0 +1,97 @@
+//! The suite as a library call, for front ends that are not a test binary: run the specs a settings value points
+//! at, and get each spec's result as data, with nothing printed.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use super::plan::{Planned, Prepare, Suite};
+use crate::results::SpecResult;
+use crate::target::Settings;
+
+/// Why the suite could not run at all (a spec that fails is a result, not an error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The settings cannot be used: a name that is no setting, a value out of range, a target file that does not
+    /// read.
+    Settings(String),
+    /// The specs folder cannot be read.
+    Specs(String),
+    /// The target does not answer.
+    Unreachable(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Settings(e) | Error::Specs(e) | Error::Unreachable(e) => f.write_str(e),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Runs every spec of `settings.specs_dir` that `selected` lets through (by test name, `threads::create`), as
+/// many at once as `settings.concurrency` says, and returns the results in name order. Specs the target lacks a
+/// capability for are in the results as skipped; the target's known failures are applied as in a test run.
+///
+/// ```
+/// use langgraph_conformance::{run_specs, Outcome, Settings};
+///
+/// // No LANGGRAPH_URL: the embedded fixture, which answers as the reference server did.
+/// let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+/// let settings = Settings::from_lookup(|_name| None, root)?;
+/// let results = run_specs(settings, |name| name.starts_with("meta::"))?;
+/// assert_eq!(results.len(), 2);
+/// assert!(results.iter().all(|r| r.outcome == Outcome::Passed));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// Against a deployment, give the lookup its URL (and whatever else the environment would):
+/// `Settings::from_lookup(|name| (name == "LANGGRAPH_URL").then(|| url.clone()), root)`.
+pub fn run_specs(
+    mut settings: Settings,
+    selected: impl Fn(&str) -> bool + Sync,
+) -> Result<Vec<SpecResult>, Error> {
+    if let Some(url) = settings.url.clone() {
+        super::reachable::check(&url, settings.api_key.as_ref()).map_err(Error::Unreachable)?;
+        let found = crate::discovery::discover(&url, settings.api_key.as_ref());
+        settings.apply(&found);
+    }
+    let workers = settings.concurrency;
+    let suite = Suite::new(settings).map_err(Error::Settings)?;
+    suite.check_names_in_specs().map_err(Error::Settings)?;
+    let planned: Vec<Planned> = suite
+        .plan(Prepare::Specs, &selected)
+        .map_err(Error::Specs)?
+        .into_iter()
+        .filter(|p| selected(&p.name) && suite.settings.tags.selects(&p.tags))
+        .collect();
+    let mut results: Vec<SpecResult> = planned
+        .iter()
+        .filter(|p| !p.missing.is_empty())
+        .map(Planned::skipped)
+        .collect();
+    let to_run: Vec<Mutex<Option<Planned>>> = planned
+        .into_iter()
+        .filter(|p| p.missing.is_empty())
+        .map(|p| Mutex::new(Some(p)))
+        .collect();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..workers.min(to_run.len()).max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(slot) = to_run.get(i) else { break };
+                let taken = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+                if let Some(p) = taken {
+                    // The result is recorded by the suite; the returned verdict is for libtest.
+                    let _ = p.run();
+                }
+            });
+        }
+    });
+    results.extend(suite.results());
+    results.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(results)
+}
