@@ -137,3 +137,65 @@ fn the_first_spec_walkthrough_is_a_new_spec_that_loads() {
     load_spec(Arc::new(Source::new(file, block.text)), &globals())
         .unwrap_or_else(|e| panic!("README.md's first spec does not load:\n{e}"));
 }
+
+/// What README.md names in its commands and tables is there: every `LANGGRAPH_*` setting is one the suite reads,
+/// every script and binary exists, every spec named in backticks is a spec, and every flag given to the binary is
+/// one it takes. A claim in the README that the code no longer backs fails here.
+#[test]
+fn the_readme_names_only_what_exists() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let mut problems = Vec::new();
+    let setting = regex::Regex::new(r"\bLANGGRAPH_[A-Z_]+").unwrap();
+    for m in setting.find_iter(&text) {
+        let name = m.as_str().trim_end_matches('_');
+        let known = langgraph_conformance::setting_names::setting(name).is_some()
+            || name.starts_with("LANGGRAPH_VAR");
+        if !known {
+            problems.push(format!("`{name}` is no setting"));
+        }
+    }
+    let script = regex::Regex::new(r"\bscripts/([a-z-]+)").unwrap();
+    for c in script.captures_iter(&text) {
+        if !root.join("scripts").join(&c[1]).exists() {
+            problems.push(format!("scripts/{} does not exist", &c[1]));
+        }
+    }
+    let bin = regex::Regex::new(r"--bin ([a-z-]+)").unwrap();
+    for c in bin.captures_iter(&text) {
+        let cargo = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        if !cargo.contains(&format!("name = \"{}\"", &c[1])) {
+            problems.push(format!("no binary `{}`", &c[1]));
+        }
+    }
+    let spec = regex::Regex::new(r"`([a-z_]+::[a-z_]+)`").unwrap();
+    for c in spec.captures_iter(&text) {
+        let path = root.join("specs").join(c[1].replace("::", "/") + ".yaml");
+        let module = root.join("src").join(c[1].split("::").next().unwrap());
+        if !path.exists()
+            && !module.exists()
+            && !root
+                .join("src")
+                .join(format!("{}.rs", c[1].split("::").next().unwrap()))
+                .exists()
+        {
+            problems.push(format!("`{}` is no spec", &c[1]));
+        }
+    }
+    let flag =
+        regex::Regex::new(r"langgraph-conformance ((?:--?[a-z-]+[ =]?[^ \n`]*\s*)+)").unwrap();
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_langgraph-conformance"))
+        .arg("--help")
+        .output()
+        .expect("the binary runs");
+    let help = String::from_utf8_lossy(&help.stdout);
+    for c in flag.captures_iter(&text) {
+        for word in c[1].split_whitespace().filter(|w| w.starts_with("--")) {
+            let name = word.split('=').next().unwrap();
+            if !help.contains(name) {
+                problems.push(format!("the binary takes no `{name}`"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "README.md:\n{}", problems.join("\n"));
+}

@@ -133,6 +133,7 @@ pub fn help() -> String {
          test selection and output, as libtest takes them:\n\
          \x20 --list, --exact, --ignored, --include-ignored, --skip FILTER, --format pretty|terse|json, --test-threads N,\n\
          \x20 -q/--quiet, --color auto|always|never\n\n\
+         -h, --help: this text; -V, --version: the version.\n\n\
          exit status: 0 every spec that ran passed (or failed as the target's known_failures expect), 101 a spec\n\
          failed, 2 a setting or folder that cannot be used.\n",
     );
