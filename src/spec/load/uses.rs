@@ -116,6 +116,12 @@ impl Loader<'_> {
                 format!("shared steps nest more than {MAX_NESTING} deep here"),
             ));
         }
+        if self.origins.len() >= MAX_USES {
+            return Err(self.err(
+                u.name_at,
+                format!("the spec uses shared steps more than {MAX_USES} times, counting the uses inside them"),
+            ));
+        }
         let source = self.shared_source(&u, &path)?;
         self.origins.push(Origin {
             source: source.clone(),
@@ -443,6 +449,14 @@ impl Loader<'_> {
                 ),
             ));
         }
+        for (name, def) in &raw.define.value.0 {
+            if shared::split_name(&format!("f/{name}")).is_none() {
+                return Err(self.err(
+                    self.loc(def),
+                    format!("`{name}` cannot be the name of shared steps (letters, digits, `_` and `-`)"),
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -599,6 +613,10 @@ impl Loader<'_> {
 /// How deeply shared steps may use shared steps.
 const MAX_NESTING: usize = 16;
 
+/// How many uses of shared steps one spec may expand to, those inside shared steps included: each use of a group
+/// that uses another twice doubles them.
+const MAX_USES: usize = 1000;
+
 /// Checks a file of shared steps on its own: each definition is expanded as a use would, with each parameter that
 /// has no default standing for itself. Gives the names of its definitions (`thread/create`, ...).
 pub fn load_shared_file(path: &Path, globals: &HashSet<String>) -> Result<Vec<String>, SpecError> {
@@ -660,7 +678,12 @@ pub fn load_shared_file(path: &Path, globals: &HashSet<String>) -> Result<Vec<St
 impl Loader<'_> {
     /// `expand` for a use made up by `load_shared_file`.
     fn expand_checked(&mut self, u: Use, folder: &Path, file: &str, def: &str) -> R<()> {
-        let path = shared::file_path(folder, file).expect("the file being checked");
+        let Some(path) = shared::file_path(folder, file) else {
+            return Err(self.err(
+                u.at,
+                format!("{file} is not a file of shared steps (a .yaml file)"),
+            ));
+        };
         self.shared_folder = Some(Some(folder.to_path_buf()));
         let source = self.shared_source(&u, &path)?;
         self.origins.push(Origin {
