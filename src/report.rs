@@ -63,6 +63,10 @@ pub fn render_step(src: &Source, step: &StepOutcome, strict: bool) -> String {
         let _ = writeln!(out, "{head}: {}", f.message);
         let _ = writeln!(out, "  --> {}", src.at(f.loc));
         out.push_str(&src.snippet(f.loc));
+        // Inside shared steps: the place above is in their file; say where the spec uses them.
+        for u in src.used_at(f.loc) {
+            let _ = writeln!(out, "   = used at {}", src.at(u));
+        }
         if let Some(d) = &f.diff {
             out.push_str("   = diff (- expected, + actual):\n");
             for line in d.lines() {

@@ -1,18 +1,35 @@
 //! Spec source text and positions in it, for error messages that point at a line and column.
+//!
+//! A spec may use shared steps (`use: thread/create`), whose text is in another file: each use of one is an
+//! [`Origin`] of the spec's [`Source`], and a [`Loc`] says which file it is in by the number of its origin. The
+//! spec's `Source` resolves every `Loc` of the spec, in whichever file, so a message can show the line of the
+//! shared file and say where it was used.
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A 1-based position in a spec file. Line 0 means "unknown".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Loc {
     pub line: u32,
     pub col: u32,
+    /// The file: 0 for the spec itself, `n` for the shared steps of the spec's `n`th origin (see [`Source`]).
+    pub origin: u32,
 }
 
 impl Loc {
     pub fn new(line: u32, col: u32) -> Self {
-        Loc { line, col }
+        Loc {
+            line,
+            col,
+            origin: 0,
+        }
+    }
+
+    /// The same place, in the file of origin `origin`.
+    pub fn in_origin(self, origin: u32) -> Self {
+        Loc { origin, ..self }
     }
 
     pub(crate) fn from_saphyr(l: &serde_saphyr::Location) -> Self {
@@ -20,11 +37,22 @@ impl Loc {
     }
 }
 
-/// A spec file as read from disk: its display path (relative to the working directory when possible) and text.
+/// One use of shared steps in a spec: the file that defines them, and where they are used (in the spec, or in
+/// another origin for shared steps used by shared steps).
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub source: Arc<Source>,
+    pub used_at: Loc,
+}
+
+/// A spec file as read from disk: its display path (relative to the working directory when possible) and text, and
+/// the shared steps it uses.
 #[derive(Debug)]
 pub struct Source {
     pub path: PathBuf,
     pub text: String,
+    /// The uses of shared steps, in the order the loader met them; `Loc::origin` `n` is the `n`th.
+    pub origins: Vec<Origin>,
 }
 
 impl Source {
@@ -32,11 +60,27 @@ impl Source {
         Source {
             path: path.into(),
             text: text.into(),
+            origins: Vec::new(),
         }
     }
 
-    /// `path:line:col`, the form editors and terminals turn into links.
+    /// The file `loc` is in, and the place in it.
+    fn locate(&self, loc: Loc) -> (&Source, Loc) {
+        locate(self, &self.origins, loc)
+    }
+
+    /// Where the shared steps that hold `loc` are used, innermost first: empty for a place in the spec itself.
+    pub fn used_at(&self, loc: Loc) -> Vec<Loc> {
+        used_at(&self.origins, loc)
+    }
+
+    /// `path:line:col`, the form editors and terminals turn into links; in the file that holds `loc`.
     pub fn at(&self, loc: Loc) -> String {
+        let (src, loc) = self.locate(loc);
+        src.at_here(loc)
+    }
+
+    fn at_here(&self, loc: Loc) -> String {
         if loc.line == 0 {
             self.path.display().to_string()
         } else {
@@ -47,6 +91,11 @@ impl Source {
     /// The line of text at `loc`, with a caret under the column, in the style of compilers. A long line is cut to
     /// a window around the column, so a huge line cannot make a huge message.
     pub fn snippet(&self, loc: Loc) -> String {
+        let (src, loc) = self.locate(loc);
+        src.snippet_here(loc)
+    }
+
+    fn snippet_here(&self, loc: Loc) -> String {
         let Some(line) = self.text.lines().nth((loc.line as usize).saturating_sub(1)) else {
             return String::new();
         };
@@ -68,6 +117,12 @@ impl Source {
     /// Finds the first occurrence of `needle` at or after `from`, so that values inside a JSON body (which carry no
     /// position of their own) can still be pointed at precisely.
     pub fn find_from(&self, from: Loc, needle: &str) -> Option<Loc> {
+        let (src, here) = self.locate(from);
+        src.find_here(here, needle)
+            .map(|l| l.in_origin(from.origin))
+    }
+
+    fn find_here(&self, from: Loc, needle: &str) -> Option<Loc> {
         for (i, line) in self
             .text
             .lines()
@@ -89,6 +144,36 @@ impl Source {
         }
         None
     }
+}
+
+/// The file of `loc` among `spec` and its `origins`, and the place in it (an origin that is not there stands for the
+/// spec: a place is never lost).
+pub(crate) fn locate<'s>(spec: &'s Source, origins: &'s [Origin], loc: Loc) -> (&'s Source, Loc) {
+    match (loc.origin as usize)
+        .checked_sub(1)
+        .and_then(|i| origins.get(i))
+    {
+        Some(o) => (&o.source, loc.in_origin(0)),
+        None => (spec, loc.in_origin(0)),
+    }
+}
+
+/// The chain of uses that leads to `loc`, innermost first.
+pub(crate) fn used_at(origins: &[Origin], loc: Loc) -> Vec<Loc> {
+    let mut out = Vec::new();
+    let mut at = loc;
+    // Each origin is used at an earlier one, so the chain ends; the bound is for a table built wrong.
+    while let Some(o) = (at.origin as usize)
+        .checked_sub(1)
+        .and_then(|i| origins.get(i))
+    {
+        if out.len() > origins.len() {
+            break;
+        }
+        out.push(o.used_at);
+        at = o.used_at;
+    }
+    out
 }
 
 /// Characters of a line shown on each side of the column in a snippet.
@@ -126,22 +211,44 @@ fn bounded(message: String) -> String {
     format!("{cut}… (message cut at {MAX_MESSAGE_CHARS} characters)")
 }
 
-/// An error tied to a place in a spec file.
+/// An error tied to a place in a spec file, or in a file of shared steps and the places that use them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecError {
+    /// The file the error is in: the spec, or a file of shared steps it uses.
     pub file: PathBuf,
+    /// The place in `file` (its `origin` is 0).
     pub loc: Loc,
     pub message: String,
     snippet: String,
+    /// For an error inside shared steps: where they are used (`path:line:col` and the line), innermost first.
+    pub used_at: Vec<(String, String)>,
 }
 
 impl SpecError {
     pub fn new(src: &Source, loc: Loc, message: impl Into<String>) -> Self {
+        SpecError::among(src, &src.origins, loc, message)
+    }
+
+    /// An error at `loc`, which may be in one of `origins` of the spec `src` (the loader's table while it grows).
+    pub(crate) fn among(
+        src: &Source,
+        origins: &[Origin],
+        loc: Loc,
+        message: impl Into<String>,
+    ) -> Self {
+        let (file, here) = locate(src, origins, loc);
         SpecError {
-            file: src.path.clone(),
-            loc,
+            file: file.path.clone(),
+            loc: here,
             message: bounded(message.into()),
-            snippet: src.snippet(loc),
+            snippet: file.snippet_here(here),
+            used_at: used_at(origins, loc)
+                .into_iter()
+                .map(|u| {
+                    let (f, l) = locate(src, origins, u);
+                    (f.at_here(l), f.snippet_here(l))
+                })
+                .collect(),
         }
     }
 }
@@ -155,7 +262,12 @@ impl fmt::Display for SpecError {
         };
         writeln!(f, "error: invalid spec: {}", self.message)?;
         writeln!(f, "  --> {at}")?;
-        write!(f, "{}", self.snippet)
+        write!(f, "{}", self.snippet)?;
+        for (at, snippet) in &self.used_at {
+            writeln!(f, "  = used at {at}")?;
+            write!(f, "{snippet}")?;
+        }
+        Ok(())
     }
 }
 

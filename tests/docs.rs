@@ -5,12 +5,14 @@
 //! - `yaml fragment` is a piece of a spec: skipped.
 //! - `yaml invalid` must be refused. A `text` block right after it is the exact error, with the file shown as
 //!   `specs/example.yaml`.
+//! - `yaml shared` is a file of shared steps: it must load as one (as `_shared/example.yaml`).
 
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use langgraph_conformance::source::Source;
+use langgraph_conformance::spec::load::load_shared_file;
 use langgraph_conformance::spec::load_spec;
 use langgraph_conformance::target::Settings;
 
@@ -77,6 +79,23 @@ fn readme_examples_load() {
                 }
             }
             "yaml fragment" => {}
+            "yaml shared" => {
+                let dir = std::env::temp_dir().join(format!(
+                    "lgc-docs-{}-{}/_shared",
+                    std::process::id(),
+                    b.line
+                ));
+                std::fs::create_dir_all(&dir).expect("a scratch folder");
+                let file = dir.join("example.yaml");
+                std::fs::write(&file, &b.text).expect("write the example");
+                if let Err(e) = load_shared_file(&file, &globals) {
+                    problems.push(format!(
+                        "{README}:{}: the shared steps do not load:\n{e}",
+                        b.line
+                    ));
+                }
+                let _ = std::fs::remove_dir_all(dir.parent().expect("the scratch folder"));
+            }
             "yaml invalid" => {
                 let src = Arc::new(Source::new("specs/example.yaml", b.text.clone()));
                 match load_spec(src, &globals) {
@@ -100,7 +119,7 @@ fn readme_examples_load() {
                 }
             }
             other if other.starts_with("yaml") => problems.push(format!(
-                "{README}:{}: unknown fence `{other}`: use yaml, yaml fragment or yaml invalid",
+                "{README}:{}: unknown fence `{other}`: use yaml, yaml fragment, yaml invalid or yaml shared",
                 b.line - 1
             )),
             _ => {}

@@ -8,6 +8,7 @@
 //! - `golden/tolerated/*.yaml`: wire variations real servers produce; the spec must pass.
 //! - `golden/warnings/*.yaml`: `should`s that do not hold; the spec passes with the warnings in `*.err`, and fails
 //!   with the same report when the run is strict.
+//! - `golden/_shared/*.yaml`: shared steps the cases use (`use: thread/create`), some with a mistake on purpose.
 //!
 //! `BLESS=1 cargo test --test golden` rewrites the `.err` files from the current output (never where `CI` is set);
 //! review the diff.

@@ -1,6 +1,7 @@
 //! Finding spec files under the specs folder. Whatever the folder holds, discovery ends, and every entry that cannot
 //! be a spec (a symlink loop, a FIFO, a device, a reserved name) becomes a test of its own that fails with the reason,
-//! so one bad entry never stops the others or the listing.
+//! so one bad entry never stops the others or the listing. A folder named `_shared` holds shared steps, not specs
+//! (see `crate::spec::shared`): it is not entered.
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -82,6 +83,9 @@ impl Walk<'_> {
         };
         let name = path.file_name().unwrap_or_default();
         if meta.is_dir() {
+            if name == crate::spec::shared::FOLDER {
+                return;
+            }
             if has_separator(name) {
                 self.folder_problem(&path, reserved_name(name));
                 return;
@@ -323,6 +327,23 @@ mod tests {
         );
         assert!(why("zero.yaml").contains("not a regular file"));
         assert!(why("a::b.yaml").contains("contains `::`"));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn shared_step_folders_hold_no_specs() {
+        let d = scratch("shared");
+        std::fs::create_dir_all(d.join("_shared")).unwrap();
+        std::fs::create_dir_all(d.join("a/_shared")).unwrap();
+        std::fs::write(d.join("_shared/thread.yaml"), "x").unwrap();
+        std::fs::write(d.join("a/_shared/run.yaml"), "x").unwrap();
+        std::fs::write(d.join("a/b.yaml"), "x").unwrap();
+        std::fs::write(d.join("_shared.yaml"), "x").unwrap();
+        let files = discover(&d).unwrap();
+        assert_eq!(
+            names(&files),
+            [("_shared".to_string(), false), ("a::b".to_string(), false)]
+        );
         std::fs::remove_dir_all(&d).unwrap();
     }
 

@@ -10,6 +10,7 @@ pub mod headers;
 pub mod load;
 pub mod raw;
 pub mod read;
+pub mod shared;
 pub mod yaml_errors;
 
 use std::sync::Arc;

@@ -62,6 +62,52 @@ pub struct RawStep {
     /// The release from which what this step checks holds: against an older target the step is not sent.
     #[serde(default)]
     pub since: Option<Spanned<String>>,
+    /// `use: thread/create`: in place of this step, the steps shared under that name (`specs/_shared/thread.yaml`,
+    /// step `create`). A step that uses shared steps has only `use`, `with`, `as`, `name` and `setup`.
+    #[serde(default, rename = "use")]
+    pub use_: Option<Spanned<String>>,
+    /// With `use`: the values of the shared steps' parameters.
+    #[serde(default)]
+    pub with: Option<Spanned<OrderedMap<Spanned<Value>>>>,
+    /// With `use`: other names for the values the shared steps capture (`as: {thread_id: source}`).
+    #[serde(default, rename = "as")]
+    pub as_: Option<Spanned<OrderedMap<Spanned<String>>>>,
+}
+
+/// A file of shared steps (`specs/_shared/<file>.yaml`): named steps and groups of steps that specs `use`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSharedFile {
+    pub version: Spanned<u32>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Each shared step (or group of steps) by name.
+    pub define: Spanned<OrderedMap<Spanned<RawDefinition>>>,
+}
+
+/// One named shared step, or group of steps.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDefinition {
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The parameters, in order: `${name}` in the steps stands for the value a use gives (or the default).
+    #[serde(default)]
+    pub params: OrderedMap<Spanned<RawParam>>,
+    /// The captures a use makes available to the steps after it; the others stay inside.
+    #[serde(default)]
+    pub outputs: Vec<Spanned<String>>,
+    pub steps: Spanned<Vec<Spanned<RawStep>>>,
+}
+
+/// A parameter of a shared step: without `default`, a use must give it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawParam {
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub default: Option<Spanned<Value>>,
 }
 
 #[derive(Debug, Deserialize)]

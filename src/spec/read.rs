@@ -10,7 +10,14 @@ pub const MAX_SPEC_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The text of the spec at `path`, shown in messages as `shown_as`. The error is ready to print.
 pub fn read_source(path: &Path, shown_as: PathBuf) -> Result<Source, String> {
-    let cannot = |why: String| format!("error: cannot read {}: {why}", shown_as.display());
+    let bytes = read_bytes(path, &shown_as).map_err(|why| format!("error: {why}"))?;
+    source_from_bytes(shown_as, bytes).map_err(|e| e.to_string())
+}
+
+/// The bytes of the file at `path` (a regular file of at most `MAX_SPEC_BYTES`), or why not (`cannot read ...`),
+/// naming it as `shown_as`.
+pub fn read_bytes(path: &Path, shown_as: &Path) -> Result<Vec<u8>, String> {
+    let cannot = |why: String| format!("cannot read {}: {why}", shown_as.display());
     // Checked before opening: opening a FIFO would wait for a writer, and a device never ends.
     let meta = std::fs::metadata(path).map_err(|e| cannot(e.to_string()))?;
     if !meta.is_file() {
@@ -29,7 +36,7 @@ pub fn read_source(path: &Path, shown_as: PathBuf) -> Result<Source, String> {
             MAX_SPEC_BYTES / (1024 * 1024)
         )));
     }
-    source_from_bytes(shown_as, bytes).map_err(|e| e.to_string())
+    Ok(bytes)
 }
 
 /// The text as a `Source`, or an error at the line and column of the first byte that is not UTF-8.

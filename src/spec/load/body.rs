@@ -6,7 +6,7 @@
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use super::{loc, Loader, R};
+use super::{Loader, R};
 use crate::format::Format;
 use crate::source::Loc;
 use crate::spec::expect::json::{JsonCheck, JsonType, Pred};
@@ -20,18 +20,20 @@ type ReadPred = fn(&Loader<'_>, &mut RawJsonCheck) -> R<Option<(Loc, Pred)>>;
 /// list them. `RawJsonCheck` has a field for each and `specs/spec.schema.json` a property: tests/spec_schema.rs
 /// holds both to this list.
 const PREDICATES: [(&str, ReadPred); 17] = [
-    ("exists", |_, c| {
-        Ok(c.exists.as_ref().map(|e| (loc(e), Pred::Exists(e.value))))
+    ("exists", |l, c| {
+        Ok(c.exists.as_ref().map(|e| (l.loc(e), Pred::Exists(e.value))))
     }),
-    ("absent", |_, c| {
-        Ok(c.absent.as_ref().map(|a| (loc(a), Pred::Exists(!a.value))))
+    ("absent", |l, c| {
+        Ok(c.absent
+            .as_ref()
+            .map(|a| (l.loc(a), Pred::Exists(!a.value))))
     }),
     ("equals", |l, c| l.json_value(&c.equals, Pred::Equals)),
     ("type", |l, c| l.type_pred(c)),
     ("matches", |l, c| {
         c.matches
             .as_ref()
-            .map(|m| Ok((loc(m), Pred::Matches(l.pattern(m)?))))
+            .map(|m| Ok((l.loc(m), Pred::Matches(l.pattern(m)?))))
             .transpose()
     }),
     ("format", |l, c| l.format_pred(c)),
@@ -42,8 +44,8 @@ const PREDICATES: [(&str, ReadPred); 17] = [
     ("contains", |l, c| l.json_value(&c.contains, Pred::Contains)),
     ("one_of", |l, c| {
         let Some(o) = &c.one_of else { return Ok(None) };
-        l.check_json_vars(&Value::Array(o.value.clone()), loc(o))?;
-        Ok(Some((loc(o), Pred::OneOf(o.value.clone()))))
+        l.check_json_vars(&Value::Array(o.value.clone()), l.loc(o))?;
+        Ok(Some((l.loc(o), Pred::OneOf(o.value.clone()))))
     }),
     ("gt", |l, c| l.json_comparison("gt", &c.gt)),
     ("ge", |l, c| l.json_comparison("ge", &c.ge)),
@@ -53,8 +55,8 @@ const PREDICATES: [(&str, ReadPred); 17] = [
     ("not", |l, c| l.not(c)),
     ("schema", |l, c| {
         let Some(s) = &c.schema else { return Ok(None) };
-        let check = SchemaCheck::from_spec(&s.value).map_err(|e| l.err(loc(s), e))?;
-        Ok(Some((loc(s), Pred::Schema(check))))
+        let check = SchemaCheck::from_spec(&s.value).map_err(|e| l.err(l.loc(s), e))?;
+        Ok(Some((l.loc(s), Pred::Schema(check))))
     }),
 ];
 
@@ -77,7 +79,7 @@ fn pred_keys_text() -> String {
 
 impl Loader<'_> {
     pub(super) fn json_check(&self, raw: Spanned<RawJsonCheck>) -> R<JsonCheck> {
-        let at = loc(&raw);
+        let at = self.loc(&raw);
         let c = raw.value;
         let Some(raw_path) = &c.path else {
             return Err(self.err(
@@ -85,7 +87,7 @@ impl Loader<'_> {
                 "a check needs a `path` (a JSONPath such as `$.thread_id`)",
             ));
         };
-        let (path_loc, path_text) = (loc(raw_path), raw_path.value.clone());
+        let (path_loc, path_text) = (self.loc(raw_path), raw_path.value.clone());
         let path = self.check_path(raw_path)?;
         let level = self.level(&c.level)?;
         let preds = self.preds(c)?;
@@ -122,8 +124,8 @@ impl Loader<'_> {
         pred: fn(Value) -> Pred,
     ) -> R<Option<(Loc, Pred)>> {
         let Some(v) = raw else { return Ok(None) };
-        self.check_json_vars(&v.value, loc(v))?;
-        Ok(Some((loc(v), pred(v.value.clone()))))
+        self.check_json_vars(&v.value, self.loc(v))?;
+        Ok(Some((self.loc(v), pred(v.value.clone()))))
     }
 
     /// `type: string` or `type: [string, null]`.
@@ -134,19 +136,19 @@ impl Loader<'_> {
             let name = &name.0;
             types.push(JsonType::parse(name).ok_or_else(|| {
                 self.err(
-                    loc(t),
+                    self.loc(t),
                     format!("unknown type `{name}`; the types are {}", JsonType::NAMES),
                 )
             })?);
         }
-        Ok(Some((loc(t), Pred::Type(types))))
+        Ok(Some((self.loc(t), Pred::Type(types))))
     }
 
     fn format_pred(&self, c: &RawJsonCheck) -> R<Option<(Loc, Pred)>> {
         let Some(f) = &c.format else { return Ok(None) };
         let format = Format::parse(&f.value).ok_or_else(|| {
             self.err(
-                loc(f),
+                self.loc(f),
                 format!(
                     "unknown format `{}`; the formats are {}",
                     f.value,
@@ -154,7 +156,7 @@ impl Loader<'_> {
                 ),
             )
         })?;
-        Ok(Some((loc(f), Pred::Format(format))))
+        Ok(Some((self.loc(f), Pred::Format(format))))
     }
 
     /// `length` or `count`.
@@ -165,13 +167,13 @@ impl Loader<'_> {
         pred: fn(crate::spec::expect::numbers::BoundSpec) -> Pred,
     ) -> R<Option<(Loc, Pred)>> {
         let Some(b) = raw else { return Ok(None) };
-        Ok(Some((loc(b), pred(self.bound(key, b)?))))
+        Ok(Some((self.loc(b), pred(self.bound(key, b)?))))
     }
 
     fn json_comparison(&self, key: &str, v: &Option<Spanned<Value>>) -> R<Option<(Loc, Pred)>> {
         let Some(v) = v else { return Ok(None) };
         let (cmp, operand) = self.comparison(key, v)?;
-        Ok(Some((loc(v), Pred::Compare(cmp, operand))))
+        Ok(Some((self.loc(v), Pred::Compare(cmp, operand))))
     }
 
     /// `every`: checks of their own paths, on each selected node.
@@ -179,7 +181,7 @@ impl Loader<'_> {
         let Some(every) = c.every.take() else {
             return Ok(None);
         };
-        let at_every = loc(&every);
+        let at_every = self.loc(&every);
         if every.value.is_empty() {
             return Err(self.err(at_every, "`every` needs at least one check"));
         }
@@ -196,17 +198,17 @@ impl Loader<'_> {
         let Some(not) = c.not.take() else {
             return Ok(None);
         };
-        let at_not = loc(&not);
+        let at_not = self.loc(&not);
         let inner = *not.value;
         if let Some(p) = &inner.path {
             return Err(self.err(
-                loc(p),
+                self.loc(p),
                 "`not` takes predicates of the check's own path; it cannot have a `path` (write a separate check)",
             ));
         }
         if let Some(l) = &inner.level {
             return Err(self.err(
-                loc(l),
+                self.loc(l),
                 "`level` goes on the check, beside `path`, not inside `not`",
             ));
         }

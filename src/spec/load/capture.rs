@@ -6,7 +6,7 @@ use std::sync::Arc;
 use regex::Regex;
 use serde_saphyr::Spanned;
 
-use super::{loc, Loader, R};
+use super::{Loader, R};
 use crate::jsonpath::Path;
 use crate::source::Loc;
 use crate::spec::headers::check_name;
@@ -21,18 +21,18 @@ impl Loader<'_> {
         for (name, c) in raw.0 {
             if !is_name(&name) {
                 return Err(self.err(
-                    loc(&c),
+                    self.loc(&c),
                     format!("`{name}` is not a variable name (letters, digits and `_`)"),
                 ));
             }
-            self.not_builtin(&name, loc(&c))?;
+            self.not_builtin(&name, self.loc(&c))?;
             if self.fixed.contains(&name) {
                 return Err(self.err(
-                    loc(&c),
+                    self.loc(&c),
                     format!("capture `{name}` has the name of a variable of the target or the spec; choose another, so that a failed capture is never mistaken for it"),
                 ));
             }
-            captures.push(self.capture(name, loc(&c), c.value)?);
+            captures.push(self.capture(name, self.loc(&c), c.value)?);
         }
         Ok(captures)
     }
@@ -51,15 +51,21 @@ impl Loader<'_> {
                 "first" => false,
                 "last" => true,
                 other => {
-                    return Err(self.err(loc(w), format!("`which` is first or last, not `{other}`")))
+                    return Err(self.err(
+                        self.loc(w),
+                        format!("`which` is first or last, not `{other}`"),
+                    ))
                 }
             },
             (Some(w), None) => {
-                return Err(self.err(loc(w), "`which` goes with `event`"));
+                return Err(self.err(self.loc(w), "`which` goes with `event`"));
             }
         };
         if let (Some(i), None) = (&raw.id, &raw.event) {
-            return Err(self.err(loc(i), "`id` goes with `event`: it captures an event's id"));
+            return Err(self.err(
+                self.loc(i),
+                "`id` goes with `event`: it captures an event's id",
+            ));
         }
         Ok(Capture {
             name,
@@ -77,7 +83,7 @@ impl Loader<'_> {
             (Some(b), None, None) => {
                 if let Some(p) = &raw.path {
                     return Err(self.err(
-                        loc(p),
+                        self.loc(p),
                         "`path` goes with `event`; with `body` the JSONPath is the value of `body`",
                     ));
                 }
@@ -85,15 +91,17 @@ impl Loader<'_> {
             }
             (None, Some(h), None) => {
                 if let Some(p) = &raw.path {
-                    return Err(self.err(loc(p), "`path` goes with `event`, not with `header`"));
+                    return Err(
+                        self.err(self.loc(p), "`path` goes with `event`, not with `header`")
+                    );
                 }
-                check_name(&h.value).map_err(|e| self.err(loc(h), e))?;
+                check_name(&h.value).map_err(|e| self.err(self.loc(h), e))?;
                 Ok(CaptureFrom::Header(h.value.to_ascii_lowercase()))
             }
             (None, None, Some(e)) => {
                 if let (Some(p), Some(true)) = (&raw.path, raw.id.as_ref().map(|i| i.value)) {
                     return Err(self.err(
-                        loc(p),
+                        self.loc(p),
                         "`path` selects from the event's data; with `id: true` the value is the event's id",
                     ));
                 }
@@ -115,7 +123,7 @@ impl Loader<'_> {
         let re = self.regex(r)?;
         if re.captures_len() > 2 {
             return Err(self.err(
-                loc(r),
+                self.loc(r),
                 "a capture regex may have at most one group: its text is the value",
             ));
         }

@@ -2,7 +2,7 @@
 
 use serde_saphyr::Spanned;
 
-use super::{loc, Loader, R};
+use super::{Loader, R};
 use crate::source::Loc;
 use crate::spec::expect::http::{HeaderCheck, HeaderPred};
 use crate::spec::headers::check_name;
@@ -17,30 +17,30 @@ const PREDICATES: [(&str, ReadPred); 9] = [
     ("equals", |l, h| {
         h.equals
             .as_ref()
-            .map(|e| Ok((loc(e), HeaderPred::Equals(l.template(e)?))))
+            .map(|e| Ok((l.loc(e), HeaderPred::Equals(l.template(e)?))))
             .transpose()
     }),
     ("matches", |l, h| {
         h.matches
             .as_ref()
-            .map(|m| Ok((loc(m), HeaderPred::Matches(l.pattern(m)?))))
+            .map(|m| Ok((l.loc(m), HeaderPred::Matches(l.pattern(m)?))))
             .transpose()
     }),
     ("contains", |l, h| {
         h.contains
             .as_ref()
-            .map(|c| Ok((loc(c), HeaderPred::Contains(l.template(c)?))))
+            .map(|c| Ok((l.loc(c), HeaderPred::Contains(l.template(c)?))))
             .transpose()
     }),
-    ("present", |_, h| {
+    ("present", |l, h| {
         Ok(h.present
             .as_ref()
-            .map(|p| (loc(p), HeaderPred::Present(p.value))))
+            .map(|p| (l.loc(p), HeaderPred::Present(p.value))))
     }),
-    ("absent", |_, h| {
+    ("absent", |l, h| {
         Ok(h.absent
             .as_ref()
-            .map(|a| (loc(a), HeaderPred::Present(!a.value))))
+            .map(|a| (l.loc(a), HeaderPred::Present(!a.value))))
     }),
     ("gt", |l, h| l.header_comparison("gt", &h.gt)),
     ("ge", |l, h| l.header_comparison("ge", &h.ge)),
@@ -66,7 +66,7 @@ impl Loader<'_> {
     ) -> R<Vec<HeaderCheck>> {
         let mut headers: Vec<HeaderCheck> = Vec::new();
         for (name, h) in raw.0 {
-            let at = loc(&h);
+            let at = self.loc(&h);
             check_name(&name).map_err(|e| self.err(at, e))?;
             if let Some(first) = headers.iter().find(|c| c.name == name.to_ascii_lowercase()) {
                 return Err(self.err(
@@ -111,6 +111,6 @@ impl Loader<'_> {
     ) -> R<Option<(Loc, HeaderPred)>> {
         let Some(v) = v else { return Ok(None) };
         let (cmp, operand) = self.comparison(key, v)?;
-        Ok(Some((loc(v), HeaderPred::Compare(cmp, operand))))
+        Ok(Some((self.loc(v), HeaderPred::Compare(cmp, operand))))
     }
 }

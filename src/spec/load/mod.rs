@@ -13,7 +13,11 @@
 //! | `body.rs`    | `expect.body` and event `data`: JSON checks, one reader per predicate               |
 //! | `stream.rs`  | `expect.stream`                                                                     |
 //! | `capture.rs` | `capture`                                                                           |
+//! | `uses.rs`    | `use` of shared steps: `with`, `as`, the shared file, its definitions and parameters |
 //! | `values.rs`  | what several hold: variables, templates, regexes, paths, durations, levels, numbers |
+//!
+//! `substitute.rs` walks every string of a step as written, for `uses.rs` to put parameters in. Every position the
+//! loader gives (`Loader::loc`) carries the file it is in: the spec, or a use of shared steps (`source::Origin`).
 
 mod body;
 mod capture;
@@ -22,20 +26,24 @@ mod request;
 mod status;
 mod step;
 mod stream;
+mod substitute;
+mod uses;
 mod values;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde_saphyr::Spanned;
 
 use super::raw::{RawSpec, RawStep};
 use super::{Spec, Step, FORMAT_VERSION};
-use crate::source::{Loc, Source, SpecError};
+use crate::source::{Loc, Origin, Source, SpecError};
 use crate::template::is_name;
 
 pub use body::PRED_KEYS;
 pub use headers::HEADER_PRED_KEYS;
+pub use uses::load_shared_file;
 
 /// How deeply lists and mappings may nest in a spec. Specs need under ten levels; the bound keeps every recursive
 /// walk over the YAML (and the JSON values in it) far from the end of the stack.
@@ -55,27 +63,39 @@ pub(crate) fn yaml_options() -> serde_saphyr::Options {
     o
 }
 
-/// Parses and checks one spec. `globals` are the variables the target defines (defaults and overrides).
-pub fn load_spec(src: Arc<Source>, globals: &HashSet<String>) -> Result<Spec, SpecError> {
-    let raw: RawSpec = serde_saphyr::from_str_with_options(&src.text, yaml_options()).map_err(|e| {
-        let loc = e.location().map(|l| Loc::from_saphyr(&l)).unwrap_or_default();
+/// The YAML of `text` as `T`, or the error's place (line 0 when unknown) and message.
+fn parse_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, (Loc, String)> {
+    serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|e| {
+        let loc = e
+            .location()
+            .map(|l| Loc::from_saphyr(&l))
+            .unwrap_or_default();
         let mut msg = super::yaml_errors::message(&e);
-        let line = src.text.lines().nth((loc.line as usize).saturating_sub(1)).unwrap_or("");
+        let line = text
+            .lines()
+            .nth((loc.line as usize).saturating_sub(1))
+            .unwrap_or("");
         // Only a syntax error can come from an unquoted JSONPath; a wrong value on the same line is something else.
         let syntax = msg.starts_with("while ");
-        if syntax && line.contains("{") && line.contains('$') && (line.contains('[') || line.contains('*')) {
-            msg.push_str(" (inside `{...}`, quote a JSONPath that has `[`, `]`, `*` or `,`: path: '$.a[0]')");
+        if syntax
+            && line.contains("{")
+            && line.contains('$')
+            && (line.contains('[') || line.contains('*'))
+        {
+            msg.push_str(
+                " (inside `{...}`, quote a JSONPath that has `[`, `]`, `*` or `,`: path: '$.a[0]')",
+            );
         }
-        SpecError::new(&src, loc, msg)
-    })?;
-    let mut defined = globals.clone();
-    defined.extend(super::builtins::NAMES.iter().map(|n| n.to_string()));
-    Loader {
-        src: &src,
-        defined,
-        fixed: globals.clone(),
-    }
-    .spec(raw, src.clone())
+        (loc, msg)
+    })
+}
+
+/// Parses and checks one spec. `globals` are the variables the target defines (defaults and overrides). Shared steps
+/// it uses are read from the nearest `_shared` folder at or above the spec's folder (`spec::shared`).
+pub fn load_spec(src: Arc<Source>, globals: &HashSet<String>) -> Result<Spec, SpecError> {
+    let raw: RawSpec =
+        parse_yaml(&src.text).map_err(|(loc, msg)| SpecError::new(&src, loc, msg))?;
+    Loader::new(&src, globals).spec(raw, src.clone())
 }
 
 struct Loader<'a> {
@@ -85,17 +105,55 @@ struct Loader<'a> {
     /// The target's variables and the spec's own: a capture may not take their names, or a step that uses the
     /// captured value would get the fixed one when the capture failed.
     fixed: HashSet<String>,
+    /// The target's variables: shared steps may use them, as they may use built-ins and their own parameters.
+    target: HashSet<String>,
+    /// The uses of shared steps met so far; `Loc::origin` `n` is the `n`th.
+    origins: Vec<Origin>,
+    /// The file whose YAML is being lowered: 0 for the spec, else the origin of the shared steps.
+    origin: u32,
+    /// The `_shared` folder, once looked for; and the shared files read, by path.
+    shared_folder: Option<Option<PathBuf>>,
+    shared_files: HashMap<PathBuf, Arc<Source>>,
+    /// The shared steps being expanded, outermost first: a name met again is a cycle.
+    expanding: Vec<String>,
 }
 
 type R<T> = Result<T, SpecError>;
 
-fn loc<T>(s: &Spanned<T>) -> Loc {
-    Loc::from_saphyr(&s.referenced)
+impl<'a> Loader<'a> {
+    fn new(src: &'a Source, globals: &HashSet<String>) -> Self {
+        let mut defined = globals.clone();
+        defined.extend(super::builtins::NAMES.iter().map(|n| n.to_string()));
+        Loader {
+            src,
+            defined,
+            fixed: globals.clone(),
+            target: globals.clone(),
+            origins: Vec::new(),
+            origin: 0,
+            shared_folder: None,
+            shared_files: HashMap::new(),
+            expanding: Vec::new(),
+        }
+    }
 }
 
 impl Loader<'_> {
+    /// The place of a value, in the file being lowered.
+    fn loc<T>(&self, s: &Spanned<T>) -> Loc {
+        Loc::from_saphyr(&s.referenced).in_origin(self.origin)
+    }
+
+    /// An error at `at`, in whichever file it is (with the uses that lead there).
     fn err(&self, at: Loc, msg: impl Into<String>) -> SpecError {
-        SpecError::new(self.src, at, msg)
+        SpecError::among(self.src, &self.origins, at, msg)
+    }
+
+    /// The first `needle` at or after `from`, in `from`'s file.
+    fn find_from(&self, from: Loc, needle: &str) -> Option<Loc> {
+        let (src, here) = crate::source::locate(self.src, &self.origins, from);
+        src.find_from(here, needle)
+            .map(|l| l.in_origin(from.origin))
     }
 
     fn spec(mut self, raw: RawSpec, src: Arc<Source>) -> R<Spec> {
@@ -103,22 +161,31 @@ impl Loader<'_> {
         let vars = self.spec_vars(raw.vars.0)?;
         let default_timeout = raw.timeout.as_ref().map(|t| self.duration(t)).transpose()?;
         if raw.steps.value.is_empty() {
-            return Err(self.err(loc(&raw.steps), "a spec needs at least one step"));
+            return Err(self.err(self.loc(&raw.steps), "a spec needs at least one step"));
         }
         let steps = self.steps(raw.steps.value, default_timeout)?;
         // Clean-up steps may use any capture: each runs only if the values its request needs were captured.
         let finally = match raw.finally {
             Some(f) if f.value.is_empty() => {
                 return Err(self.err(
-                    loc(&f),
+                    self.loc(&f),
                     "`finally` needs at least one step (or leave it out)",
                 ))
             }
             Some(f) => self.steps(f.value, default_timeout)?,
             None => Vec::new(),
         };
+        // The spec's source knows the shared files it uses, so that reports can show their lines.
+        let source = match self.origins.is_empty() {
+            true => src,
+            false => Arc::new(Source {
+                path: src.path.clone(),
+                text: src.text.clone(),
+                origins: std::mem::take(&mut self.origins),
+            }),
+        };
         Ok(Spec {
-            source: src,
+            source,
             name: raw.name.value,
             description: raw.description,
             tags: raw.tags,
@@ -126,7 +193,11 @@ impl Loader<'_> {
             since: self.since(raw.since.as_ref())?,
             vars,
             uses_webhooks: steps.iter().chain(&finally).any(|s| s.receive)
-                || self.src.text.contains("${webhook_url}"),
+                || self.src.text.contains("${webhook_url}")
+                || self
+                    .origins
+                    .iter()
+                    .any(|o| o.source.text.contains("${webhook_url}")),
             starts_runs: steps
                 .iter()
                 .chain(&finally)
@@ -141,7 +212,7 @@ impl Loader<'_> {
         &self,
         raw: Option<&Spanned<String>>,
     ) -> R<Option<crate::version::Version>> {
-        raw.map(|s| crate::version::Version::parse(&s.value).map_err(|e| self.err(loc(s), e)))
+        raw.map(|s| crate::version::Version::parse(&s.value).map_err(|e| self.err(self.loc(s), e)))
             .transpose()
     }
 
@@ -149,12 +220,12 @@ impl Loader<'_> {
     fn header(&self, raw: &RawSpec) -> R<()> {
         if raw.version.value != FORMAT_VERSION {
             return Err(self.err(
-                loc(&raw.version),
+                self.loc(&raw.version),
                 format!("spec format version {} is not supported; this harness reads version {FORMAT_VERSION}", raw.version.value),
             ));
         }
         if raw.name.value.trim().is_empty() {
-            return Err(self.err(loc(&raw.name), "`name` cannot be empty"));
+            return Err(self.err(self.loc(&raw.name), "`name` cannot be empty"));
         }
         for r in &raw.requires {
             if !r
@@ -164,7 +235,7 @@ impl Loader<'_> {
                 || r.value.is_empty()
             {
                 return Err(self.err(
-                    loc(r),
+                    self.loc(r),
                     format!(
                         "`{}` is not a capability name (letters, digits, `-`, `_`)",
                         r.value
@@ -184,12 +255,12 @@ impl Loader<'_> {
         for (name, value) in raw {
             if !is_name(&name) {
                 return Err(self.err(
-                    loc(&value),
+                    self.loc(&value),
                     format!("`{name}` is not a variable name (letters, digits and `_`)"),
                 ));
             }
-            self.not_builtin(&name, loc(&value))?;
-            self.check_json_vars(&value.value, loc(&value))?;
+            self.not_builtin(&name, self.loc(&value))?;
+            self.check_json_vars(&value.value, self.loc(&value))?;
             self.defined.insert(name.clone());
             self.fixed.insert(name.clone());
             vars.push((name, value.value));
@@ -197,17 +268,23 @@ impl Loader<'_> {
         Ok(vars)
     }
 
+    /// The steps of `steps` or `finally`, uses of shared steps expanded in place.
     fn steps(
         &mut self,
         raw: Vec<Spanned<RawStep>>,
         default_timeout: Option<std::time::Duration>,
     ) -> R<Vec<Step>> {
-        raw.into_iter()
-            .map(|s| {
-                let at = loc(&s);
-                self.step(at, s.value, default_timeout)
-            })
-            .collect()
+        let mut steps = Vec::new();
+        for s in raw {
+            let at = self.loc(&s);
+            if s.value.use_.is_some() {
+                steps.extend(self.expand(at, s.value, default_timeout, None, at)?.0);
+            } else {
+                self.not_a_use(&s.value)?;
+                steps.push(self.step(at, s.value, default_timeout)?);
+            }
+        }
+        Ok(steps)
     }
 }
 

@@ -3,7 +3,7 @@
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use super::{loc, Loader, R};
+use super::{Loader, R};
 use crate::spec::headers;
 use crate::spec::raw::{OrderedMap, RawRequest};
 use crate::spec::{Body, RequestTemplate};
@@ -17,7 +17,7 @@ impl Loader<'_> {
             "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
         ) {
             return Err(self.err(
-                loc(&raw.method),
+                self.loc(&raw.method),
                 format!("unknown method `{}`", raw.method.value),
             ));
         }
@@ -26,10 +26,10 @@ impl Loader<'_> {
         let headers = self.request_headers(&raw.headers)?;
         let body = match (raw.json, raw.body) {
             (Some(_), Some(b)) => {
-                return Err(self.err(loc(&b), "give either `json` or `body`, not both"))
+                return Err(self.err(self.loc(&b), "give either `json` or `body`, not both"))
             }
             (Some(j), None) => {
-                self.check_json_vars(&j.value, loc(&j))?;
+                self.check_json_vars(&j.value, self.loc(&j))?;
                 Body::Json(j.value)
             }
             (None, Some(b)) => Body::Text(self.template(&b)?),
@@ -38,7 +38,7 @@ impl Loader<'_> {
         Ok(RequestTemplate {
             method,
             path,
-            path_loc: loc(&raw.path),
+            path_loc: self.loc(&raw.path),
             query,
             headers,
             body,
@@ -49,13 +49,13 @@ impl Loader<'_> {
         let p = &raw.value;
         if !p.starts_with('/') || p.starts_with("//") {
             return Err(self.err(
-                loc(raw),
+                self.loc(raw),
                 format!("`path` must start with `/`: it is relative to the target, and requests to other origins are refused (got {p:?})"),
             ));
         }
         headers::check_no_control("`path`", p).map_err(|e| {
             self.err(
-                loc(raw),
+                self.loc(raw),
                 format!(
                     "{e}: it would not be sent as written (percent-encode it: a line break is %0A)"
                 ),
@@ -68,9 +68,12 @@ impl Loader<'_> {
         let mut query = Vec::new();
         for (k, v) in raw.0 {
             if v.value.is_object() || v.value.is_array() {
-                return Err(self.err(loc(&v), "a query value must be a string, number or boolean"));
+                return Err(self.err(
+                    self.loc(&v),
+                    "a query value must be a string, number or boolean",
+                ));
             }
-            self.check_json_vars(&v.value, loc(&v))?;
+            self.check_json_vars(&v.value, self.loc(&v))?;
             query.push((k, v.value));
         }
         Ok(query)
@@ -79,13 +82,14 @@ impl Loader<'_> {
     fn request_headers(&self, raw: &OrderedMap<Spanned<String>>) -> R<Vec<(String, Template)>> {
         let mut out: Vec<(String, Template)> = Vec::new();
         for (k, v) in &raw.0 {
-            headers::check_request_name(k).map_err(|e| self.err(loc(v), e))?;
-            headers::check_no_control(&format!("the value of header `{k}`"), &v.value)
-                .map_err(|e| self.err(loc(v), format!("{e}, which header values cannot hold")))?;
+            headers::check_request_name(k).map_err(|e| self.err(self.loc(v), e))?;
+            headers::check_no_control(&format!("the value of header `{k}`"), &v.value).map_err(
+                |e| self.err(self.loc(v), format!("{e}, which header values cannot hold")),
+            )?;
             let name = k.to_ascii_lowercase();
             if out.iter().any(|(n, _)| *n == name) {
                 return Err(self.err(
-                    loc(v),
+                    self.loc(v),
                     format!("header `{k}` is set twice (header names ignore case); keep one"),
                 ));
             }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_saphyr::Spanned;
 
-use super::{loc, Loader, R};
+use super::{Loader, R};
 use crate::jsonpath::Path;
 use crate::source::Loc;
 use crate::spec::expect::http::{HeaderCheck, StatusCheck};
@@ -35,11 +35,11 @@ impl Loader<'_> {
                 self.step_with(at, webhook_request(at), true, raw, default_timeout)
             }
             (Some(r), None) => Err(self.err(
-                loc(r),
+                self.loc(r),
                 format!("`receive` takes `webhook`, not `{}`", r.value),
             )),
             (Some(r), Some(_)) => Err(self.err(
-                loc(r),
+                self.loc(r),
                 "a step either sends a `request` or `receive`s a webhook call, not both",
             )),
             (None, None) => Err(self.err(at, "a step needs a `request` (or `receive: webhook`)")),
@@ -109,7 +109,7 @@ impl Loader<'_> {
         let within = self.duration(&raw.value.within)?;
         if within < every {
             return Err(self.err(
-                loc(&raw.value.within),
+                self.loc(&raw.value.within),
                 "`within` is shorter than `every`: the step would be tried only once",
             ));
         }
@@ -126,7 +126,7 @@ impl Loader<'_> {
             .collect::<R<Vec<_>>>()?;
         let stream = raw
             .stream
-            .map(|s| self.stream(loc(&s), s.value))
+            .map(|s| self.stream(self.loc(&s), s.value))
             .transpose()?;
         Ok(Expectations {
             status,
@@ -158,7 +158,7 @@ impl Loader<'_> {
         let path = self.path(s)?;
         if path.segments().is_none() {
             return Err(self.err(
-                loc(s),
+                self.loc(s),
                 format!("`varies` takes paths to one place each (names and indexes, like `$.values.messages[0]`), not `{}`", s.value),
             ));
         }

@@ -4,7 +4,7 @@
 
 use serde_saphyr::Spanned;
 
-use super::{loc, Loader, R};
+use super::{Loader, R};
 use crate::source::Loc;
 use crate::spec::event_names;
 use crate::spec::expect::names::{NamePattern, SeqPattern};
@@ -33,15 +33,16 @@ impl Loader<'_> {
             .never
             .iter()
             .map(|n| {
-                let p = NamePattern::parse_forbidden(&n.value).map_err(|e| self.err(loc(n), e))?;
-                Ok((loc(n), p))
+                let p =
+                    NamePattern::parse_forbidden(&n.value).map_err(|e| self.err(self.loc(n), e))?;
+                Ok((self.loc(n), p))
             })
             .collect::<R<Vec<_>>>()?;
         let count = self.counts(raw.count)?;
         let events = raw
             .events
             .into_iter()
-            .map(|e| self.event_check(loc(&e), e.value))
+            .map(|e| self.event_check(self.loc(&e), e.value))
             .collect::<R<Vec<_>>>()?;
         let end_event = self.end_event(&raw.end_event)?;
         let ids = raw.ids.as_ref().map(|i| self.id_rule(i)).transpose()?;
@@ -64,8 +65,8 @@ impl Loader<'_> {
 
     fn sequence(&self, s: Spanned<Vec<Spanned<String>>>) -> R<(Loc, SeqPattern)> {
         let items: Vec<String> = s.value.iter().map(|i| i.value.clone()).collect();
-        let pat = SeqPattern::parse(&items).map_err(|(i, e)| self.err(loc(&s.value[i]), e))?;
-        Ok((loc(&s), pat))
+        let pat = SeqPattern::parse(&items).map_err(|(i, e)| self.err(self.loc(&s.value[i]), e))?;
+        Ok((self.loc(&s), pat))
     }
 
     fn subsequence(&self, s: Spanned<Vec<Spanned<String>>>) -> R<(Loc, Vec<NamePattern>)> {
@@ -75,26 +76,26 @@ impl Loader<'_> {
             .map(|i| self.name_pattern(i))
             .collect::<R<Vec<_>>>()?;
         if pats.is_empty() {
-            return Err(self.err(loc(&s), "`subsequence` needs at least one event name"));
+            return Err(self.err(self.loc(&s), "`subsequence` needs at least one event name"));
         }
-        Ok((loc(&s), pats))
+        Ok((self.loc(&s), pats))
     }
 
     fn located_name(&self, s: &Spanned<String>) -> R<(Loc, NamePattern)> {
-        Ok((loc(s), self.name_pattern(s)?))
+        Ok((self.loc(s), self.name_pattern(s)?))
     }
 
     fn counts(&self, raw: OrderedMap<Spanned<Bound>>) -> R<Vec<(Loc, NamePattern, Bound)>> {
         let mut count = Vec::new();
         for (name, b) in raw.0 {
-            let p = NamePattern::parse(&name).map_err(|e| self.err(loc(&b), e))?;
-            count.push((loc(&b), p, b.value));
+            let p = NamePattern::parse(&name).map_err(|e| self.err(self.loc(&b), e))?;
+            count.push((self.loc(&b), p, b.value));
         }
         Ok(count)
     }
 
     fn event_check(&self, at: Loc, e: RawEventCheck) -> R<EventCheck> {
-        let which = match e.which.as_ref().map(|w| (w.value.as_str(), loc(w))) {
+        let which = match e.which.as_ref().map(|w| (w.value.as_str(), self.loc(w))) {
             None | Some(("every", _)) => Which::Every,
             Some(("first", _)) => Which::First,
             Some(("last", _)) => Which::Last,
@@ -131,41 +132,43 @@ impl Loader<'_> {
             .map(|t| self.template(t))
             .transpose()?;
         if equals.is_none() && after.is_none() {
-            return Err(self.err(loc(raw), "`id` needs `equals` or `after`"));
+            return Err(self.err(self.loc(raw), "`id` needs `equals` or `after`"));
         }
         Ok(IdCheck {
-            loc: loc(raw),
+            loc: self.loc(raw),
             equals,
             after,
         })
     }
 
     fn end_event(&self, raw: &Option<Spanned<String>>) -> R<EndEvent> {
-        Ok(match raw.as_ref().map(|w| (w.value.as_str(), loc(w))) {
-            None | Some(("optional", _)) => EndEvent::Optional,
-            Some(("required", _)) => EndEvent::Required,
-            Some(("forbidden", _)) => EndEvent::Forbidden,
-            Some((other, l)) => {
-                return Err(self.err(
-                    l,
-                    format!("`end_event` is optional, required or forbidden, not `{other}`"),
-                ))
-            }
-        })
+        Ok(
+            match raw.as_ref().map(|w| (w.value.as_str(), self.loc(w))) {
+                None | Some(("optional", _)) => EndEvent::Optional,
+                Some(("required", _)) => EndEvent::Required,
+                Some(("forbidden", _)) => EndEvent::Forbidden,
+                Some((other, l)) => {
+                    return Err(self.err(
+                        l,
+                        format!("`end_event` is optional, required or forbidden, not `{other}`"),
+                    ))
+                }
+            },
+        )
     }
 
     fn id_rule(&self, i: &Spanned<String>) -> R<(Loc, IdRule)> {
         let rule = IdRule::parse(&i.value).ok_or_else(|| {
             self.err(
-                loc(i),
+                self.loc(i),
                 format!("`ids` is present, absent or increasing, not `{}`", i.value),
             )
         })?;
-        Ok((loc(i), rule))
+        Ok((self.loc(i), rule))
     }
 
     fn until(&self, u: Spanned<RawUntil>) -> R<Until> {
-        let at = loc(&u);
+        let at = self.loc(&u);
         let data = u
             .value
             .data

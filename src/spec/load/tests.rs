@@ -233,3 +233,80 @@ fn captures_are_visible_only_where_they_are_known() {
     let (_, m) = err(&text);
     assert!(m.starts_with("variable `tid` is not defined here"), "{m}");
 }
+
+/// A folder with `_shared/<file>.yaml` files, and a spec in it loaded with them.
+fn with_shared(tag: &str, files: &[(&str, &str)], spec: &str) -> Result<Spec, SpecError> {
+    let d = std::env::temp_dir().join(format!(
+        "lgc-shared-{tag}-{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+    ));
+    std::fs::create_dir_all(d.join("_shared")).unwrap();
+    for (name, text) in files {
+        std::fs::write(d.join("_shared").join(name), text).unwrap();
+    }
+    let globals: HashSet<String> = ["assistant_id".to_string()].into();
+    let out = load_spec(Arc::new(Source::new(d.join("s.yaml"), spec)), &globals);
+    std::fs::remove_dir_all(&d).unwrap();
+    out
+}
+
+#[test]
+fn parameters_go_in_every_string_and_defaults_use_earlier_ones() {
+    let shared = "version: 1\ndefine:\n  get:\n    params:\n      id: {}\n      wait: {default: 2s}\n      query: {default: {id: '${id}', n: 3}}\n    steps:\n      - name: get ${id}\n        timeout: '${wait}'\n        request: {method: POST, path: '/x/${id}/$${id}', json: '${query}'}\n";
+    let spec = "version: 1\nname: x\nsteps:\n  - use: p/get\n    with: {id: '${assistant_id}'}\n";
+    let s = with_shared("params", &[("p.yaml", shared)], spec).unwrap_or_else(|e| panic!("{e}"));
+    let step = &s.steps[0];
+    assert_eq!(step.name, "get ${assistant_id}");
+    assert_eq!(step.timeout, Some(std::time::Duration::from_secs(2)));
+    assert_eq!(step.request.path.source(), "/x/${assistant_id}/$${id}");
+    match &step.request.body {
+        crate::spec::Body::Json(v) => {
+            assert_eq!(v, &serde_json::json!({"id": "${assistant_id}", "n": 3}))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn uses_that_multiply_are_bounded() {
+    let mut shared = String::from(
+        "version: 1\ndefine:\n  d0:\n    steps:\n      - request: {method: GET, path: /ok}\n",
+    );
+    for i in 1..=12 {
+        shared.push_str(&format!(
+            "  d{i}:\n    steps:\n      - use: boom/d{0}\n      - use: boom/d{0}\n",
+            i - 1
+        ));
+    }
+    let spec = "version: 1\nname: x\nsteps:\n  - use: boom/d12\n";
+    let e = with_shared("boom", &[("boom.yaml", &shared)], spec).unwrap_err();
+    assert!(e.message.contains("more than 1000 times"), "{e}");
+    assert!(e.used_at.len() > 10, "{e}");
+}
+
+#[test]
+fn shared_steps_take_the_setup_mark_of_their_use_and_go_in_finally() {
+    let shared = "version: 1\ndefine:\n  pair:\n    outputs: [a]\n    steps:\n      - request: {method: GET, path: /a}\n        capture:\n          a: {body: $.a}\n          b: {body: $.b}\n      - request: {method: GET, path: '/b/${b}'}\n";
+    let spec = "version: 1\nname: x\nsteps:\n  - use: t/pair\n    setup: true\n  - request: {method: GET, path: '/c/${a}'}\nfinally:\n  - use: t/pair\n    as: {a: again}\n";
+    let s = with_shared("setup", &[("t.yaml", shared)], spec).unwrap_or_else(|e| panic!("{e}"));
+    let setup: Vec<bool> = s.steps.iter().map(|s| s.setup).collect();
+    assert_eq!(setup, [true, true, false]);
+    let names = |steps: &[Step]| -> Vec<Vec<String>> {
+        steps
+            .iter()
+            .map(|s| s.captures.iter().map(|c| c.name.clone()).collect())
+            .collect()
+    };
+    // `b` is the use's own: each use has its own name for it.
+    assert_eq!(names(&s.steps)[0], ["a", "b__1"]);
+    assert_eq!(names(&s.finally)[0], ["again", "b__2"]);
+    assert_eq!(s.finally[1].request.path.source(), "/b/${b__2}");
+    // A spec's own variable cannot be reached from shared steps, and `b` is not an output.
+    let spec = "version: 1\nname: x\nsteps:\n  - use: t/pair\n  - request: {method: GET, path: '/c/${b}'}\n";
+    let e = with_shared("setup2", &[("t.yaml", shared)], spec).unwrap_err();
+    assert!(
+        e.message.contains("variable `b` is not defined here"),
+        "{e}"
+    );
+}

@@ -8,7 +8,7 @@ use regex::Regex;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use super::{loc, Loader, R};
+use super::{Loader, R};
 use crate::jsonpath::Path;
 use crate::source::{Loc, SpecError};
 use crate::spec::duration::parse_duration;
@@ -35,7 +35,6 @@ impl Loader<'_> {
             return Ok(());
         }
         let at = self
-            .src
             .find_from(near, &format!("${{{name}}}"))
             .unwrap_or(near);
         let mut known: Vec<&str> = self.defined.iter().map(String::as_str).collect();
@@ -60,19 +59,19 @@ impl Loader<'_> {
     }
 
     pub(super) fn template(&self, s: &Spanned<String>) -> R<Template> {
-        let t = Template::parse(&s.value).map_err(|e| self.err(loc(s), e))?;
+        let t = Template::parse(&s.value).map_err(|e| self.err(self.loc(s), e))?;
         for v in t.vars() {
-            self.require_var(v, loc(s))?;
+            self.require_var(v, self.loc(s))?;
         }
         Ok(t)
     }
 
     /// A regex in an expectation, which may use variables (matched literally).
     pub(super) fn pattern(&self, s: &Spanned<String>) -> R<Pattern> {
-        let p = Pattern::parse(&s.value).map_err(|e| self.err(loc(s), e))?;
+        let p = Pattern::parse(&s.value).map_err(|e| self.err(self.loc(s), e))?;
         if let Pattern::Template(t) = &p {
             for v in t.vars() {
-                self.require_var(v, loc(s))?;
+                self.require_var(v, self.loc(s))?;
             }
         }
         Ok(p)
@@ -80,7 +79,7 @@ impl Loader<'_> {
 
     pub(super) fn regex(&self, s: &Spanned<String>) -> R<Arc<Regex>> {
         crate::regexes::compile(&s.value)
-            .map_err(|e| self.err(loc(s), crate::regexes::regex_message(&e.to_string())))
+            .map_err(|e| self.err(self.loc(s), crate::regexes::regex_message(&e.to_string())))
     }
 
     pub(super) fn path(&self, s: &Spanned<String>) -> R<Path> {
@@ -90,8 +89,8 @@ impl Loader<'_> {
     /// A JSONPath error, pointing at the regex pattern inside the path when that is what is wrong.
     fn path_err(&self, s: &Spanned<String>, e: String) -> SpecError {
         let at = Path::invalid_pattern(&s.value)
-            .and_then(|p| self.src.find_from(loc(s), &p))
-            .unwrap_or(loc(s));
+            .and_then(|p| self.find_from(self.loc(s), &p))
+            .unwrap_or(self.loc(s));
         self.err(at, e)
     }
 
@@ -107,17 +106,17 @@ impl Loader<'_> {
         }
         let probe = t
             .render_string(&placeholders)
-            .map_err(|e| self.err(loc(s), e))?;
+            .map_err(|e| self.err(self.loc(s), e))?;
         Path::parse(&probe).map_err(|e| self.path_err(s, e))?;
         Ok(CheckPath::Template(t))
     }
 
     pub(super) fn name_pattern(&self, s: &Spanned<String>) -> R<NamePattern> {
-        NamePattern::parse(&s.value).map_err(|e| self.err(loc(s), e))
+        NamePattern::parse(&s.value).map_err(|e| self.err(self.loc(s), e))
     }
 
     pub(super) fn duration(&self, s: &Spanned<String>) -> R<Duration> {
-        parse_duration(&s.value).map_err(|e| self.err(loc(s), e))
+        parse_duration(&s.value).map_err(|e| self.err(self.loc(s), e))
     }
 
     pub(super) fn level(&self, raw: &Option<Spanned<String>>) -> R<Level> {
@@ -125,7 +124,7 @@ impl Loader<'_> {
             None => Ok(Level::Must),
             Some(l) => Level::parse(&l.value).ok_or_else(|| {
                 self.err(
-                    loc(l),
+                    self.loc(l),
                     format!("`level` is must or should, not `{}`", l.value),
                 )
             }),
@@ -139,9 +138,9 @@ impl Loader<'_> {
             .find(|(k, _)| *k == key)
             .map(|(_, c)| *c)
             .expect("a comparison key");
-        let operand = Operand::from_value(key, &v.value).map_err(|e| self.err(loc(v), e))?;
+        let operand = Operand::from_value(key, &v.value).map_err(|e| self.err(self.loc(v), e))?;
         for name in operand.vars() {
-            self.require_var(name, loc(v))?;
+            self.require_var(name, self.loc(v))?;
         }
         Ok((cmp, operand))
     }
@@ -153,10 +152,10 @@ impl Loader<'_> {
             let operand = match c {
                 RawCount::Number(n) => Operand::Fixed(Num::Int((*n).into())),
                 RawCount::Text(t) => Operand::from_value(key, &Value::String(t.clone()))
-                    .map_err(|e| self.err(loc(b), e))?,
+                    .map_err(|e| self.err(self.loc(b), e))?,
             };
             for name in operand.vars() {
-                self.require_var(name, loc(b))?;
+                self.require_var(name, self.loc(b))?;
             }
             Ok(Some(operand))
         };
@@ -165,7 +164,7 @@ impl Loader<'_> {
         {
             if min > max {
                 return Err(self.err(
-                    loc(b),
+                    self.loc(b),
                     format!("`min` ({min}) is more than `max` ({max}): no {key} can pass"),
                 ));
             }
