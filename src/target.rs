@@ -465,7 +465,8 @@ impl DiffSettings {
                 ))
             }
         };
-        let reference_url = lookup("LANGGRAPH_REFERENCE_URL").map(|u| u.trim_end_matches('/').to_string());
+        let reference_url =
+            lookup("LANGGRAPH_REFERENCE_URL").map(|u| u.trim_end_matches('/').to_string());
         if let Some(u) = &reference_url {
             if mode == DiffMode::Off {
                 return Err("LANGGRAPH_REFERENCE_URL is the differential mode's reference: set LANGGRAPH_DIFF=1 too".into());

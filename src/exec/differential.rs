@@ -122,7 +122,8 @@ pub(super) fn compare(
         (&reference_unsent, "not sent to the reference"),
     ] {
         if !list.is_empty() {
-            d.notes.push(format!("not compared: {} ({why})", steps_text(list)));
+            d.notes
+                .push(format!("not compared: {} ({why})", steps_text(list)));
         }
     }
     if !too_large.is_empty() {

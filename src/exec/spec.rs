@@ -82,15 +82,12 @@ async fn run_unscrubbed(
             replaying: false,
             keep: Keep::LastPerStep,
         });
-    let (target_run, reference_run) = tokio::join!(
-        run_side(s, client, spec, target),
-        async {
-            match reference {
-                Some(side) => Some(run_side(s, client, spec, side).await),
-                None => None,
-            }
+    let (target_run, reference_run) = tokio::join!(run_side(s, client, spec, target), async {
+        match reference {
+            Some(side) => Some(run_side(s, client, spec, side).await),
+            None => None,
         }
-    );
+    });
     let SideRun {
         mut out,
         kept,
@@ -126,17 +123,19 @@ async fn run_unscrubbed(
     }
     if s.diff.on() {
         let reference = match reference_run {
-            Some(r) => Reference::Live(r.map(|r| SideRun {
-                kept: Kept {
-                    exchanges: r
-                        .kept
-                        .exchanges
-                        .iter()
-                        .map(|e| secrets.scrub_exchange(e))
-                        .collect(),
-                    ..r.kept
-                },
-                ..r
+            Some(r) => Reference::Live(r.map(|r| {
+                Box::new(SideRun {
+                    kept: Kept {
+                        exchanges: r
+                            .kept
+                            .exchanges
+                            .iter()
+                            .map(|e| secrets.scrub_exchange(e))
+                            .collect(),
+                        ..r.kept
+                    },
+                    ..r
+                })
             })),
             None => Reference::Recorded(replayed),
         };
@@ -199,7 +198,7 @@ pub(super) enum Reference {
     /// committed one, read now.
     Recorded(Option<Recording>),
     /// A live reference run side by side; `Err`: it could not run.
-    Live(Result<SideRun, String>),
+    Live(Result<Box<SideRun>, String>),
 }
 
 /// Runs the spec's steps and clean-up against one side; `Err`: the spec's variables cannot be rendered.

@@ -75,7 +75,11 @@ fn case(r: &SpecResult) -> TestCase {
         Outcome::Passed => r.report.clone(),
         _ => String::new(),
     };
-    if let Some(d) = r.diff.as_ref().filter(|d| !d.departures.is_empty() || !d.notes.is_empty() || !d.stale.is_empty()) {
+    if let Some(d) = r
+        .diff
+        .as_ref()
+        .filter(|d| !d.departures.is_empty() || !d.notes.is_empty() || !d.stale.is_empty())
+    {
         if !output.is_empty() {
             output.push('\n');
         }

@@ -173,7 +173,10 @@ mod tests {
             vec![
                 ("LANGGRAPH_DIFF".to_string(), "1".to_string()),
                 ("LANGGRAPH_DIFF".into(), "fail".into()),
-                ("LANGGRAPH_REFERENCE_URL".into(), "http://127.0.0.1:9".into()),
+                (
+                    "LANGGRAPH_REFERENCE_URL".into(),
+                    "http://127.0.0.1:9".into()
+                ),
             ]
         );
         let c = parse_words("--tags=stream --test-threads 4").unwrap();
