@@ -140,6 +140,15 @@ fn settings(url: &str, mode: &str, recordings: &Path, tolerated: &[(&str, &str)]
 
 /// Runs the spec against a server answering `answers`, compared with the recording in `recordings`.
 fn against(answers: &[Exchange], mode: &str, tolerated: &[(&str, &str)]) -> SpecOutcome {
+    against_spec(SPEC, answers, mode, tolerated)
+}
+
+fn against_spec(
+    spec_text: &str,
+    answers: &[Exchange],
+    mode: &str,
+    tolerated: &[(&str, &str)],
+) -> SpecOutcome {
     let tmp = support::scratch("differential");
     let recordings = tmp.join("recordings");
     let rec = Recording {
@@ -148,7 +157,7 @@ fn against(answers: &[Exchange], mode: &str, tolerated: &[(&str, &str)]) -> Spec
     };
     fixture::save(&fixture::dir_for(&recordings, NAME).unwrap(), &rec).unwrap();
     let spec_path = tmp.join("thread_run.yaml");
-    std::fs::write(&spec_path, SPEC).unwrap();
+    std::fs::write(&spec_path, spec_text).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let out = rt.block_on(async {
         let server = support::departing::start(&tmp.join("answers"), answers).await;
@@ -182,6 +191,17 @@ fn an_unchanged_server_departs_nowhere() {
     assert_eq!(d.against, "the recording");
     assert_eq!(lines(d), "");
     assert_eq!(o.state, State::Passed);
+}
+
+#[test]
+fn a_stream_whose_checks_fail_is_compared_whole() {
+    // The harness stops checking at the first event that fails; what it keeps to compare is the whole stream.
+    let spec = format!("{SPEC}    expect:\n      stream:\n        never: [values]\n");
+    // Each event in a write of its own, a moment apart, so that the harness has stopped checking before the rest.
+    let paced = stream().replace("\r\n\r\n", "\r\n\r\n<<PAUSE>>");
+    let o = against_spec(&spec, &recorded(&thread(), &runs(), &paced), "1", &[]);
+    assert_eq!(o.state, State::Failed);
+    assert_eq!(lines(diff(&o)), "");
 }
 
 #[test]
@@ -425,9 +445,178 @@ fn a_tolerance_that_matches_nothing_is_stale() {
 }
 
 #[test]
-fn the_mode_is_off_unless_asked() {
-    let tmp = support::scratch("diff-off");
-    let s = support::settings_from(&[("LANGGRAPH_URL", "http://127.0.0.1:9")], &tmp);
-    assert_eq!(s.diff.mode, DiffMode::Off);
+fn a_live_reference_runs_the_spec_side_by_side_without_the_target_s_key() {
+    let tmp = support::scratch("differential-live");
+    let spec_path = tmp.join("thread_run.yaml");
+    std::fs::write(&spec_path, SPEC).unwrap();
+    let mut t = thread();
+    t["metadata"] = json!(null);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (o, reference_heads, target_heads) = rt.block_on(async {
+        let reference = support::departing::start(
+            &tmp.join("reference"),
+            &recorded(&thread(), &runs(), &stream()),
+        )
+        .await;
+        let target =
+            support::departing::start(&tmp.join("target"), &recorded(&t, &runs(), &stream())).await;
+        let s = support::settings_from(
+            &[
+                ("LANGGRAPH_URL", &target.url),
+                ("LANGGRAPH_DIFF", "1"),
+                ("LANGGRAPH_REFERENCE_URL", &reference.url),
+                ("LANGGRAPH_API_KEY", "lsv2-the-target-s-key"),
+            ],
+            &tmp.join("no-recordings"),
+        );
+        let spec = load_file(&spec_path, spec_path.clone(), &s).expect("a valid spec");
+        let client = langgraph_conformance::transport::client();
+        let o = tokio::time::timeout(Duration::from_secs(20), run(&s, &client, NAME, &spec))
+            .await
+            .expect("the harness never hangs");
+        let heads = |srv: &support::raw_server::RawServer| srv.requests.lock().unwrap().join("\n");
+        (o, heads(&reference), heads(&target))
+    });
+    let d = diff(&o);
+    assert!(d.against.starts_with("http://127.0.0.1:"), "{}", d.against);
+    assert_eq!(
+        lines(d),
+        "$.metadata: reference object, target null [null]\n"
+    );
+    assert_eq!(
+        reference_heads.matches("POST /threads ").count(),
+        1,
+        "{reference_heads}"
+    );
+    assert!(
+        reference_heads.contains("/runs/stream"),
+        "{reference_heads}"
+    );
+    assert!(
+        !reference_heads.to_ascii_lowercase().contains("x-api-key"),
+        "{reference_heads}"
+    );
+    assert!(
+        target_heads.to_ascii_lowercase().contains("x-api-key"),
+        "{target_heads}"
+    );
     std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+fn settings_of(env: &[(&str, &str)]) -> Result<Settings, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let names: Vec<String> = env
+        .iter()
+        .map(|(k, _)| k.to_string())
+        .filter(|k| k.starts_with("LANGGRAPH_VAR_"))
+        .collect();
+    Settings::from_lookup_and_names(
+        |k| {
+            env.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        },
+        root,
+        &names,
+    )
+}
+
+#[test]
+fn the_settings_of_the_mode() {
+    let url = ("LANGGRAPH_URL", "http://127.0.0.1:9");
+    assert_eq!(settings_of(&[url]).unwrap().diff.mode, DiffMode::Off);
+    assert_eq!(
+        settings_of(&[url, ("LANGGRAPH_DIFF", "1")])
+            .unwrap()
+            .diff
+            .mode,
+        DiffMode::Report
+    );
+    assert_eq!(
+        settings_of(&[("LANGGRAPH_DIFF", "fail")])
+            .unwrap()
+            .diff
+            .mode,
+        DiffMode::Fail
+    );
+    let e = settings_of(&[("LANGGRAPH_DIFF", "yes please")]).unwrap_err();
+    assert!(
+        e.starts_with("LANGGRAPH_DIFF: `yes please` is not 1"),
+        "{e}"
+    );
+    let e = settings_of(&[url, ("LANGGRAPH_REFERENCE_URL", "http://127.0.0.1:8")]).unwrap_err();
+    assert!(e.contains("set LANGGRAPH_DIFF=1 too"), "{e}");
+    let diff = ("LANGGRAPH_DIFF", "1");
+    let e = settings_of(&[url, diff, ("LANGGRAPH_REFERENCE_URL", "127.0.0.1:8")]).unwrap_err();
+    assert!(e.contains("http://"), "{e}");
+    let e = settings_of(&[
+        url,
+        diff,
+        ("LANGGRAPH_REFERENCE_URL", "http://me:hunter2@h"),
+    ])
+    .unwrap_err();
+    assert!(
+        e.contains("cannot carry credentials") && !e.contains("hunter2"),
+        "{e}"
+    );
+    let s = settings_of(&[
+        url,
+        diff,
+        ("LANGGRAPH_REFERENCE_URL", "http://127.0.0.1:8/"),
+    ])
+    .unwrap();
+    assert_eq!(s.diff.reference_url.as_deref(), Some("http://127.0.0.1:8"));
+}
+
+#[test]
+fn the_graph_is_the_recorded_one_when_the_variables_are_the_defaults_unless_the_target_file_says() {
+    let url = ("LANGGRAPH_URL", "http://127.0.0.1:9");
+    let diff = ("LANGGRAPH_DIFF", "1");
+    assert!(settings_of(&[diff]).unwrap().diff.same_graph, "the fixture");
+    assert!(settings_of(&[url, diff]).unwrap().diff.same_graph);
+    let other = settings_of(&[url, diff, ("LANGGRAPH_VAR_NODE", "chatbot")]).unwrap();
+    assert!(!other.diff.same_graph);
+    assert_eq!(other.diff.recorded_vars["node"], "agent");
+
+    let tmp = support::scratch("diff-target");
+    let file = tmp.join("t.yaml");
+    std::fs::write(
+        &file,
+        "version: 1\nsame_graph: false\ntolerated_departures:\n  - {spec: runs::create, where: 'header *', reason: no location}\n",
+    )
+    .unwrap();
+    let f = file.to_string_lossy().into_owned();
+    let s = settings_of(&[url, diff, ("LANGGRAPH_TARGET_CONFIG", &f)]).unwrap();
+    assert!(!s.diff.same_graph);
+    let t = &s.diff.tolerated[0];
+    assert!(t.covers("runs::create", "header location"));
+    assert!(!t.covers("runs::create", "$.header"));
+    assert!(!t.covers("runs::join", "header location"));
+    // The fixture was recorded with the defaults: a target file does not apply to it.
+    let s = settings_of(&[diff, ("LANGGRAPH_TARGET_CONFIG", &f)]).unwrap();
+    assert!(s.diff.same_graph && s.diff.tolerated.is_empty());
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+#[test]
+fn tolerances_match_their_where_with_stars() {
+    let t = |w: &str| ToleratedDeparture {
+        spec: NAME.into(),
+        r#where: w.into(),
+        reason: String::new(),
+    };
+    let covers = |w: &str, place: &str| t(w).covers(NAME, place);
+    assert!(covers("$.interrupts", "$.interrupts"));
+    assert!(!covers("$.interrupts", "$.interrupts.x"));
+    assert!(covers(
+        "event * (values) $.messages[*].name",
+        "event 3 (values) $.messages[0].name"
+    ));
+    assert!(!covers(
+        "event * (values) $.messages[*].name",
+        "event 3 (updates) $.messages[0].name"
+    ));
+    assert!(covers("*", "anything"));
+    assert!(covers("a*b*c", "abc"));
+    assert!(!covers("a*b*c", "acb"));
 }

@@ -438,3 +438,45 @@ if the change is expected, record again:          LANGGRAPH_RECORD=1 LANGGRAPH_U
         crate::text::diff(&want, &got).lines().map(|l| format!("     {l}\n")).collect::<String>()
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(step: usize, body: usize) -> Exchange {
+        Exchange {
+            step,
+            method: "GET".into(),
+            target: "/ok".into(),
+            request_json: None,
+            status: 200,
+            reason: "OK".into(),
+            headers: vec![],
+            body: vec![b' '; body],
+        }
+    }
+
+    #[test]
+    fn only_each_step_s_last_attempt_is_kept_and_not_a_body_too_large_to_compare() {
+        let mut kept = Kept::default();
+        kept.exchanges.push(answer(1, 1));
+        kept.settle(1);
+        kept.exchanges
+            .extend([answer(2, 1), answer(2, 2), answer(2, 3)]);
+        kept.settle(2);
+        let bodies: Vec<(usize, usize)> = kept
+            .exchanges
+            .iter()
+            .map(|e| (e.step, e.body.len()))
+            .collect();
+        assert_eq!(bodies, [(1, 1), (2, 3)]);
+        kept.exchanges
+            .push(answer(3, crate::departures::MAX_KEPT_BODY + 1));
+        kept.settle(3);
+        assert_eq!(kept.exchanges[2].body.len(), 0);
+        assert_eq!(kept.too_large, [3]);
+        // A step that was not sent keeps nothing, and takes nothing from the step before it.
+        kept.settle(4);
+        assert_eq!(kept.exchanges.len(), 3);
+    }
+}
