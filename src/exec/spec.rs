@@ -1,6 +1,8 @@
 //! One spec, start to end: its variables, every step in order (a failed step ends nothing by itself: a later step
 //! is skipped only when it uses a value no earlier step captured), then its clean-up (`finally`) whatever happened,
-//! and what the run leaves behind (a recording, the drift check). The outcome is data ([`SpecOutcome`]).
+//! and what the run leaves behind (a recording, the drift check). In the differential mode the spec's answers are
+//! also compared with the reference's ([`super::differential`]): its recording, or the same spec run side by side
+//! against a live reference. The outcome is data ([`SpecOutcome`]).
 
 use super::retry::{run_step, StepRun};
 use super::Ctx;
