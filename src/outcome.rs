@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use crate::check::{Failure, Level};
+use crate::departures::Departure;
 use crate::fixture::Exchange;
 use crate::source::Source;
 
@@ -92,6 +93,46 @@ pub struct SpecOutcome {
     pub exchanges: Vec<Exchange>,
     /// `should`s failed their tests in this run.
     pub strict: bool,
+    /// What the differential mode found (`None` when it is off, or the spec did not run).
+    pub diff: Option<Differential>,
+}
+
+/// What the differential mode found in one spec: where the target's answers depart from the reference's answers to
+/// the same requests.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Differential {
+    /// What the answers were compared with: `the recording`, or the live reference's URL.
+    pub against: String,
+    /// Whether they were compared at all (not when there is no recording, or the spec cannot run on the reference).
+    pub compared: bool,
+    /// Every departure, in the order of the steps (the departures proper of a step before its additions).
+    pub found: Vec<Found>,
+    /// What limited the comparison: no recording to compare with, a step too large to compare, the reference
+    /// failing the spec itself.
+    pub notes: Vec<String>,
+    /// Entries of the target file's `tolerated_departures` for this spec that matched no departure: the list only
+    /// shrinks, so they should come off it.
+    pub stale: Vec<String>,
+}
+
+/// One departure, with its step's name and whether the target file tolerates it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub departure: Departure,
+    pub step_name: String,
+    /// The reason of the `tolerated_departures` entry that covers it.
+    pub tolerated: Option<String>,
+}
+
+impl Differential {
+    /// Departures proper (not additions, nor the note of a cut list) that no entry tolerates.
+    pub fn untolerated(&self) -> impl Iterator<Item = &Found> {
+        self.found.iter().filter(|f| {
+            f.tolerated.is_none()
+                && !f.departure.is_addition()
+                && f.departure.kind != crate::departures::Kind::More
+        })
+    }
 }
 
 impl SpecOutcome {
@@ -105,6 +146,7 @@ impl SpecOutcome {
             notes: Vec::new(),
             exchanges: Vec::new(),
             strict,
+            diff: None,
         }
     }
 
@@ -218,6 +260,19 @@ impl SpecOutcome {
         }
         if let State::Blocked(why) = &mut self.state {
             *why = f(why);
+        }
+        if let Some(d) = &mut self.diff {
+            d.against = f(&d.against);
+            for found in &mut d.found {
+                let dep = &mut found.departure;
+                dep.r#where = f(&dep.r#where);
+                dep.reference = f(&dep.reference);
+                dep.target = f(&dep.target);
+                found.step_name = f(&found.step_name);
+            }
+            for n in d.notes.iter_mut().chain(&mut d.stale) {
+                *n = f(n);
+            }
         }
     }
 }

@@ -66,6 +66,9 @@ pub struct Settings {
     /// `LANGGRAPH_RUN_CONCURRENCY`: how many of them may be specs that start runs. A deployment executes a bounded
     /// number of runs at once and queues the rest, and a spec waiting on a queued run can run out of time.
     pub run_concurrency: usize,
+    /// The differential mode: `LANGGRAPH_DIFF`, `LANGGRAPH_REFERENCE_URL`, and the target file's `same_graph` and
+    /// `tolerated_departures`.
+    pub diff: DiffSettings,
     /// The secrets of the key and URL they were made from: every spec scrubs its report with them, and making them
     /// compiles a pattern.
     secrets_made: std::sync::OnceLock<(Option<String>, Option<String>, std::sync::Arc<Secrets>)>,
@@ -100,6 +103,12 @@ struct TargetFile {
     api_version: Option<String>,
     #[serde(default)]
     vars: serde_json::Map<String, Value>,
+    /// Differential mode: whether the target serves the graph the recordings were made with.
+    #[serde(default)]
+    same_graph: Option<bool>,
+    /// Differential mode: departures this target is known to make, each with why.
+    #[serde(default)]
+    tolerated_departures: Vec<ToleratedDeparture>,
 }
 
 /// A spec the target is known to fail, and why, in one line.
@@ -324,7 +333,7 @@ impl Settings {
         root: &Path,
         var_names_in_env: &[String],
     ) -> Result<Settings, String> {
-        let config = lookup("LANGGRAPH_TARGET_CONFIG")
+        let mut config = lookup("LANGGRAPH_TARGET_CONFIG")
             .map(|p| read_target_file(Path::new(&p)).map(|t| (p, t)))
             .transpose()?;
         let url = lookup("LANGGRAPH_URL")
@@ -378,6 +387,7 @@ impl Settings {
 
         let defaults_path = root.join("fixtures").join("target.yaml");
         let defaults = read_target_file(&defaults_path)?;
+        let recorded_vars: Vars = defaults.vars.clone().into_iter().collect();
         let mut vars: Vars = defaults.vars.into_iter().collect();
         let mut capabilities = expand_capabilities(defaults.capabilities.unwrap_or_default());
         let mut capabilities_from = "the conformance graph (fixtures/target.yaml)".to_string();
@@ -387,6 +397,10 @@ impl Settings {
         let mut capabilities_fixed = false;
         let mut parts_declared = HashSet::new();
         let mut api_version = None;
+        let diff_file = match (&url, config.as_mut()) {
+            (Some(_), Some((_, t))) => (t.same_graph, std::mem::take(&mut t.tolerated_departures)),
+            _ => (None, Vec::new()),
+        };
         if url.is_some() {
             if let Some((p, t)) = config {
                 if let Some(v) = &t.api_version {
@@ -430,6 +444,7 @@ impl Settings {
                 "`{bad}` is not a variable name (letters, digits and `_`)"
             ));
         }
+        let diff = DiffSettings::read(&lookup, diff_file, recorded_vars, &vars)?;
         Ok(Settings {
             url,
             api_key,
@@ -462,7 +477,126 @@ impl Settings {
                 DEFAULT_RUN_CONCURRENCY,
                 "specs that start runs",
             )?,
+            diff,
             secrets_made: std::sync::OnceLock::new(),
+        })
+    }
+}
+
+/// The differential mode: each answer of the target is also compared with the reference's answer to the same request
+/// (see `crate::departures`).
+#[derive(Debug, Clone, Default)]
+pub struct DiffSettings {
+    /// `LANGGRAPH_DIFF`.
+    pub mode: DiffMode,
+    /// `LANGGRAPH_REFERENCE_URL`: a live reference server, which runs each spec side by side with the target; unset:
+    /// the committed recordings are the reference.
+    pub reference_url: Option<String>,
+    /// Whether the target serves the graph the recordings were made with, so that graph state is compared against
+    /// them: the target file's `same_graph` when it says, otherwise whether the target's variables are those of
+    /// `fixtures/target.yaml` (the embedded fixture always is). A live reference serves the target's own graph, so
+    /// against one graph state is always compared.
+    pub same_graph: bool,
+    /// The target file's `tolerated_departures`.
+    pub tolerated: Vec<ToleratedDeparture>,
+    /// The variables the recordings were made with: those of `fixtures/target.yaml`.
+    pub recorded_vars: Vars,
+}
+
+/// `LANGGRAPH_DIFF`: off (unset, `0`), on (`1`: departures are findings), or `fail` (a departure fails its spec).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DiffMode {
+    #[default]
+    Off,
+    Report,
+    Fail,
+}
+
+/// A departure a target is known to make: the spec, where (`where` as reports give it; `*` matches any text), and
+/// why, in one line.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToleratedDeparture {
+    pub spec: String,
+    pub r#where: String,
+    pub reason: String,
+}
+
+impl ToleratedDeparture {
+    /// Whether this entry covers a departure of `spec` at `place`.
+    pub fn covers(&self, spec: &str, place: &str) -> bool {
+        self.spec == spec && glob(&self.r#where, place)
+    }
+}
+
+/// `pattern` with each `*` standing for any text (none included), matched against the whole of `text`.
+fn glob(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for p in middle {
+        match rest.find(p) {
+            Some(i) => rest = &rest[i + p.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+impl DiffSettings {
+    pub fn on(&self) -> bool {
+        self.mode != DiffMode::Off
+    }
+
+    fn read(
+        lookup: &impl Fn(&str) -> Option<String>,
+        (same_graph, tolerated): (Option<bool>, Vec<ToleratedDeparture>),
+        recorded_vars: Vars,
+        vars: &Vars,
+    ) -> Result<DiffSettings, String> {
+        let mode = match lookup("LANGGRAPH_DIFF").as_deref().map(str::trim) {
+            None | Some("0" | "false" | "off") => DiffMode::Off,
+            Some("1" | "true" | "on") => DiffMode::Report,
+            Some("fail") => DiffMode::Fail,
+            Some(other) => {
+                return Err(format!(
+                    "LANGGRAPH_DIFF: `{other}` is not 1 (report departures) or fail (fail a spec on one)"
+                ))
+            }
+        };
+        let reference_url =
+            lookup("LANGGRAPH_REFERENCE_URL").map(|u| u.trim_end_matches('/').to_string());
+        if let Some(u) = &reference_url {
+            if mode == DiffMode::Off {
+                return Err("LANGGRAPH_REFERENCE_URL is the differential mode's reference: set LANGGRAPH_DIFF=1 too".into());
+            }
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                return Err(format!(
+                    "LANGGRAPH_REFERENCE_URL must start with http:// or https:// (got {:?})",
+                    display_url(u)
+                ));
+            }
+            if display_url(u) != *u {
+                return Err("LANGGRAPH_REFERENCE_URL cannot carry credentials: the reference is a server of your own, \
+                     and nothing of the target's is sent to it".into());
+            }
+        }
+        let same_graph = same_graph.unwrap_or_else(|| {
+            recorded_vars.len() == vars.len()
+                && recorded_vars.iter().all(|(k, v)| vars.get(k) == Some(v))
+        });
+        Ok(DiffSettings {
+            mode,
+            reference_url,
+            same_graph,
+            tolerated,
+            recorded_vars,
         })
     }
 }

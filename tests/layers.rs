@@ -27,8 +27,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     // Checks: a step's expectations evaluated against an answer, each one that does not hold a `Failure`.
     ("checks", &["check"]),
     // Execution: the target's settings, HTTP (`transport`, `redirect`), secrets kept out of what is written, the
-    // recorded fixture, event streams (`sse`, `wire`), running a spec's steps (`exec`) and what came of it, as data
-    // (`outcome`).
+    // recorded fixture, event streams (`sse`, `wire`), how a target's answers depart from the reference's
+    // (`departures`, which the differential mode runs on each spec's exchanges), running a spec's steps (`exec`) and
+    // what came of it, as data (`outcome`).
     (
         "execution",
         &[
@@ -41,15 +42,15 @@ const LAYERS: &[(&str, &[&str])] = &[
             "redirect",
             "transport",
             "wire",
+            "departures",
             "exec",
             "outcome",
         ],
     ),
     // What a run found and how it reads: a spec's result (`results`), a failure rendered for people (`report`), the
-    // reports written after a run, how a target's answers depart from the reference's (`departures`), and which
-    // operations of the API the specs cover (`coverage`). The executor hands back typed outcomes
-    // (`outcome::SpecOutcome`), and these render them.
-    ("outcomes", &["results", "report", "departures", "coverage"]),
+    // reports written after a run, and which operations of the API the specs cover (`coverage`). The executor hands
+    // back typed outcomes (`outcome::SpecOutcome`), and these render them.
+    ("outcomes", &["results", "report", "coverage"]),
     // Front ends: the test binary's main (`runner`) and the command-line tools (`bin`).
     ("front ends", &["runner", "bin"]),
 ];

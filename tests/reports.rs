@@ -132,7 +132,7 @@ fn junit_and_json_reports_say_what_happened() {
         !validator.is_valid(&other),
         "the schema holds the report to its shape"
     );
-    assert_eq!(json["version"], 2);
+    assert_eq!(json["version"], 3);
     assert_eq!(json["totals"]["failed"], 1);
     assert_eq!(json["totals"]["passed"], 1);
     let failed = &json["specs"][0];

@@ -4,6 +4,9 @@
 //!   --out DIR          where to write matrix.md, matrix.json and each run's reports (default target/matrix)
 //!   --readme FILE      replace the matrix section of FILE (between its `<!-- matrix` markers) with the table
 //!   --baseline NAME    rewrite the known_failures of target NAME's file from what failed in its run
+//!   --diff             run each target in the differential mode (LANGGRAPH_DIFF=1): the matrix counts each target's
+//!                      departures from the reference
+//!   --departures NAME=FILE   with --diff: write the departures of target NAME, by kind and place, to FILE
 //!
 //! Each run is the suite, in this process, as `cargo test --test conformance` runs it with LANGGRAPH_TARGET_CONFIG,
 //! LANGGRAPH_URL and LANGGRAPH_REPORT_DIR set, and the target's known failures ignored, so the matrix shows what
@@ -31,6 +34,9 @@ struct Options {
     out: PathBuf,
     readme: Option<PathBuf>,
     baseline: Option<String>,
+    diff: bool,
+    /// Target name → the file its departures are written to.
+    departures: Vec<(String, PathBuf)>,
     targets: Vec<Target>,
 }
 
@@ -39,6 +45,8 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
         out: PathBuf::from("target/matrix"),
         readme: None,
         baseline: None,
+        diff: false,
+        departures: Vec::new(),
         targets: Vec::new(),
     };
     let mut args = args.peekable();
@@ -48,6 +56,14 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--out" => o.out = PathBuf::from(value("--out")?),
             "--readme" => o.readme = Some(PathBuf::from(value("--readme")?)),
             "--baseline" => o.baseline = Some(value("--baseline")?),
+            "--diff" => o.diff = true,
+            "--departures" => {
+                let v = value("--departures")?;
+                let (name, file) = v
+                    .split_once('=')
+                    .ok_or(format!("--departures {v}: write NAME=FILE"))?;
+                o.departures.push((name.into(), file.into()));
+            }
             t if !t.starts_with('-') => {
                 let (name, rest) = t
                     .split_once('=')
@@ -73,11 +89,21 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
             return Err(format!("--baseline {b}: no target of that name"));
         }
     }
+    for (name, _) in &o.departures {
+        if !o.targets.iter().any(|t| &t.name == name) {
+            return Err(format!("--departures {name}: no target of that name"));
+        }
+        if !o.diff {
+            return Err(
+                "--departures needs --diff: departures are found in the differential mode".into(),
+            );
+        }
+    }
     Ok(o)
 }
 
 /// Runs the suite against one target, in this process; its report.json.
-fn run(t: &Target, out: &Path) -> Result<serde_json::Value, String> {
+fn run(t: &Target, out: &Path, diff: bool) -> Result<serde_json::Value, String> {
     let dir = out.join(&t.name);
     let _ = std::fs::remove_dir_all(&dir);
     let mut given = vec![
@@ -87,6 +113,9 @@ fn run(t: &Target, out: &Path) -> Result<serde_json::Value, String> {
     ];
     if let Some(u) = &t.url {
         given.push(("LANGGRAPH_URL", u.clone()));
+    }
+    if diff {
+        given.push(("LANGGRAPH_DIFF", "1".to_string()));
     }
     // The rest (the API key, concurrency, ...) as the environment says; the URL only as the target says.
     let lookup = |k: &str| {
@@ -153,7 +182,7 @@ fn main_() -> Result<(), String> {
     for t in &o.targets {
         columns.push(Column {
             name: t.name.clone(),
-            report: run(t, &o.out)?,
+            report: run(t, &o.out, o.diff)?,
         });
     }
     let m = build(&columns);
@@ -171,6 +200,22 @@ fn main_() -> Result<(), String> {
     if let Some(readme) = &o.readme {
         replace_section(readme, START, END, &format!("\n{}\n", m.markdown(false)))?;
         eprintln!("matrix: updated {}", readme.display());
+    }
+    for (name, file) in &o.departures {
+        let i = o
+            .targets
+            .iter()
+            .position(|t| &t.name == name)
+            .expect("checked");
+        let title = format!("Departures of `{name}` from the reference");
+        let text = m
+            .departures_markdown(i, &title)
+            .ok_or(format!("target {name} ran without the differential mode"))?;
+        std::fs::write(file, text).map_err(|e| format!("{}: {e}", file.display()))?;
+        eprintln!(
+            "matrix: wrote the departures of {name} to {}",
+            file.display()
+        );
     }
     if let Some(b) = &o.baseline {
         let i = o
@@ -221,6 +266,12 @@ mod tests {
         assert!(parse(args("a.yaml"))
             .unwrap_err()
             .contains("NAME=TARGET_FILE"));
+        let o = parse(args("--diff --departures js=d.md js=b.yaml")).unwrap();
+        assert!(o.diff);
+        assert_eq!(o.departures, [("js".to_string(), PathBuf::from("d.md"))]);
+        assert!(parse(args("--departures js=d.md js=b.yaml"))
+            .unwrap_err()
+            .contains("needs --diff"));
     }
 
     #[test]

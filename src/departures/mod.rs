@@ -64,6 +64,10 @@ pub const MAX_DEPTH: usize = 64;
 /// How many JSON values (both sides' pairs), events and keys one step's comparison visits at most.
 pub const BUDGET: usize = 200_000;
 
+/// The largest answer the differential mode keeps to compare (a step over it is noted, not compared): a run keeps
+/// each step's last answer until its spec ends, so this bounds what a spec holds.
+pub const MAX_KEPT_BODY: usize = 8 * 1024 * 1024;
+
 /// Departures kept per step unless `Options::max_departures` says otherwise.
 pub const MAX_DEPARTURES: usize = 50;
 

@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod capture;
+pub mod differential;
 pub mod request;
 pub mod response;
 pub mod retry;

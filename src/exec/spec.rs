@@ -1,6 +1,8 @@
 //! One spec, start to end: its variables, every step in order (a failed step ends nothing by itself: a later step
 //! is skipped only when it uses a value no earlier step captured), then its clean-up (`finally`) whatever happened,
-//! and what the run leaves behind (a recording, the drift check). The outcome is data ([`SpecOutcome`]).
+//! and what the run leaves behind (a recording, the drift check). In the differential mode the spec's answers are
+//! also compared with the reference's ([`super::differential`]): its recording, or the same spec run side by side
+//! against a live reference. The outcome is data ([`SpecOutcome`]).
 
 use super::retry::{run_step, StepRun};
 use super::Ctx;
@@ -33,8 +35,8 @@ async fn run_unscrubbed(
 ) -> SpecOutcome {
     let error = |e: String| SpecOutcome::error(spec.source.clone(), s.strict, e);
     // The fixture server lives as long as this function: it is dropped (and stopped) when the spec ends.
-    let (base, builtin_values, _server) = match &s.url {
-        Some(u) => (u.clone(), builtins::fresh(), None),
+    let (base, builtin_values, _server, replayed) = match &s.url {
+        Some(u) => (u.clone(), builtins::fresh(), None, None),
         None => {
             let dir = match fixture::dir_for(&s.recordings_dir, test_name) {
                 Ok(d) => d,
@@ -49,13 +51,168 @@ async fn run_unscrubbed(
             };
             // The recording's own unique values, so that requests come out as they were recorded.
             let values = recording.values.clone();
+            // The differential mode compares the replay with the recording it replays.
+            let replayed = s.diff.on().then(|| recording.clone());
             let server = fixture::serve(recording).await;
-            (server.uri(), values, Some(server))
+            (server.uri(), values, Some(server), replayed)
         }
     };
-    let mut builtin_values = builtin_values;
-    let receiver = match (&s.url, spec.uses_webhooks) {
-        (Some(_), true) => {
+    let keep = if s.record != RecordMode::Off || s.drift_check {
+        Keep::All
+    } else if s.diff.on() {
+        Keep::LastPerStep
+    } else {
+        Keep::Nothing
+    };
+    let target = Side {
+        base,
+        api_key: s.api_key.as_ref(),
+        builtins: builtin_values,
+        replaying: s.url.is_none(),
+        keep,
+    };
+    // A live reference runs the same spec side by side, with values of its own and without the target's key.
+    let reference = s
+        .diff
+        .reference_url
+        .as_ref()
+        .filter(|_| s.diff.on())
+        .map(|u| Side {
+            base: u.clone(),
+            api_key: None,
+            builtins: builtins::fresh(),
+            replaying: false,
+            keep: Keep::LastPerStep,
+        });
+    let (target_run, reference_run) = tokio::join!(run_side(s, client, spec, target), async {
+        match reference {
+            Some(side) => Some(run_side(s, client, spec, side).await),
+            None => None,
+        }
+    });
+    let SideRun {
+        mut out,
+        kept,
+        vars,
+        builtins: builtin_values,
+    } = match target_run {
+        Ok(r) => r,
+        Err(e) => return error(e),
+    };
+    out.judge();
+    let kept = Kept {
+        exchanges: kept
+            .exchanges
+            .iter()
+            .map(|e| secrets.scrub_exchange(e))
+            .collect(),
+        ..kept
+    };
+    if keep == Keep::All {
+        // Scrubbed before both uses: a recording never holds a secret, and the drift check then compares like with
+        // like.
+        let rec = Recording {
+            exchanges: kept.exchanges.clone(),
+            values: builtin_values.clone(),
+        };
+        keep_recording(s, test_name, &rec, &mut out);
+        if s.drift_check && out.state == crate::outcome::State::Passed {
+            if let Err(report) = drift(&s.recordings_dir, test_name, spec, &rec) {
+                out.errors.push(report);
+            }
+        }
+        out.exchanges = rec.exchanges;
+    }
+    if s.diff.on() {
+        let reference = match reference_run {
+            Some(r) => Reference::Live(r.map(|r| {
+                Box::new(SideRun {
+                    kept: Kept {
+                        exchanges: r
+                            .kept
+                            .exchanges
+                            .iter()
+                            .map(|e| secrets.scrub_exchange(e))
+                            .collect(),
+                        ..r.kept
+                    },
+                    ..r
+                })
+            })),
+            None => Reference::Recorded(replayed),
+        };
+        let found = super::differential::compare(
+            s,
+            test_name,
+            spec,
+            super::differential::TargetSide {
+                out: &out,
+                kept,
+                vars: &vars,
+            },
+            reference,
+        );
+        super::differential::judge(s, &mut out, found);
+    }
+    out.judge();
+    out
+}
+
+/// What is kept of a run's exchanges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Nothing,
+    /// Every attempt of every step: to record, or for the drift check.
+    All,
+    /// Each step's last attempt, up to `departures::MAX_KEPT_BODY` of its body: for the differential mode.
+    LastPerStep,
+}
+
+/// One server a spec runs against: the target, or a live reference beside it.
+struct Side<'a> {
+    base: String,
+    api_key: Option<&'a crate::secrets::ApiKey>,
+    builtins: serde_json::Map<String, serde_json::Value>,
+    /// The embedded fixture: retried steps need not wait.
+    replaying: bool,
+    keep: Keep,
+}
+
+/// The exchanges a run kept, and the steps whose answer was too large to keep.
+#[derive(Debug, Default)]
+pub(super) struct Kept {
+    pub exchanges: Vec<Exchange>,
+    pub too_large: Vec<usize>,
+}
+
+/// A spec's steps and clean-up run against one side.
+pub(super) struct SideRun {
+    pub out: SpecOutcome,
+    pub kept: Kept,
+    /// The variables as the run ended: the target's, the built-ins, the spec's own and what was captured.
+    pub vars: Vars,
+    pub builtins: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What the target's answers are compared with in the differential mode.
+pub(super) enum Reference {
+    /// The recording of the spec: the embedded fixture's own when the target is the fixture (`Some`), else the
+    /// committed one, read now.
+    Recorded(Option<Recording>),
+    /// A live reference run side by side; `Err`: it could not run.
+    Live(Result<Box<SideRun>, String>),
+}
+
+/// Runs the spec's steps and clean-up against one side; `Err`: the spec's variables cannot be rendered.
+async fn run_side(
+    s: &Settings,
+    client: &reqwest::Client,
+    spec: &Spec,
+    side: Side<'_>,
+) -> Result<SideRun, String> {
+    let mut builtin_values = side.builtins;
+    let receiver = match (side.replaying, spec.uses_webhooks) {
+        (false, true) => {
             let token = builtin_values[builtins::UNIQUE]
                 .as_str()
                 .unwrap_or("run")
@@ -66,52 +223,49 @@ async fn run_unscrubbed(
         }
         _ => None,
     };
-    let mut vars = s.vars.clone();
-    vars.extend(builtin_values.iter().map(|(k, v)| (k.clone(), v.clone())));
-    for (k, v) in &spec.vars {
-        match render_json(v, &vars) {
-            Ok(value) => vars.insert(k.clone(), value),
-            Err(e) => return error(format!("in the spec's variable `{k}`: {e}")),
-        };
-    }
+    let vars = with_spec_vars(s.vars.clone(), &builtin_values, spec)?;
+    let mut vars = vars;
     let ctx = Ctx {
         client,
-        base: &base,
-        api_key: s.api_key.as_ref(),
+        base: &side.base,
+        api_key: side.api_key,
         default_timeout: s.default_timeout,
         strict: s.strict,
-        replaying: s.url.is_none(),
+        replaying: side.replaying,
         webhooks: receiver.as_ref(),
     };
-    let keep = s.record != RecordMode::Off || s.drift_check;
     let mut out = SpecOutcome::new(spec.source.clone(), s.strict);
-    let mut record = keep.then(Vec::new);
+    let mut kept = Kept::default();
     let target = s
         .api_version
         .as_deref()
         .and_then(|v| crate::version::Version::parse(v).ok());
     for phase in [Phase::Step, Phase::CleanUp] {
         let at = (phase, target.as_ref());
-        run_phase(&ctx, spec, at, &mut vars, record.as_mut(), &mut out).await;
+        run_phase(&ctx, spec, at, &mut vars, side.keep, &mut kept, &mut out).await;
     }
-    out.judge();
-    if let Some(rec) = record {
-        // Scrubbed before both uses: a recording never holds a secret, and the drift check then compares like with
-        // like.
-        let rec = Recording {
-            exchanges: rec.iter().map(|e| secrets.scrub_exchange(e)).collect(),
-            values: builtin_values,
+    Ok(SideRun {
+        out,
+        kept,
+        vars,
+        builtins: builtin_values,
+    })
+}
+
+/// `vars` with the built-in values and the spec's own variables (rendered in order) added.
+pub(super) fn with_spec_vars(
+    mut vars: Vars,
+    builtin_values: &serde_json::Map<String, serde_json::Value>,
+    spec: &Spec,
+) -> Result<Vars, String> {
+    vars.extend(builtin_values.iter().map(|(k, v)| (k.clone(), v.clone())));
+    for (k, v) in &spec.vars {
+        match render_json(v, &vars) {
+            Ok(value) => vars.insert(k.clone(), value),
+            Err(e) => return Err(format!("in the spec's variable `{k}`: {e}")),
         };
-        keep_recording(s, test_name, &rec, &mut out);
-        if s.drift_check && out.state == crate::outcome::State::Passed {
-            if let Err(report) = drift(&s.recordings_dir, test_name, spec, &rec) {
-                out.errors.push(report);
-            }
-        }
-        out.exchanges = rec.exchanges;
-        out.judge();
     }
-    out
+    Ok(vars)
 }
 
 /// The steps of one phase in order. A failed step ends nothing: a later step is skipped only when its request
@@ -122,7 +276,8 @@ async fn run_phase(
     spec: &Spec,
     (phase, target): (Phase, Option<&crate::version::Version>),
     vars: &mut Vars,
-    mut record: Option<&mut Vec<Exchange>>,
+    keep: Keep,
+    kept: &mut Kept,
     out: &mut SpecOutcome,
 ) {
     let (steps, first) = match phase {
@@ -149,7 +304,12 @@ async fn run_phase(
             out.steps.push(outcome);
             continue;
         }
-        let run: StepRun = run_step(ctx, first + i + 1, step, vars, record.as_deref_mut()).await;
+        let number = first + i + 1;
+        let record = (keep != Keep::Nothing).then_some(&mut kept.exchanges);
+        let run: StepRun = run_step(ctx, number, step, vars, record).await;
+        if keep == Keep::LastPerStep {
+            kept.settle(number);
+        }
         // The fixture has no answer: its recording is stale, which no outcome of a set-up step may hide.
         if run.last.unanswerable && phase == Phase::Step {
             out.errors.push(format!(
@@ -167,6 +327,28 @@ async fn run_phase(
         outcome.failures = run.last.failures;
         outcome.retry_note = run.retry_note;
         out.steps.push(outcome);
+    }
+}
+
+impl Kept {
+    /// Keeps only the last attempt of step `number` (the one that counted), and not its body when that is larger
+    /// than the differential mode compares: memory stays bounded however long a step retried or a stream ran.
+    fn settle(&mut self, number: usize) {
+        let from = self
+            .exchanges
+            .iter()
+            .rposition(|e| e.step != number)
+            .map_or(0, |i| i + 1);
+        let attempts = self.exchanges.len() - from;
+        if attempts > 1 {
+            self.exchanges.drain(from..self.exchanges.len() - 1);
+        }
+        if let Some(last) = self.exchanges.last_mut().filter(|e| e.step == number) {
+            if last.body.len() > crate::departures::MAX_KEPT_BODY {
+                last.body = Vec::new();
+                self.too_large.push(number);
+            }
+        }
     }
 }
 
@@ -264,4 +446,46 @@ if the change is expected, record again:          LANGGRAPH_RECORD=1 LANGGRAPH_U
         dir.display(),
         crate::text::diff(&want, &got).lines().map(|l| format!("     {l}\n")).collect::<String>()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(step: usize, body: usize) -> Exchange {
+        Exchange {
+            step,
+            method: "GET".into(),
+            target: "/ok".into(),
+            request_json: None,
+            status: 200,
+            reason: "OK".into(),
+            headers: vec![],
+            body: vec![b' '; body],
+        }
+    }
+
+    #[test]
+    fn only_each_step_s_last_attempt_is_kept_and_not_a_body_too_large_to_compare() {
+        let mut kept = Kept::default();
+        kept.exchanges.push(answer(1, 1));
+        kept.settle(1);
+        kept.exchanges
+            .extend([answer(2, 1), answer(2, 2), answer(2, 3)]);
+        kept.settle(2);
+        let bodies: Vec<(usize, usize)> = kept
+            .exchanges
+            .iter()
+            .map(|e| (e.step, e.body.len()))
+            .collect();
+        assert_eq!(bodies, [(1, 1), (2, 3)]);
+        kept.exchanges
+            .push(answer(3, crate::departures::MAX_KEPT_BODY + 1));
+        kept.settle(3);
+        assert_eq!(kept.exchanges[2].body.len(), 0);
+        assert_eq!(kept.too_large, [3]);
+        // A step that was not sent keeps nothing, and takes nothing from the step before it.
+        kept.settle(4);
+        assert_eq!(kept.exchanges.len(), 3);
+    }
 }

@@ -171,7 +171,14 @@ pub async fn read(
                     ended = true;
                     break;
                 }
-                Ok(Read::Stop) => return stop(failures, caps),
+                Ok(Read::Stop) => {
+                    // What is kept of the answer (a recording, the differential mode) is the whole stream, not
+                    // the part before the failure: the rest is read, unchecked, as a client would go on reading.
+                    if let Some(r) = record {
+                        drain(reader, &mut parser, checks, vars, r).await;
+                    }
+                    return stop(failures, caps);
+                }
                 Err(f) => {
                     failures.push(f.with_note(state.received()));
                     return stop(failures, caps);
@@ -182,6 +189,36 @@ pub async fn read(
     failures.extend(state.finish(vars));
     let captured = caps.finish(&mut failures);
     StreamOutcome { captured, failures }
+}
+
+/// Reads the rest of a stream whose checks already failed into `record`, without checking it: to its end, to the
+/// `until` event of a stream that does not end by itself, or until it breaks or the step's time is up.
+async fn drain(
+    reader: &mut BodyReader,
+    parser: &mut SseParser,
+    checks: &StreamChecks,
+    vars: &Vars,
+    record: &mut Vec<u8>,
+) {
+    let mut items = Vec::new();
+    loop {
+        match reader.next().await {
+            Ok(Some(chunk)) => {
+                if record.len() + chunk.len() <= MAX_BODY_BYTES {
+                    record.extend_from_slice(&chunk);
+                }
+                parser.feed(&chunk, &mut items);
+            }
+            Ok(None) | Err(_) => return,
+        }
+        let done = items.drain(..).any(|item| match (item, &checks.until) {
+            (SseItem::Event(ev), Some(u)) => u.reached(&ev.event, &ev.data, vars),
+            _ => false,
+        });
+        if done {
+            return;
+        }
+    }
 }
 
 /// The read ends early: captures still waiting are not failures of their own (the stream already failed), and the

@@ -3,11 +3,12 @@
 
 use serde::Serialize;
 
-use super::{FirstFailure, SpecResult, TargetInfo, Totals};
+use super::{DepartureResult, FirstFailure, SpecResult, TargetInfo, Totals};
 
 pub const FORMAT: &str = "langgraph-conformance-report";
 /// 2: outcomes `blocked` and `skipped` (was `ignored`), totals to match, `clean_up_problems` and `unmet`.
-pub const VERSION: u32 = 2;
+/// 3: the differential mode: `target.diff`, each spec's `departures` and `comparison`, totals of departures.
+pub const VERSION: u32 = 3;
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -26,6 +27,18 @@ struct Target<'a> {
     url: Option<&'a str>,
     capabilities: &'a [String],
     strict: bool,
+    /// `null`: the differential mode was off.
+    diff: Option<Diff>,
+}
+
+#[derive(Serialize)]
+struct Diff {
+    /// `report` (departures are findings) or `fail` (each fails its spec).
+    mode: &'static str,
+    /// The live reference's URL; `null`: the recordings.
+    reference: Option<String>,
+    /// Whether graph state was compared (see README, the differential mode).
+    same_graph: bool,
 }
 
 #[derive(Serialize)]
@@ -37,6 +50,9 @@ struct TotalsOut {
     expected_failures: usize,
     musts_failed: usize,
     shoulds_failed: usize,
+    departures: usize,
+    additions: usize,
+    tolerated_departures: usize,
 }
 
 #[derive(Serialize)]
@@ -56,6 +72,18 @@ struct Spec<'a> {
     unmet: &'a [super::Unmet],
     /// The failure report, warnings included, as printed; empty when all held.
     report: &'a str,
+    /// Where the target's answers depart from the reference's (differential mode; empty when it is off).
+    departures: &'a [DepartureResult],
+    /// How the answers were compared; `null` when the mode is off or the spec did not run.
+    comparison: Option<Comparison<'a>>,
+}
+
+#[derive(Serialize)]
+struct Comparison<'a> {
+    against: &'a str,
+    compared: bool,
+    notes: &'a [String],
+    stale_tolerated: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -81,6 +109,11 @@ pub fn render(
             url: target.url.as_deref(),
             capabilities: &target.capabilities,
             strict: target.strict,
+            diff: target.diff.as_ref().map(|d| Diff {
+                mode: if d.fail { "fail" } else { "report" },
+                reference: d.reference.clone(),
+                same_graph: d.same_graph,
+            }),
         },
         duration_ms: duration.as_millis(),
         totals: TotalsOut {
@@ -91,6 +124,9 @@ pub fn render(
             expected_failures: t.expected_failures,
             musts_failed: t.musts_failed,
             shoulds_failed: t.shoulds_failed,
+            departures: t.departures,
+            additions: t.additions,
+            tolerated_departures: t.tolerated_departures,
         },
         specs: results.iter().map(spec).collect(),
     };
@@ -115,6 +151,13 @@ fn spec(r: &SpecResult) -> Spec<'_> {
         failure: r.first_failure.as_ref().map(failure),
         unmet: &r.unmet,
         report: &r.report,
+        departures: r.diff.as_ref().map_or(&[][..], |d| &d.departures[..]),
+        comparison: r.diff.as_ref().map(|d| Comparison {
+            against: &d.against,
+            compared: d.compared,
+            notes: &d.notes,
+            stale_tolerated: &d.stale,
+        }),
     }
 }
 
@@ -152,6 +195,7 @@ mod tests {
             url: None,
             capabilities: vec!["store".into()],
             strict: true,
+            diff: None,
         };
         let v: serde_json::Value = serde_json::from_str(&render(
             &target,
@@ -160,7 +204,9 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(v["format"], FORMAT);
-        assert_eq!(v["version"], 2);
+        assert_eq!(v["version"], 3);
+        assert_eq!(v["target"]["diff"], serde_json::Value::Null);
+        assert_eq!(v["specs"][0]["departures"], serde_json::json!([]));
         assert_eq!(v["target"]["url"], serde_json::Value::Null);
         assert_eq!(v["totals"]["failed"], 1);
         assert_eq!(v["specs"][0]["failure"]["step"], 2);

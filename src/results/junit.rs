@@ -1,7 +1,8 @@
 //! JUnit XML, as GitHub, GitLab and Jenkins read it: one test suite per area, one test case per spec (class name
 //! the area), with its tags and target as properties, its time, and its outcome: a failure with the first failed
 //! expectation as message and the whole report as text; a skipped case with the reason (a blocked spec too: its
-//! subject was not tested); `should` warnings, clean-up problems and expected failures in the case's output.
+//! subject was not tested); `should` warnings, clean-up problems and expected failures in the case's output, and so,
+//! in the differential mode, are the spec's departures from the reference.
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
@@ -67,17 +68,26 @@ fn case(r: &SpecResult) -> TestCase {
     if !r.tags.is_empty() {
         case.add_property(Property::new("tags", r.tags.join(",")));
     }
-    match &r.outcome {
+    let mut output = match &r.outcome {
         Outcome::ExpectedFailure(why) => {
-            case.set_system_out(format!(
-                "expected to fail on this target: {why}\n\n{}",
-                r.report
-            ));
+            format!("expected to fail on this target: {why}\n\n{}", r.report)
         }
-        Outcome::Passed if !r.report.is_empty() => {
-            case.set_system_out(r.report.as_str());
+        Outcome::Passed => r.report.clone(),
+        _ => String::new(),
+    };
+    if let Some(d) = r
+        .diff
+        .as_ref()
+        .filter(|d| !d.departures.is_empty() || !d.notes.is_empty() || !d.stale.is_empty())
+    {
+        if !output.is_empty() {
+            output.push('\n');
         }
-        _ => {}
+        output.push_str(&d.text());
+        case.add_property(Property::new("departures", d.count().to_string()));
+    }
+    if !output.is_empty() {
+        case.set_system_out(output);
     }
     case
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::departures::Kind;
 use crate::outcome::{Ran, SpecOutcome, State};
 
 /// How one spec came out.
@@ -98,6 +99,131 @@ pub struct SpecResult {
     pub unmet: Vec<Unmet>,
     /// The failure report, warnings included; empty when all held.
     pub report: String,
+    /// What the differential mode found; `None` when it is off or the spec did not run.
+    #[serde(default)]
+    pub diff: Option<DiffResult>,
+}
+
+/// What the differential mode found in one spec.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DiffResult {
+    /// What the answers were compared with: `the recording`, or the live reference's URL.
+    pub against: String,
+    /// Whether the answers were compared at all (the notes say why not).
+    #[serde(default)]
+    pub compared: bool,
+    pub departures: Vec<DepartureResult>,
+    /// What limited the comparison (no recording, steps not sent, the reference failing the spec itself).
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// Entries of the target file's `tolerated_departures` for this spec that matched nothing.
+    #[serde(default)]
+    pub stale: Vec<String>,
+}
+
+/// One departure of the target's answer from the reference's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartureResult {
+    /// Numbered from 1 through the steps and then the clean-up, as recordings number them.
+    pub step: usize,
+    pub step_name: String,
+    pub r#where: String,
+    pub kind: Kind,
+    pub reference: String,
+    pub target: String,
+    /// A key the target adds (`kind: extra`): an addition rather than a departure.
+    pub addition: bool,
+    /// The reason of the target file's `tolerated_departures` entry that covers it.
+    pub tolerated: Option<String>,
+}
+
+impl DepartureResult {
+    /// A departure proper that nothing tolerates: what `LANGGRAPH_DIFF=fail` fails on.
+    pub fn counts(&self) -> bool {
+        !self.addition && self.tolerated.is_none() && self.kind != Kind::More
+    }
+
+    /// `step 2 "read it" $.x: reference string, target absent`.
+    pub fn line(&self) -> String {
+        let what = if self.kind == Kind::More {
+            format!("{}: {}", self.r#where, self.target)
+        } else {
+            format!(
+                "{}: reference {}, target {}",
+                self.r#where, self.reference, self.target
+            )
+        };
+        let mut line = format!("step {} \"{}\" {what}", self.step, self.step_name);
+        if self.addition {
+            line.push_str(" (an addition)");
+        }
+        if let Some(why) = &self.tolerated {
+            line.push_str(&format!(" (tolerated: {why})"));
+        }
+        line
+    }
+}
+
+impl DiffResult {
+    fn of(d: &crate::outcome::Differential) -> DiffResult {
+        DiffResult {
+            against: d.against.clone(),
+            compared: d.compared,
+            departures: d
+                .found
+                .iter()
+                .map(|f| DepartureResult {
+                    step: f.departure.step,
+                    step_name: f.step_name.clone(),
+                    r#where: f.departure.r#where.clone(),
+                    kind: f.departure.kind,
+                    reference: f.departure.reference.clone(),
+                    target: f.departure.target.clone(),
+                    addition: f.departure.is_addition(),
+                    tolerated: f.tolerated.clone(),
+                })
+                .collect(),
+            notes: d.notes.clone(),
+            stale: d.stale.clone(),
+        }
+    }
+
+    /// Departures proper that nothing tolerates.
+    pub fn count(&self) -> usize {
+        self.departures.iter().filter(|d| d.counts()).count()
+    }
+
+    pub fn additions(&self) -> usize {
+        self.departures.iter().filter(|d| d.addition).count()
+    }
+
+    pub fn tolerated(&self) -> usize {
+        self.departures
+            .iter()
+            .filter(|d| d.tolerated.is_some())
+            .count()
+    }
+
+    /// Every departure, one per line, for a report's text.
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "departures from the reference ({}): {}, {} addition(s), {} tolerated\n",
+            self.against,
+            self.count(),
+            self.additions(),
+            self.tolerated()
+        );
+        for d in &self.departures {
+            out.push_str(&format!("  {} [{}]\n", d.line(), d.kind));
+        }
+        for n in &self.notes {
+            out.push_str(&format!("  note: {n}\n"));
+        }
+        for n in &self.stale {
+            out.push_str(&format!("  stale tolerated departure: {n}\n"));
+        }
+        out
+    }
 }
 
 impl SpecResult {
@@ -143,6 +269,7 @@ impl SpecResult {
             first_failure,
             unmet: unmet(o),
             report: crate::report::render_outcome(o),
+            diff: o.diff.as_ref().map(DiffResult::of),
         }
     }
 
@@ -167,6 +294,7 @@ impl SpecResult {
             first_failure: None,
             unmet: Vec::new(),
             report: String::new(),
+            diff: None,
         }
     }
 }
@@ -207,6 +335,30 @@ pub struct TargetInfo {
     pub url: Option<String>,
     pub capabilities: Vec<String>,
     pub strict: bool,
+    /// The differential mode, when it is on.
+    pub diff: Option<DiffInfo>,
+}
+
+/// How the differential mode ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffInfo {
+    /// `LANGGRAPH_DIFF=fail`: a departure fails its spec.
+    pub fail: bool,
+    /// The live reference's URL; `None`: the recordings.
+    pub reference: Option<String>,
+    /// Whether graph state was compared against the recordings (see `target::DiffSettings::same_graph`).
+    pub same_graph: bool,
+}
+
+impl DiffInfo {
+    /// What the answers were compared with, in words.
+    pub fn against(&self) -> String {
+        match &self.reference {
+            Some(u) => format!("the live reference at {u}"),
+            None if self.same_graph => "the recordings".into(),
+            None => "the recordings, graph state aside (the target serves another graph)".into(),
+        }
+    }
 }
 
 impl TargetInfo {
@@ -227,6 +379,10 @@ pub struct Totals {
     pub expected_failures: usize,
     pub musts_failed: usize,
     pub shoulds_failed: usize,
+    /// Departures proper that nothing tolerates, additions, and tolerated departures (differential mode).
+    pub departures: usize,
+    pub additions: usize,
+    pub tolerated_departures: usize,
 }
 
 impl Totals {
@@ -242,6 +398,11 @@ impl Totals {
             }
             t.musts_failed += r.musts_failed;
             t.shoulds_failed += r.shoulds_failed;
+            if let Some(d) = &r.diff {
+                t.departures += d.count();
+                t.additions += d.additions();
+                t.tolerated_departures += d.tolerated();
+            }
         }
         t
     }
@@ -264,6 +425,7 @@ pub(crate) mod tests {
             first_failure: None,
             unmet: Vec::new(),
             report: String::new(),
+            diff: None,
         }
     }
 

@@ -126,6 +126,14 @@ pub fn run(settings: Settings, command: CommandLine, progress: Progress) -> Exit
         );
         return ExitCode::from(2);
     }
+    let stale = suite.unknown_tolerated_departures(&planned);
+    if !stale.is_empty() {
+        eprintln!(
+            "error: the target's tolerated_departures names specs that do not exist: {}",
+            stale.join(", ")
+        );
+        return ExitCode::from(2);
+    }
     let planned: Vec<Planned> = planned
         .into_iter()
         .filter(|p| suite.settings.tags.selects(&p.tags) && more.selects(&p.name))
@@ -195,6 +203,17 @@ fn target_line(settings: &Settings) -> String {
         None => {
             "target: the embedded fixture (set LANGGRAPH_URL to test a live deployment)".to_string()
         }
+    };
+    let line = match (&settings.diff.reference_url, settings.diff.on()) {
+        (_, false) => line,
+        (Some(r), true) => format!("{line}\ndifferential mode: each answer compared with the live reference at {r}"),
+        (None, true) if settings.diff.same_graph => {
+            format!("{line}\ndifferential mode: each answer compared with the spec's recording")
+        }
+        (None, true) => format!(
+            "{line}\ndifferential mode: each answer compared with the spec's recording, graph state aside (the target's \
+             variables are not those the recordings were made with)"
+        ),
     };
     settings.secrets().scrub(&line)
 }

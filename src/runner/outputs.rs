@@ -5,8 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::Planned;
-use crate::results::{json, junit, summary, Outcome, SpecResult, TargetInfo};
-use crate::target::Settings;
+use crate::results::{json, junit, summary, DiffInfo, Outcome, SpecResult, TargetInfo};
+use crate::target::{DiffMode, Settings};
 
 /// `--list`: each spec's test name, with its tags beside it.
 pub fn list(planned: &[&Planned]) {
@@ -29,6 +29,11 @@ pub fn target_info(settings: &Settings) -> TargetInfo {
         url: settings.url.as_deref().map(crate::secrets::display_url),
         capabilities,
         strict: settings.strict,
+        diff: settings.diff.on().then(|| DiffInfo {
+            fail: settings.diff.mode == DiffMode::Fail,
+            reference: settings.diff.reference_url.clone(),
+            same_graph: settings.diff.same_graph,
+        }),
     }
 }
 

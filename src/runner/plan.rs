@@ -173,6 +173,21 @@ impl Suite {
         out
     }
 
+    /// Tolerated departures that name no spec.
+    pub fn unknown_tolerated_departures(&self, planned: &[Planned]) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .settings
+            .diff
+            .tolerated
+            .iter()
+            .map(|t| t.spec.clone())
+            .filter(|k| !planned.iter().any(|p| &p.name == k))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// One test per entry of the specs folder, in its order. `prepare` says what is read of each file that
     /// `selected` (a test-name filter) lets through; the others are left unread, to be loaded by their test if it
     /// ever runs. A spec that cannot be loaded fails its own test, whenever it is loaded.
@@ -349,6 +364,7 @@ impl Suite {
             }),
             unmet: Vec::new(),
             report,
+            diff: None,
         };
         let verdict = self.judge(&mut r);
         self.record(r);

@@ -1,6 +1,7 @@
 // Each test binary uses some of the helpers, not all.
 #![allow(dead_code)]
 
+pub mod departing;
 pub mod idle_closer;
 pub mod other_origin;
 pub mod raw_server;

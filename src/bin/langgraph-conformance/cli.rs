@@ -25,8 +25,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting { flag: "--record", var: "LANGGRAPH_RECORD", value: Some("1|force"), help: "record what the live server answers as the fixture" },
     Setting { flag: "--record-dir", var: "LANGGRAPH_RECORD_DIR", value: Some("DIR"), help: "where recordings go" },
     Setting { flag: "--drift-check", var: "LANGGRAPH_DRIFT_CHECK", value: None, help: "also fail a spec when the server answers otherwise than its recording" },
-    Setting { flag: "--diff", var: "LANGGRAPH_DIFF", value: Some("1|fail"), help: "compare every answer with the reference's; fail: a departure fails its spec" },
-    Setting { flag: "--reference-url", var: "LANGGRAPH_REFERENCE_URL", value: Some("URL"), help: "a live reference server to compare with, instead of the recordings" },
+    Setting { flag: "--diff", var: "LANGGRAPH_DIFF", value: None, help: "differential mode: also compare each answer with the reference's, and report where it departs (--diff=fail: a departure fails its spec)" },
+    Setting { flag: "--reference-url", var: "LANGGRAPH_REFERENCE_URL", value: Some("URL"), help: "with --diff: a live reference server to run each spec against side by side, instead of the recordings" },
 ];
 
 /// libtest's arguments this command passes on: switches, then those that take a value.
@@ -67,9 +67,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 .ok_or(format!("{flag} needs a value ({what})"))
         };
         if let Some(s) = SETTINGS.iter().find(|s| s.flag == flag) {
+            // A switch takes an inline value too: `--diff=fail`, `--strict=0`.
             let v = match s.value {
                 Some(what) => value(what)?,
-                None => "1".to_string(),
+                None => inline.clone().unwrap_or_else(|| "1".to_string()),
             };
             c.settings.push((s.var.to_string(), v));
         } else if flag == "--var" {
@@ -117,9 +118,10 @@ pub fn help() -> String {
          settings (each also read from its environment variable when the flag is not given):\n",
     );
     for s in SETTINGS {
-        let left = match s.value {
-            Some(v) => format!("{} {v}", s.flag),
-            None => s.flag.to_string(),
+        let left = match (s.value, s.flag) {
+            (Some(v), _) => format!("{} {v}", s.flag),
+            (None, "--diff") => "--diff[=fail]".to_string(),
+            (None, _) => s.flag.to_string(),
         };
         out.push_str(&format!("  {left:28} {}  [{}]\n", s.help, s.var));
     }
@@ -166,6 +168,18 @@ mod tests {
             ]
         );
         assert_eq!(c.libtest, ["--exact", "runs::join"]);
+        let c = parse_words("--diff --diff=fail --reference-url http://127.0.0.1:9").unwrap();
+        assert_eq!(
+            c.settings,
+            vec![
+                ("LANGGRAPH_DIFF".to_string(), "1".to_string()),
+                ("LANGGRAPH_DIFF".into(), "fail".into()),
+                (
+                    "LANGGRAPH_REFERENCE_URL".into(),
+                    "http://127.0.0.1:9".into()
+                ),
+            ]
+        );
         let c = parse_words("--tags=stream --test-threads 4").unwrap();
         assert_eq!(
             c.settings,
