@@ -44,15 +44,25 @@ fn run(
     known: &[(&str, &str)],
     report_dir: Option<&Path>,
 ) -> Vec<(String, Result<(), String>)> {
-    let mut s = Settings::from_lookup(|_| None, &root()).expect("settings");
-    s.specs_dir = specs_dir.to_path_buf();
-    s.known_failures = known
+    let known = known
         .iter()
         .map(|(spec, reason)| KnownFailure {
             spec: spec.to_string(),
             reason: reason.to_string(),
+            intermittent: false,
         })
         .collect();
+    run_with(specs_dir, known, report_dir)
+}
+
+fn run_with(
+    specs_dir: &Path,
+    known: Vec<KnownFailure>,
+    report_dir: Option<&Path>,
+) -> Vec<(String, Result<(), String>)> {
+    let mut s = Settings::from_lookup(|_| None, &root()).expect("settings");
+    s.specs_dir = specs_dir.to_path_buf();
+    s.known_failures = known;
     s.report_dir = report_dir.map(Path::to_path_buf);
     let suite = Suite::new(s).unwrap();
     let verdicts: Vec<(String, Result<(), String>)> = suite
@@ -169,4 +179,24 @@ fn known_failures_ratchet_both_ways() {
         e.contains("known_failures says it fails (used to fail)"),
         "{e}"
     );
+}
+
+#[test]
+fn an_intermittent_known_failure_may_pass_or_fail() {
+    let d = scratch("intermittent");
+    specs(&d);
+    let sometimes = |spec: &str| {
+        vec![KnownFailure {
+            spec: spec.into(),
+            reason: "a race of the server's".into(),
+            intermittent: true,
+        }]
+    };
+    let verdict = |v: &[(String, Result<(), String>)], name: &str| {
+        v.iter().find(|(n, _)| n == name).map(|(_, r)| r.clone()).unwrap()
+    };
+    let v = run_with(&d, sometimes("meta::ok"), None);
+    assert_eq!(verdict(&v, "meta::ok"), Ok(()), "a pass is fine");
+    let v = run_with(&d, sometimes("errors::thread_get_missing"), None);
+    assert_eq!(verdict(&v, "errors::thread_get_missing"), Ok(()), "so is a failure");
 }

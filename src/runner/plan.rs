@@ -29,7 +29,8 @@ pub enum Prepare {
 pub struct Suite {
     pub settings: Settings,
     /// Spec name → why the target is known to fail it.
-    known_failures: HashMap<String, String>,
+    /// Spec name → why the target is known to fail it, and whether only sometimes.
+    known_failures: HashMap<String, (String, bool)>,
     results: Mutex<Vec<SpecResult>>,
     run_slots: super::slots::Slots,
     /// Count finished specs on standard error, on one line that rewrites itself.
@@ -82,7 +83,7 @@ impl Suite {
         let known_failures = settings
             .known_failures
             .iter()
-            .map(|k| (k.spec.clone(), k.reason.clone()))
+            .map(|k| (k.spec.clone(), (k.reason.clone(), k.intermittent)))
             .collect();
         Ok(Arc::new(Suite {
             run_slots: super::slots::Slots::new(settings.run_concurrency),
@@ -301,6 +302,14 @@ impl Suite {
     /// its test (its subject was not tested; the spec of the set-up's operation fails), unless the run is strict.
     fn judge(&self, r: &mut SpecResult) -> Result<Completion, String> {
         let known = self.known_failures.get(&r.name).cloned();
+        if let (Outcome::Passed, Some((why, true))) = (&r.outcome, &known) {
+            r.report = format!(
+                "note: passed this time; the target's known_failures says it fails sometimes ({why})\n{}",
+                r.report
+            );
+            return Ok(Completion::Completed);
+        }
+        let known = known.map(|(why, _)| why);
         match (&r.outcome, known) {
             (Outcome::Passed, None) => Ok(Completion::Completed),
             (Outcome::Blocked(why), _) if !self.settings.strict => {
