@@ -1,5 +1,7 @@
 //! What a live target has, found out by asking it: `GET /info` (its version, and `flags` such as `crons`), and one
-//! cheap request to each optional part of the API that no flag speaks for. A part that answers "not here" (404,
+//! cheap request to each optional part of the API that no flag speaks for. The requests and the answers that mean
+//! "absent" are those the official server's releases give (0.2 to 0.16: crons not mounted or refused with 403, thread
+//! prune behind a feature flag, the storage route from 0.16.0). A part that answers "not here" (404,
 //! 405, 403, 501, or a feature-flag message) is missing; one that answers as the API says is present. Parts no cheap
 //! request can tell (webhooks, resumable streams) are left as declared.
 //!
@@ -58,15 +60,19 @@ const PROBES: &[Probe] = &[
     Probe {
         capability: "crons",
         method: "POST",
-        path: "/runs/crons/search",
-        body: Some(r#"{"limit": 1}"#),
+        path: "/runs/crons/count",
+        body: Some("{}"),
+        // Off: 404 (not mounted, up to 0.5.40), 403 "only available in the cloud version" (0.5.41 to 0.7.23).
         present: |status, _| (200..300).contains(&status),
     },
     Probe {
         capability: "thread-prune",
         method: "POST",
         path: "/threads/prune",
-        body: Some(r#"{"thread_ids": [], "strategy": "delete"}"#),
+        // A thread that does not exist: an empty list is answered 200 even where a feature flag blocks pruning.
+        body: Some(
+            r#"{"thread_ids": ["00000000-0000-4000-8000-000000000000"], "strategy": "delete"}"#,
+        ),
         // A validation error that is not about a feature flag still shows the route is there.
         present: |status, body| {
             (200..300).contains(&status) || (status == 422 && !mentions_a_flag(body))
@@ -86,10 +92,12 @@ const PROBES: &[Probe] = &[
     Probe {
         capability: "thread-stream",
         method: "GET",
-        path: "/threads/00000000-0000-4000-8000-000000000000/stream",
+        // An id that is not one: the route refuses it at once (422) instead of opening a stream.
+        path: "/threads/not-a-thread-id/stream",
         body: None,
         present: |status, body| {
             (200..300).contains(&status)
+                || status == 422
                 || (status == 404 && body.to_ascii_lowercase().contains("thread"))
         },
     },

@@ -193,10 +193,17 @@ fn an_intermittent_known_failure_may_pass_or_fail() {
         }]
     };
     let verdict = |v: &[(String, Result<(), String>)], name: &str| {
-        v.iter().find(|(n, _)| n == name).map(|(_, r)| r.clone()).unwrap()
+        v.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| r.clone())
+            .unwrap()
     };
     let v = run_with(&d, sometimes("meta::ok"), None);
     assert_eq!(verdict(&v, "meta::ok"), Ok(()), "a pass is fine");
     let v = run_with(&d, sometimes("errors::thread_get_missing"), None);
-    assert_eq!(verdict(&v, "errors::thread_get_missing"), Ok(()), "so is a failure");
+    assert_eq!(
+        verdict(&v, "errors::thread_get_missing"),
+        Ok(()),
+        "so is a failure"
+    );
 }

@@ -199,7 +199,10 @@ fn keep_intermittent(old: &str, yaml: &str) -> String {
             Some(k) => {
                 listed.push(k.spec.clone());
                 let reason = serde_json::to_string(&k.reason).expect("a string serialises");
-                out.push_str(&format!("  - {{spec: {}, reason: {reason}, intermittent: true}}\n", k.spec));
+                out.push_str(&format!(
+                    "  - {{spec: {}, reason: {reason}, intermittent: true}}\n",
+                    k.spec
+                ));
             }
             None => {
                 out.push_str(line);
@@ -209,7 +212,10 @@ fn keep_intermittent(old: &str, yaml: &str) -> String {
     }
     for k in sometimes.iter().filter(|k| !listed.contains(&k.spec)) {
         let reason = serde_json::to_string(&k.reason).expect("a string serialises");
-        out.push_str(&format!("  - {{spec: {}, reason: {reason}, intermittent: true}}\n", k.spec));
+        out.push_str(&format!(
+            "  - {{spec: {}, reason: {reason}, intermittent: true}}\n",
+            k.spec
+        ));
     }
     out
 }
