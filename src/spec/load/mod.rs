@@ -171,6 +171,7 @@ impl Loader<'_> {
         raw: Vec<(String, Spanned<serde_json::Value>)>,
     ) -> R<Vec<(String, serde_json::Value)>> {
         let mut vars = Vec::new();
+        let mut sizes = crate::template::Sizes::default();
         for (name, value) in raw {
             if !is_name(&name) {
                 return Err(self.err(
@@ -180,6 +181,8 @@ impl Loader<'_> {
             }
             self.not_builtin(&name, loc(&value))?;
             self.check_json_vars(&value.value, loc(&value))?;
+            // Checked from the text, before anything is rendered: a spec whose variables grow past the bound fails here.
+            sizes.define(&name, &value.value).map_err(|e| self.err(loc(&value), format!("variable `{name}`: {e}")))?;
             self.defined.insert(name.clone());
             self.fixed.insert(name.clone());
             vars.push((name, value.value));
