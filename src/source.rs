@@ -25,6 +25,9 @@ impl Loc {
 pub struct Source {
     pub path: PathBuf,
     pub text: String,
+    /// The path it was read from, to decide (once, when a message would quote it) whether its lines may be quoted.
+    read_from: Option<PathBuf>,
+    quotable: std::sync::OnceLock<bool>,
 }
 
 impl Source {
@@ -32,7 +35,31 @@ impl Source {
         Source {
             path: path.into(),
             text: text.into(),
+            read_from: None,
+            quotable: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The text of the file at `read_from`, shown as `path`. Messages quote its lines unless the file was reached
+    /// through a link that leads out of the folder the link is in ([`crate::spec::read::leads_out`]): a link named
+    /// `x.yaml` can point at any file, and its lines are not the author's spec.
+    pub fn read_from(
+        path: impl Into<PathBuf>,
+        text: impl Into<String>,
+        read_from: impl Into<PathBuf>,
+    ) -> Self {
+        Source {
+            read_from: Some(read_from.into()),
+            ..Source::new(path, text)
+        }
+    }
+
+    pub fn quotable(&self) -> bool {
+        *self.quotable.get_or_init(|| {
+            self.read_from
+                .as_deref()
+                .is_none_or(|p| !crate::spec::read::leads_out(p))
+        })
     }
 
     /// `path:line:col`, the form editors and terminals turn into links.
@@ -47,6 +74,9 @@ impl Source {
     /// The line of text at `loc`, with a caret under the column, in the style of compilers. A long line is cut to
     /// a window around the column, so a huge line cannot make a huge message.
     pub fn snippet(&self, loc: Loc) -> String {
+        if !self.quotable() {
+            return String::new();
+        }
         let Some(line) = self.text.lines().nth((loc.line as usize).saturating_sub(1)) else {
             return String::new();
         };
@@ -137,10 +167,20 @@ pub struct SpecError {
 
 impl SpecError {
     pub fn new(src: &Source, loc: Loc, message: impl Into<String>) -> Self {
+        // A message may quote the file (a key it does not know, a value it cannot read): not one reached through a
+        // link leading out of its folder, which may be any file.
+        let message = match src.quotable() {
+            true => bounded(message.into()),
+            false => format!(
+                "this file is not a valid spec; it is reached through a link that leads out of its folder, so \
+                 nothing of it is quoted: open it at line {}, column {}",
+                loc.line, loc.col
+            ),
+        };
         SpecError {
             file: src.path.clone(),
             loc,
-            message: bounded(message.into()),
+            message,
             snippet: src.snippet(loc),
         }
     }

@@ -177,7 +177,7 @@ impl Prepared {
             let value = reqwest::header::HeaderValue::from_str(v).map_err(|_| {
                 format!(
                     "cannot send header `{k}`: its value {:?} holds a line break or another control character, which header values cannot",
-                    v.chars().take(200).collect::<String>()
+                    crate::text::head(v, 200).0
                 )
             })?;
             rb = rb.header(name, value);

@@ -36,7 +36,12 @@ pub fn prepare(req: &RequestTemplate, vars: &Vars, base: &str) -> Result<Prepare
     }
     let mut headers = Vec::new();
     for (k, t) in &req.headers {
-        headers.push((k.clone(), t.render_string(vars).map_err(at)?));
+        let v = t.render_string(vars).map_err(at)?;
+        // A credential the step sends itself is hidden like the configured key, should the server reflect it.
+        if crate::secrets::is_secret_header(k) {
+            crate::secrets::hide_in_run(&v);
+        }
+        headers.push((k.clone(), v));
     }
     let body = match &req.body {
         Body::None => None,

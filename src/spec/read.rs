@@ -8,7 +8,8 @@ use crate::source::{Loc, Source, SpecError};
 /// The largest spec file read. Specs are a few kilobytes; anything near this is a mistake, or not a spec at all.
 pub const MAX_SPEC_BYTES: u64 = 4 * 1024 * 1024;
 
-/// The text of the spec at `path`, shown in messages as `shown_as`. The error is ready to print.
+/// The text of the spec at `path`, shown in messages as `shown_as`. The error is ready to print. Messages quote its
+/// lines only when it is not reached through a link leading out of the folder the link is in (see [`leads_out`]).
 pub fn read_source(path: &Path, shown_as: PathBuf) -> Result<Source, String> {
     let cannot = |why: String| format!("error: cannot read {}: {why}", shown_as.display());
     // Checked before opening: opening a FIFO would wait for a writer, and a device never ends.
@@ -29,13 +30,48 @@ pub fn read_source(path: &Path, shown_as: PathBuf) -> Result<Source, String> {
             MAX_SPEC_BYTES / (1024 * 1024)
         )));
     }
-    source_from_bytes(shown_as, bytes).map_err(|e| e.to_string())
+    text_of(shown_as, bytes, Some(path)).map_err(|e| e.to_string())
+}
+
+/// Whether `path` passes through a symbolic link (the file itself, or a folder on the way) whose target is not inside
+/// the folder that holds the link: `specs/x.yaml -> /etc/passwd`, `specs/more -> /home/me`. Such a file may be any
+/// file, so its lines are not quoted in messages. A link within its own folder, and links above the file's folders
+/// that stay within theirs (`/var -> /private/var` is inside `/`), do not count.
+pub fn leads_out(path: &Path) -> bool {
+    let mut so_far = PathBuf::new();
+    for part in path.components() {
+        so_far.push(part);
+        let is_link = std::fs::symlink_metadata(&so_far).is_ok_and(|m| m.is_symlink());
+        if !is_link {
+            continue;
+        }
+        let (Ok(target), Some(Ok(folder))) = (
+            std::fs::canonicalize(&so_far),
+            so_far.parent().map(|p| {
+                std::fs::canonicalize(if p.as_os_str().is_empty() { Path::new(".") } else { p })
+            }),
+        ) else {
+            return true;
+        };
+        if !target.starts_with(&folder) {
+            return true;
+        }
+    }
+    false
 }
 
 /// The text as a `Source`, or an error at the line and column of the first byte that is not UTF-8.
 pub fn source_from_bytes(shown_as: PathBuf, bytes: Vec<u8>) -> Result<Source, SpecError> {
+    text_of(shown_as, bytes, None)
+}
+
+fn text_of(shown_as: PathBuf, bytes: Vec<u8>, from: Option<&Path>) -> Result<Source, SpecError> {
+    let make = |text: String| match from {
+        Some(p) => Source::read_from(shown_as.clone(), text, p),
+        None => Source::new(shown_as.clone(), text),
+    };
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(Source::new(shown_as, text)),
+        Ok(text) => Ok(make(text)),
         Err(e) => {
             let bytes = e.as_bytes();
             let good = &bytes[..e.utf8_error().valid_up_to()];
@@ -44,7 +80,7 @@ pub fn source_from_bytes(shown_as: PathBuf, bytes: Vec<u8>) -> Result<Source, Sp
             // Everything before the bad byte is valid UTF-8, so characters can be counted.
             let col = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
             let bad = bytes[good.len()];
-            let src = Source::new(shown_as, String::from_utf8_lossy(bytes).into_owned());
+            let src = make(String::from_utf8_lossy(bytes).into_owned());
             Err(SpecError::new(
                 &src,
                 Loc::new(line as u32, col as u32),
@@ -65,6 +101,32 @@ mod tests {
         assert_eq!(e.loc, Loc::new(2, 12));
         assert!(e.message.contains("byte 0xFF"), "{}", e.message);
         assert!(e.to_string().contains("2 | name: café � here"), "{e}");
+    }
+
+    /// A spec file that is a link to a file elsewhere (any file: `/etc/passwd`, a key file) is read, and its errors
+    /// give the line and column, but its lines are not printed.
+    #[cfg(unix)]
+    #[test]
+    fn lines_of_a_file_linked_from_outside_are_not_quoted() {
+        let d = std::env::temp_dir().join(format!("lgc-read-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("specs/inner")).unwrap();
+        std::fs::write(d.join("secret.txt"), "token: hunter2-top-secret\n{\n").unwrap();
+        std::fs::write(d.join("specs/inner/ok.yaml"), "token: visible\n{\n").unwrap();
+        std::os::unix::fs::symlink(d.join("secret.txt"), d.join("specs/leak.yaml")).unwrap();
+        std::os::unix::fs::symlink("ok.yaml", d.join("specs/inner/alias.yaml")).unwrap();
+        std::os::unix::fs::symlink(&d, d.join("specs/up")).unwrap();
+        let src = |p: &str| read_source(&d.join(p), p.into()).unwrap();
+        let leak = src("specs/leak.yaml");
+        assert!(!leak.quotable());
+        assert_eq!(leak.snippet(Loc::new(1, 1)), "");
+        let e = SpecError::new(&leak, Loc::new(1, 8), "unknown field `token`: hunter2-top-secret");
+        assert!(!e.to_string().contains("hunter2") && !e.to_string().contains("token"), "{e}");
+        assert!(e.to_string().contains("specs/leak.yaml:1:8"), "{e}");
+        assert!(!src("specs/up/secret.txt").quotable(), "through a folder link that leads out");
+        assert!(src("specs/inner/alias.yaml").quotable(), "a link within its folder");
+        assert!(src("specs/inner/ok.yaml").snippet(Loc::new(1, 1)).contains("visible"));
+        std::fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]
