@@ -248,7 +248,8 @@ pub fn size_within(v: &Value, limit: usize) -> Option<Size> {
 /// Variables it does not know (the target's) count as empty; rendering checks again with their values.
 #[derive(Debug, Default)]
 pub struct Sizes {
-    known: HashMap<String, Size>,
+    /// Each variable's size as a value, and its length when spliced into text (a string's own length).
+    known: HashMap<String, (Size, usize)>,
 }
 
 impl Sizes {
@@ -259,7 +260,8 @@ impl Sizes {
         Ok(())
     }
 
-    fn of(&self, v: &Value, depth: usize) -> Result<Size, String> {
+    /// The size of `v` rendered, and its length as text.
+    fn of(&self, v: &Value, depth: usize) -> Result<(Size, usize), String> {
         if depth > MAX_RENDERED_DEPTH {
             return Err(too_deep(&preview_json(v)));
         }
@@ -268,24 +270,29 @@ impl Sizes {
             Value::String(s) => {
                 let t = Template::parse(s)?;
                 if let [Piece::Var(name)] = t.pieces.as_slice() {
-                    let size = self.known.get(name).copied().unwrap_or_default();
+                    let (size, text) = self.known.get(name).copied().unwrap_or_default();
                     if depth + size.depth > MAX_RENDERED_DEPTH {
                         return Err(too_deep(s));
                     }
-                    return self.bounded(size, s);
+                    return Ok((self.bounded(size, s)?, text));
                 }
+                let mut text = 0usize;
                 for p in &t.pieces {
-                    bytes = bytes.saturating_add(match p {
+                    text = text.saturating_add(match p {
                         Piece::Text(t) => t.len(),
-                        // Spliced as text: a string's bytes, or the JSON of anything else (its weight bounds it).
-                        Piece::Var(name) => self.known.get(name).map_or(0, |s| s.bytes),
+                        // Spliced as text: a string's own length, or the JSON of anything else (its weight bounds it).
+                        Piece::Var(name) => self.known.get(name).map_or(0, |(_, t)| *t),
                     });
                 }
-                return self.bounded(Size { bytes, depth: 0 }, s);
+                let size = Size {
+                    bytes: bytes.saturating_add(text),
+                    depth: 0,
+                };
+                return Ok((self.bounded(size, s)?, text));
             }
             Value::Array(a) => {
                 for x in a {
-                    let s = self.of(x, depth + 1)?;
+                    let (s, _) = self.of(x, depth + 1)?;
                     bytes = bytes.saturating_add(s.bytes);
                     deepest = deepest.max(s.depth + 1);
                     self.bounded(Size { bytes, depth: 0 }, &preview_json(v))?;
@@ -293,7 +300,7 @@ impl Sizes {
             }
             Value::Object(o) => {
                 for (k, x) in o {
-                    let s = self.of(x, depth + 1)?;
+                    let (s, _) = self.of(x, depth + 1)?;
                     bytes = bytes.saturating_add(k.len()).saturating_add(s.bytes);
                     deepest = deepest.max(s.depth + 1);
                     self.bounded(Size { bytes, depth: 0 }, &preview_json(v))?;
@@ -301,10 +308,11 @@ impl Sizes {
             }
             _ => {}
         }
-        Ok(Size {
+        let size = Size {
             bytes,
             depth: deepest,
-        })
+        };
+        Ok((size, bytes))
     }
 
     fn bounded(&self, size: Size, what: &str) -> Result<Size, String> {
