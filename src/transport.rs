@@ -288,7 +288,7 @@ fn shell_quote(s: &str) -> String {
 }
 
 /// Why reading a body stopped early.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ReadError {
     /// The deadline passed; what had arrived is kept.
     Timeout,
@@ -411,10 +411,15 @@ fn explain_tls(e: &rustls::Error) -> String {
     }
 }
 
-/// Reads a body chunk by chunk, each read bounded by `deadline`.
+/// Reads a body chunk by chunk, each read bounded by `deadline`. It remembers how the body ended when it did not
+/// end well, so that a recording can say its answer is incomplete; and a replay of such a recording ends the same way.
 pub struct BodyReader {
     stream: std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<Bytes>> + Send>>,
     deadline: Instant,
+    /// How the body ended, when it did not end well.
+    ended: Option<ReadError>,
+    /// Replaying an incomplete answer: how it ended when it was recorded, given in place of its clean end.
+    end_with: Option<ReadError>,
 }
 
 impl BodyReader {
@@ -422,17 +427,36 @@ impl BodyReader {
         BodyReader {
             stream: Box::pin(resp.bytes_stream()),
             deadline,
+            ended: None,
+            end_with: None,
         }
+    }
+
+    /// Ends the body as `end` once its bytes are read, as the recorded answer ended.
+    pub fn end_with(&mut self, end: ReadError) {
+        self.end_with = Some(end);
+    }
+
+    /// How the body ended, when it did not end well (a timeout, a broken connection, past the size limit).
+    pub fn incomplete(&self) -> Option<&ReadError> {
+        self.ended.as_ref()
     }
 
     /// The next chunk, `Ok(None)` at the end of the body.
     pub async fn next(&mut self) -> Result<Option<Bytes>, ReadError> {
-        match tokio::time::timeout_at(self.deadline, self.stream.next()).await {
+        let r = match tokio::time::timeout_at(self.deadline, self.stream.next()).await {
             Err(_) => Err(ReadError::Timeout),
-            Ok(None) => Ok(None),
+            Ok(None) => match self.end_with.take() {
+                Some(end) => Err(end),
+                None => Ok(None),
+            },
             Ok(Some(Ok(b))) => Ok(Some(b)),
             Ok(Some(Err(e))) => Err(ReadError::Broken(error_chain(&e))),
+        };
+        if let Err(e) = &r {
+            self.ended = Some(e.clone());
         }
+        r
     }
 
     /// The whole body, up to `MAX_BODY_BYTES`; on error, what had arrived comes with it.
@@ -442,11 +466,16 @@ impl BodyReader {
             match self.next().await {
                 Ok(Some(chunk)) => {
                     if buf.len() + chunk.len() > MAX_BODY_BYTES {
+                        // Recorded as it came: the first 64 MiB, then the limit.
+                        let room = MAX_BODY_BYTES - buf.len();
+                        buf.extend_from_slice(&chunk[..room]);
+                        self.ended = Some(ReadError::TooLarge);
                         return (buf, Some(ReadError::TooLarge));
                     }
                     buf.extend_from_slice(&chunk);
                 }
                 Ok(None) => return (buf, None),
+                Err(ReadError::TooLarge) => return (buf, Some(ReadError::TooLarge)),
                 Err(e) => return (buf, Some(e)),
             }
         }

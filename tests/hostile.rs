@@ -269,3 +269,48 @@ async fn a_huge_request_makes_a_short_report() {
     assert!(report.contains("a variable in the path or query holds a value that large?"), "{report}");
     assert_eq!(lines.len(), 1, "the second request is not sent");
 }
+
+/// `LANGGRAPH_RECORD=force` of a stream that never ended replayed as a pass: the recording held what had arrived, and
+/// the replay ended it cleanly. Now the recording says the answer is incomplete, and the replay fails as the live run
+/// did; the same for a connection reset mid-body.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_incomplete_answer_is_recorded_as_such_and_replays_as_the_same_failure() {
+    let stream = "version: 1\nname: stall\nsteps:\n  - request: {method: POST, path: /runs/stream, json: {}}\n    timeout: 1s\n    expect:\n      stream: {sequence: [metadata, end]}\n";
+    let body = "version: 1\nname: reset\nsteps:\n  - request: {method: GET, path: /threads}\n    expect:\n      status: 200\n      body: [{path: $, type: array}]\n";
+    for (name, spec, answer, why) in [
+        (
+            "stall",
+            stream,
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\nevent: metadata\r\ndata: {}\r\n\r\n<<STALL>>\n",
+            "the stream did not end within 1s (the step's timeout)",
+        ),
+        (
+            "reset",
+            body,
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\nconnection: close\r\n\r\n[{\"a\": 1},<<PAUSE>><<RESET>>\n",
+            "the connection failed while reading the body",
+        ),
+    ] {
+        let (path, files) = case(name, spec, &[answer.to_string()]);
+        let recordings = support::scratch("incomplete-recordings");
+        let rec = recordings.to_string_lossy().into_owned();
+        let record = [("LANGGRAPH_RECORD", "force"), ("LANGGRAPH_RECORD_DIR", rec.as_str())];
+        let (live, _) = against(&path, files, &record, &recordings).await;
+        let live_report = render_outcome(&live);
+        assert!(live.failed() && live_report.contains(why), "{live_report}");
+        let saved = std::fs::read_to_string(recordings.join("hostile/case/001.http")).unwrap();
+        assert!(saved.contains("x-conformance-incomplete: "), "{name}: {saved}");
+
+        // Replayed by the embedded fixture: the same failure, not a pass.
+        let s: Settings = support::settings_from(&[], &recordings);
+        let loaded = load_file(&path, path.clone(), &s).unwrap();
+        let client = langgraph_conformance::transport::client();
+        let replay = tokio::time::timeout(Duration::from_secs(10), run(&s, &client, "hostile::case", &loaded))
+            .await
+            .expect("the replay never hangs");
+        let replay_report = render_outcome(&replay);
+        assert!(replay.failed(), "{name} replayed as a pass");
+        let first = |r: &str| r.lines().next().unwrap_or("").to_string();
+        assert_eq!(first(&replay_report), first(&live_report), "{replay_report}");
+    }
+}

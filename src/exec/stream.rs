@@ -20,6 +20,8 @@ use crate::transport::{BodyReader, ReadError, MAX_BODY_BYTES};
 pub struct StreamOutcome {
     pub captured: Vec<(String, Value)>,
     pub failures: Vec<Failure>,
+    /// The bytes of the stream that did not fit in the recording (`MAX_BODY_BYTES`), when it was recorded.
+    pub not_recorded: usize,
 }
 
 /// What each event capture has come to.
@@ -145,13 +147,15 @@ pub async fn read(
         checks.loc
     };
     let mut ended = false;
+    let mut not_recorded = 0;
     while !ended {
         match reader.next().await {
             Ok(Some(chunk)) => {
                 if let Some(r) = record.as_deref_mut() {
-                    if r.len() + chunk.len() <= MAX_BODY_BYTES {
-                        r.extend_from_slice(&chunk);
-                    }
+                    // As much as fits; what does not is counted, so the recording says it is cut.
+                    let room = MAX_BODY_BYTES - r.len();
+                    r.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                    not_recorded += chunk.len().saturating_sub(room);
                 }
                 parser.feed(&chunk, &mut items);
             }
@@ -161,7 +165,7 @@ pub async fn read(
             }
             Err(e) => {
                 failures.push(broken(at, e, timeout).with_note(state.received()));
-                return stop(failures, caps);
+                return stop(failures, caps, not_recorded);
             }
         }
         for item in items.drain(..) {
@@ -171,26 +175,31 @@ pub async fn read(
                     ended = true;
                     break;
                 }
-                Ok(Read::Stop) => return stop(failures, caps),
+                Ok(Read::Stop) => return stop(failures, caps, not_recorded),
                 Err(f) => {
                     failures.push(f.with_note(state.received()));
-                    return stop(failures, caps);
+                    return stop(failures, caps, not_recorded);
                 }
             }
         }
     }
     failures.extend(state.finish(vars));
     let captured = caps.finish(&mut failures);
-    StreamOutcome { captured, failures }
+    StreamOutcome {
+        captured,
+        failures,
+        not_recorded,
+    }
 }
 
 /// The read ends early: captures still waiting are not failures of their own (the stream already failed), and the
 /// values taken so far are kept, for a clean-up that needs them.
-fn stop(mut failures: Vec<Failure>, caps: EventCaptures<'_>) -> StreamOutcome {
+fn stop(mut failures: Vec<Failure>, caps: EventCaptures<'_>, not_recorded: usize) -> StreamOutcome {
     failures.dedup_by(|a, b| a.loc == b.loc && a.message == b.message);
     StreamOutcome {
         captured: caps.taken_so_far(),
         failures,
+        not_recorded,
     }
 }
 
@@ -206,7 +215,11 @@ fn broken(at: Loc, e: ReadError, timeout: Duration) -> Failure {
         ReadError::Broken(m) => {
             Failure::new(at, format!("the connection failed during the stream: {m}"))
         }
-        ReadError::TooLarge => unreachable!("streams are not collected"),
+        // Streams are read as they come, never whole; only a recording that says so ends one this way.
+        ReadError::TooLarge => Failure::new(
+            at,
+            format!("the stream is larger than {MAX_BODY_BYTES} bytes"),
+        ),
     }
 }
 
