@@ -59,7 +59,9 @@ pub(crate) fn yaml_options() -> serde_saphyr::Options {
 pub fn load_spec(src: Arc<Source>, globals: &HashSet<String>) -> Result<Spec, SpecError> {
     let raw: RawSpec = serde_saphyr::from_str_with_options(&src.text, yaml_options()).map_err(|e| {
         let loc = e.location().map(|l| Loc::from_saphyr(&l)).unwrap_or_default();
-        let mut msg = super::yaml_errors::message(&e);
+        let msg = super::yaml_errors::message(&e);
+        // An unclosed `{` or `[` is reported where it opens, not where the parser gave up.
+        let (loc, mut msg) = super::yaml_errors::unclosed_bracket(&src.text, loc, &msg).unwrap_or((loc, msg));
         let line = src.text.lines().nth((loc.line as usize).saturating_sub(1)).unwrap_or("");
         // Only a syntax error can come from an unquoted JSONPath; a wrong value on the same line is something else.
         let syntax = msg.starts_with("while ");
