@@ -282,3 +282,45 @@ async fn no_part_of_a_secret_is_printed_whatever_form_or_place_it_comes_back_in(
     assert!(console.contains("linked.yaml:1:1"), "the error still says where: {console}");
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// A one-character key blanked that character out of every report. It is hidden now only where it stands alone,
+/// and the run says so at its start.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_one_character_key_is_hidden_where_it_stands_alone_and_the_run_says_why() {
+    let tmp = temp("short-key");
+    let specs = tmp.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    std::fs::write(
+        specs.join("echo.yaml"),
+        "version: 1\nname: echo\nsteps:\n  - name: ask\n    request: {method: GET, path: /keep}\n    expect: {status: 200}\n",
+    )
+    .unwrap();
+    let answer = tmp.join("echo.http");
+    std::fs::write(
+        &answer,
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nkeep the key: k\n",
+    )
+    .unwrap();
+    let server = support::raw_server::start_routed(vec![("/".into(), answer)]).await;
+    let (url, dir) = (server.url.clone(), specs.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_langgraph-conformance"))
+            .args(["--url", &url, "--specs"])
+            .arg(&dir)
+            .env("LANGGRAPH_API_KEY", "k")
+            .env_remove("LANGSMITH_API_KEY")
+            .env_remove("LANGGRAPH_TARGET_CONFIG")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("response body: keep the key: <redacted>"), "{stdout}");
+    assert!(
+        stderr.contains("warning: the API key is only 1 character(s) long, so reports hide it only where it stands alone"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
