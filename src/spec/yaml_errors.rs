@@ -87,10 +87,14 @@ pub fn unclosed_bracket(text: &str, at: Loc, message: &str) -> Option<(Loc, Stri
     ))
 }
 
-/// The innermost `{` or `[` still open at `at`, outside quoted text and comments, with its line and column.
+/// The innermost `{` or `[` still open at `at`, outside quoted text and comments, with its line and column; None
+/// when there is none, or when it is closed further on (then something else broke the parse, such as an unquoted
+/// `[` inside it).
 fn innermost_open(text: &str, at: Loc) -> Option<(u32, u32, char)> {
     let mut open: Vec<(u32, u32, char)> = Vec::new();
-    for (i, line) in text.lines().enumerate().take(at.line as usize) {
+    // The innermost opener at `at`, and how deep it was.
+    let mut suspect: Option<((u32, u32, char), usize)> = None;
+    for (i, line) in text.lines().enumerate() {
         let n = i as u32 + 1;
         let mut quote: Option<char> = None;
         let mut prev = ' ';
@@ -100,8 +104,8 @@ fn innermost_open(text: &str, at: Loc) -> Option<(u32, u32, char)> {
         let chars: Vec<char> = line.chars().collect();
         let mut j = 0;
         while j < chars.len() {
-            if n == at.line && j + 1 >= at.col as usize {
-                break;
+            if suspect.is_none() && (n > at.line || (n == at.line && j + 1 >= at.col as usize)) {
+                suspect = Some((*open.last()?, open.len()));
             }
             let c = chars[j];
             match quote {
@@ -122,6 +126,12 @@ fn innermost_open(text: &str, at: Loc) -> Option<(u32, u32, char)> {
                         open.push((n, j as u32 + 1, c));
                     }
                     '}' | ']' if !open.is_empty() => {
+                        let matches = open.last().is_some_and(|(_, _, o)| (*o == '{') == (c == '}'));
+                        if let Some((opener, depth)) = suspect.filter(|(_, d)| open.len() == *d) {
+                            // Closed after all, and the parse broke on something else; or closed by the wrong
+                            // bracket, so not closed.
+                            return (!matches).then_some(opener);
+                        }
                         open.pop();
                     }
                     _ => {}
@@ -134,7 +144,11 @@ fn innermost_open(text: &str, at: Loc) -> Option<(u32, u32, char)> {
             j += 1;
         }
     }
-    open.pop()
+    match suspect {
+        Some((opener, _)) => Some(opener),
+        // The error is past the last character: whatever is open then.
+        None => open.last().copied(),
+    }
 }
 
 /// `expected u16`, `invalid u32`: Rust's integer types, said as the numbers they hold.
@@ -235,6 +249,11 @@ mod tests {
         assert_eq!(at, Loc::new(1, 8));
         assert!(m.contains("a list that is not closed: end it with `]`"), "{m}");
         assert!(unclosed_bracket(text, Loc::new(5, 11), "expected a list here").is_none());
+        // An unquoted `[` inside braces that are closed is not an unclosed bracket.
+        let unquoted = "steps:\n  - {path: $.messages[0].type, equals: human}\n";
+        assert!(unclosed_bracket(unquoted, Loc::new(2, 22), "did not find expected ',' or '}'").is_none());
+        let spread = "a: {b: 1,\n  c: $.x[0]}\n";
+        assert!(unclosed_bracket(spread, Loc::new(2, 8), "did not find expected ',' or '}'").is_none());
     }
 
     #[test]
