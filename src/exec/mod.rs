@@ -195,10 +195,13 @@ pub async fn attempt(
         (out.captured, out.raw, 0)
     };
     // A recording of an answer that did not end well says so (see `INCOMPLETE_HEADER`).
-    let mut headers = head.pairs();
-    if let Some(m) = crate::fixture::incomplete_marker(reader.incomplete(), not_recorded) {
-        headers.push((INCOMPLETE_HEADER.to_string(), m));
-    }
+    let headers = || {
+        let mut h = head.pairs();
+        if let Some(m) = crate::fixture::incomplete_marker(reader.incomplete(), not_recorded) {
+            h.push((INCOMPLETE_HEADER.to_string(), m));
+        }
+        h
+    };
     let exchange = recording.then(|| Exchange {
         step: number,
         method: prepared.method.clone(),
@@ -209,7 +212,7 @@ pub async fn attempt(
             .and_then(|b| serde_json::from_slice(b).ok()),
         status,
         reason: head.status.canonical_reason().unwrap_or("").to_string(),
-        headers,
+        headers: headers(),
         body: raw,
     });
     let mut failures = capture::fold_unbound(failures, step);

@@ -96,8 +96,11 @@ fn in_segment(s: &str) -> String {
 fn dot_segment(path: &str) -> Option<&str> {
     let path = path.split('?').next().unwrap_or(path);
     path.split('/').find(|seg| {
-        let plain = seg.to_ascii_lowercase().replace("%2e", ".");
-        plain == "." || plain == ".."
+        // At most two dots, each written `.` or `%2e`: six bytes at most.
+        seg.len() <= 6 && {
+            let plain = seg.to_ascii_lowercase().replace("%2e", ".");
+            plain == "." || plain == ".."
+        }
     })
 }
 

@@ -127,7 +127,7 @@ fn innermost_open(text: &str, at: Loc) -> Option<(u32, u32, char)> {
                     }
                     '}' | ']' if !open.is_empty() => {
                         let matches = open.last().is_some_and(|(_, _, o)| (*o == '{') == (c == '}'));
-                        if let Some((opener, depth)) = suspect.filter(|(_, d)| open.len() == *d) {
+                        if let Some((opener, _)) = suspect.filter(|(_, d)| open.len() == *d) {
                             // Closed after all, and the parse broke on something else; or closed by the wrong
                             // bracket, so not closed.
                             return (!matches).then_some(opener);
