@@ -35,13 +35,21 @@ pub fn incomplete_marker(
         ));
     }
     Some(match end? {
-        ReadError::Timeout => "timeout: the answer did not end within the step's timeout".to_string(),
-        ReadError::TooLarge => format!("too-large: the answer is larger than {MAX_BODY_BYTES} bytes"),
+        ReadError::Timeout => {
+            "timeout: the answer did not end within the step's timeout".to_string()
+        }
+        ReadError::TooLarge => {
+            format!("too-large: the answer is larger than {MAX_BODY_BYTES} bytes")
+        }
         // A header value is one line of visible ASCII.
         ReadError::Broken(m) => format!(
             "broken: {}",
             m.chars()
-                .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
+                .map(|c| if c.is_ascii_graphic() || c == ' ' {
+                    c
+                } else {
+                    '?'
+                })
                 .collect::<String>()
         ),
     })
@@ -687,7 +695,9 @@ mod tests {
                 std::thread::spawn(move || {
                     for i in 0..15 {
                         let n = 1 + (t + i) % 4;
-                        let r = rec((0..n).map(|k| ex(k + 1, &format!("/t{t}"), b"{}")).collect());
+                        let r = rec((0..n)
+                            .map(|k| ex(k + 1, &format!("/t{t}"), b"{}"))
+                            .collect());
                         save(&dir, &r).unwrap_or_else(|e| panic!("thread {t}, save {i}: {e}"));
                     }
                 })
@@ -698,7 +708,11 @@ mod tests {
         }
         let back = load(&dir).unwrap();
         let files = std::fs::read_dir(&dir).unwrap().count();
-        assert_eq!(files, back.exchanges.len() + 1, "the index and its responses, nothing else");
+        assert_eq!(
+            files,
+            back.exchanges.len() + 1,
+            "the index and its responses, nothing else"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -715,7 +729,12 @@ mod tests {
         }
         assert_eq!(incomplete_marker(None, 0), None);
         let cut = incomplete_marker(None, 10).unwrap();
-        assert!(replayed_end(&cut).unwrap_err().contains("cannot be replayed"), "{cut}");
+        assert!(
+            replayed_end(&cut)
+                .unwrap_err()
+                .contains("cannot be replayed"),
+            "{cut}"
+        );
         let odd = incomplete_marker(Some(&ReadError::Broken("a\r\nb é".into())), 0).unwrap();
         assert_eq!(odd, "broken: a??b ?");
     }

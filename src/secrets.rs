@@ -177,8 +177,7 @@ impl Secrets {
                 let before = m.start().checked_sub(1).and_then(|i| bytes.get(i));
                 !word(before) && !word(bytes.get(m.end()))
             };
-            let short = std::str::from_utf8(m.as_bytes())
-                .map_or(m.len(), |t| t.chars().count())
+            let short = std::str::from_utf8(m.as_bytes()).map_or(m.len(), |t| t.chars().count())
                 < MIN_SUBSTRING_CHARS;
             if short && !alone() {
                 continue;
@@ -472,8 +471,13 @@ mod tests {
             "x-api-key: <redacted>, keep {\"key\":\"<redacted>\"} <redacted>"
         );
         let n = s.notice().unwrap();
-        assert!(n.starts_with("the API key is only 1 character(s) long"), "{n}");
-        assert!(Secrets::new(Some("a-long-enough-key"), None).notice().is_none());
+        assert!(
+            n.starts_with("the API key is only 1 character(s) long"),
+            "{n}"
+        );
+        assert!(Secrets::new(Some("a-long-enough-key"), None)
+            .notice()
+            .is_none());
         // Long enough, it is hidden even inside a word.
         let s = Secrets::new(Some("lsv2_abcdef"), None);
         assert_eq!(s.scrub("xlsv2_abcdefx"), "x<redacted>x");
@@ -489,13 +493,21 @@ mod tests {
             run.scrub("authorization: Bearer tok.en-123 / TOK.EN-123 abc"),
             "authorization: <redacted> / <redacted> abc"
         );
-        assert_eq!(base.scrub("tok.en-123"), "tok.en-123", "the run's copy only");
+        assert_eq!(
+            base.scrub("tok.en-123"),
+            "tok.en-123",
+            "the run's copy only"
+        );
         let scrubbed = sync_scoped(run.clone(), || {
             hide_in_run("x-signature-value-1");
             scrub_in_run("sig x-signature-value-1").0.into_owned()
         });
         assert_eq!(scrubbed, "sig <redacted>");
-        assert_eq!(scrub_in_run("x-signature-value-1").0, "x-signature-value-1", "outside a run");
+        assert_eq!(
+            scrub_in_run("x-signature-value-1").0,
+            "x-signature-value-1",
+            "outside a run"
+        );
         assert!(!format!("{run:?}").contains("tok"));
     }
 

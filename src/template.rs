@@ -107,8 +107,8 @@ impl Template {
     fn value_in(&self, vars: &Vars, budget: &mut Budget, depth: usize) -> Result<Value, String> {
         if let [Piece::Var(name)] = self.pieces.as_slice() {
             let v = lookup(vars, name)?;
-            let size = size_within(v, budget.left)
-                .ok_or_else(|| budget.exceeded(&self.source()))?;
+            let size =
+                size_within(v, budget.left).ok_or_else(|| budget.exceeded(&self.source()))?;
             if depth + size.depth > MAX_RENDERED_DEPTH {
                 return Err(too_deep(&self.source()));
             }
@@ -608,7 +608,9 @@ mod tests {
             assert!((15..=25).contains(&n), "refused at {name}");
         }
         let mut sizes = Sizes::default();
-        sizes.define("a", &json!({"k": "${b}", "l": [1, 2, "${c}"]})).unwrap();
+        sizes
+            .define("a", &json!({"k": "${b}", "l": [1, 2, "${c}"]}))
+            .unwrap();
         sizes.define("b", &json!("${a}/${a}")).unwrap();
     }
 

@@ -121,15 +121,26 @@ mod tests {
     #[test]
     fn a_secret_at_the_cut_is_hidden_whole() {
         let run = crate::secrets::Secrets::new(Some("SeKrit-abc-123"), None).for_run();
-        let body = format!("{}x-api-key: SeKrit-abc-123{}", "a".repeat(1981), "b".repeat(100));
+        let body = format!(
+            "{}x-api-key: SeKrit-abc-123{}",
+            "a".repeat(1981),
+            "b".repeat(100)
+        );
         let (shown, upper) = crate::secrets::sync_scoped(run, || {
             (preview(&body, 2000), preview(&body.to_uppercase(), 2000))
         });
         for p in [&shown, &upper] {
             assert!(!p.to_lowercase().contains("sekrit"), "{p}");
-            assert!(p.to_lowercase().ends_with("x-api-key: <redacte… (2106 bytes in all)"), "{p}");
+            assert!(
+                p.to_lowercase()
+                    .ends_with("x-api-key: <redacte… (2106 bytes in all)"),
+                "{p}"
+            );
         }
-        assert!(preview(&body, 2000).contains("SeKrit-a…"), "outside a run, nothing is known to hide");
+        assert!(
+            preview(&body, 2000).contains("SeKrit-a…"),
+            "outside a run, nothing is known to hide"
+        );
     }
 
     #[test]

@@ -247,7 +247,11 @@ impl Prepared {
         if self.method != "GET" || self.body.is_some() {
             parts.push(format!("-X {}", self.method));
         }
-        parts.push(shell_quote(&shown("the URL", &display_url(&self.url()), CURL_URL_CHARS)));
+        parts.push(shell_quote(&shown(
+            "the URL",
+            &display_url(&self.url()),
+            CURL_URL_CHARS,
+        )));
         for (k, v) in &self.headers {
             let value = if is_secret_header(k) {
                 redacted_header_value(v)
@@ -323,7 +327,12 @@ fn shorten_urls(m: &str) -> String {
         return m.to_string();
     };
     let end = m.rfind(')').filter(|e| *e >= start).unwrap_or(m.len());
-    format!("{}{}{}", &m[..start], crate::text::preview(&m[start..end], 200), &m[end..])
+    format!(
+        "{}{}{}",
+        &m[..start],
+        crate::text::preview(&m[start..end], 200),
+        &m[end..]
+    )
 }
 
 /// Why a request failed, in words that say what happened and what to do: the causes the HTTP client and TLS give
@@ -558,7 +567,10 @@ mod tests {
             "{}",
             &c[c.len() - 300..]
         );
-        assert!(!req().curl(None, false).contains('#'), "a whole line has no note");
+        assert!(
+            !req().curl(None, false).contains('#'),
+            "a whole line has no note"
+        );
     }
 
     #[test]

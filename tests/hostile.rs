@@ -49,9 +49,12 @@ async fn against(
     let s: Settings = support::settings_from(&all, recordings);
     let spec = load_file(spec_path, spec_path.to_path_buf(), &s).expect("valid spec");
     let client = langgraph_conformance::transport::client();
-    let out = tokio::time::timeout(Duration::from_secs(30), run(&s, &client, "hostile::case", &spec))
-        .await
-        .expect("the harness never hangs");
+    let out = tokio::time::timeout(
+        Duration::from_secs(30),
+        run(&s, &client, "hostile::case", &spec),
+    )
+    .await
+    .expect("the harness never hangs");
     let lines = server
         .requests
         .lock()
@@ -68,26 +71,42 @@ async fn against(
 async fn a_captured_value_cannot_bend_the_next_request() {
     for (id, sent) in [
         ("abc#frag", "GET /threads/abc%23frag/state?limit=1 HTTP/1.1"),
-        ("abc?admin=1", "GET /threads/abc%3Fadmin=1/state?limit=1 HTTP/1.1"),
-        ("abc/../../admin", "GET /threads/abc%2F..%2F..%2Fadmin/state?limit=1 HTTP/1.1"),
+        (
+            "abc?admin=1",
+            "GET /threads/abc%3Fadmin=1/state?limit=1 HTTP/1.1",
+        ),
+        (
+            "abc/../../admin",
+            "GET /threads/abc%2F..%2F..%2Fadmin/state?limit=1 HTTP/1.1",
+        ),
         ("a\\\\b", "GET /threads/a%5Cb/state?limit=1 HTTP/1.1"),
     ] {
         let spec = "version: 1\nname: splice\nsteps:\n  - request: {method: POST, path: /threads, json: {}}\n    capture: {id: {body: $.thread_id}}\n    expect: {status: 200}\n  - request: {method: GET, path: '/threads/${id}/state', query: {limit: 1}}\n    expect: {status: 200}\n";
         let (path, files) = case(
             "splice",
             spec,
-            &[json_answer(&format!("{{\"thread_id\":\"{id}\"}}")), json_answer("{}")],
+            &[
+                json_answer(&format!("{{\"thread_id\":\"{id}\"}}")),
+                json_answer("{}"),
+            ],
         );
         let (out, lines) = against(&path, files, &[], &support::scratch("none")).await;
         assert!(!out.failed(), "{}", render_outcome(&out));
         assert_eq!(lines[1], sent, "{id}");
     }
     let spec = "version: 1\nname: dots\nsteps:\n  - request: {method: POST, path: /threads, json: {}}\n    capture: {id: {body: $.thread_id}}\n    expect: {status: 200}\n  - request: {method: GET, path: '/threads/${id}/state'}\n    expect: {status: 200}\n";
-    let (path, files) = case("dots", spec, &[json_answer("{\"thread_id\":\"..\"}"), json_answer("{}")]);
+    let (path, files) = case(
+        "dots",
+        spec,
+        &[json_answer("{\"thread_id\":\"..\"}"), json_answer("{}")],
+    );
     let (out, lines) = against(&path, files, &[], &support::scratch("none")).await;
     assert!(out.failed());
     let report = render_outcome(&out);
-    assert!(report.contains("whose segment `..` the HTTP client would resolve"), "{report}");
+    assert!(
+        report.contains("whose segment `..` the HTTP client would resolve"),
+        "{report}"
+    );
     assert_eq!(lines.len(), 1, "the bent request is not sent: {lines:?}");
 }
 
@@ -103,9 +122,12 @@ async fn report_against(url: &str, extra: &str) -> String {
     let s: Settings = support::settings_from(&[("LANGGRAPH_URL", url)], &dir);
     let spec = load_file(&path, path.clone(), &s).expect("valid spec");
     let client = langgraph_conformance::transport::client();
-    let out = tokio::time::timeout(Duration::from_secs(40), run(&s, &client, "hostile::message", &spec))
-        .await
-        .expect("the harness never hangs");
+    let out = tokio::time::timeout(
+        Duration::from_secs(40),
+        run(&s, &client, "hostile::message", &spec),
+    )
+    .await
+    .expect("the harness never hangs");
     assert!(out.failed());
     render_outcome(&out)
 }
@@ -116,7 +138,9 @@ fn tls_server(cert: &str, key: &str) -> String {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/tls");
     let cert = CertificateDer::from(std::fs::read(dir.join(cert)).unwrap());
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(std::fs::read(dir.join(key)).unwrap()));
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        std::fs::read(dir.join(key)).unwrap(),
+    ));
     let config = std::sync::Arc::new(
         rustls::ServerConfig::builder()
             .with_no_client_auth()
@@ -124,7 +148,10 @@ fn tls_server(cert: &str, key: &str) -> String {
             .unwrap(),
     );
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let url = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().unwrap().port()
+    );
     std::thread::spawn(move || {
         for sock in listener.incoming() {
             let Ok(mut sock) = sock else { return };
@@ -146,7 +173,10 @@ async fn failures_to_connect_say_what_happened_and_what_to_do() {
     );
     // A certificate of a CA this machine does not trust.
     let r = report_against(&tls_server("leaf.der", "leaf.key.der"), "").await;
-    assert!(r.contains("not signed by an authority this machine trusts"), "{r}");
+    assert!(
+        r.contains("not signed by an authority this machine trusts"),
+        "{r}"
+    );
 
     // https:// to a plain-HTTP port that answers at once.
     let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -155,7 +185,9 @@ async fn failures_to_connect_say_what_happened_and_what_to_do() {
         use std::io::Write;
         for sock in plain.incoming() {
             let Ok(mut sock) = sock else { return };
-            let _ = sock.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let _ = sock.write_all(
+                b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            );
         }
     });
     let r = report_against(&format!("https://127.0.0.1:{port}"), "").await;
@@ -188,7 +220,10 @@ async fn failures_to_connect_say_what_happened_and_what_to_do() {
     )
     .await;
     assert!(r.contains("not one byte of an answer came back"), "{r}");
-    assert!(r.contains("check it, or give the step a longer `timeout`"), "{r}");
+    assert!(
+        r.contains("check it, or give the step a longer `timeout`"),
+        "{r}"
+    );
     drop(never);
 }
 
@@ -216,7 +251,10 @@ async fn a_retried_step_keeps_a_bounded_recording() {
     .unwrap();
     let recordings = dir.join("recordings");
     let rec = recordings.to_string_lossy().into_owned();
-    for mode in [("LANGGRAPH_RECORD", "force"), ("LANGGRAPH_DRIFT_CHECK", "1")] {
+    for mode in [
+        ("LANGGRAPH_RECORD", "force"),
+        ("LANGGRAPH_DRIFT_CHECK", "1"),
+    ] {
         let env = [
             ("LANGGRAPH_URL", server.url.as_str()),
             mode,
@@ -224,13 +262,22 @@ async fn a_retried_step_keeps_a_bounded_recording() {
         ];
         let s: Settings = support::settings_from(&env, &recordings);
         let spec = load_file(&spec_path, spec_path.clone(), &s).expect("valid spec");
-        let out = run(&s, &langgraph_conformance::transport::client(), "hostile::retry", &spec).await;
+        let out = run(
+            &s,
+            &langgraph_conformance::transport::client(),
+            "hostile::retry",
+            &spec,
+        )
+        .await;
         let attempts = server.requests.lock().unwrap().len();
         server.requests.lock().unwrap().clear();
         assert!(attempts > 5, "{attempts} attempts");
         assert!(out.exchanges.len() <= 3, "{} kept", out.exchanges.len());
         let report = render_outcome(&out);
-        assert!(report.contains("the recording keeps 3 of them (the first and the last)"), "{report}");
+        assert!(
+            report.contains("the recording keeps 3 of them (the first and the last)"),
+            "{report}"
+        );
     }
     let saved: Vec<_> = std::fs::read_dir(recordings.join("hostile/retry"))
         .unwrap()
@@ -253,7 +300,10 @@ async fn a_huge_request_makes_a_short_report() {
     let (path, files) = case(
         "huge",
         &spec,
-        &["HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_string()],
+        &[
+            "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                .to_string(),
+        ],
     );
     let (out, lines) = against(&path, files, &[], &support::scratch("none")).await;
     let report = render_outcome(&out);
@@ -266,7 +316,10 @@ async fn a_huge_request_makes_a_short_report() {
         report.contains("cannot send the request: its URL is 131"),
         "the second step: {report}"
     );
-    assert!(report.contains("a variable in the path or query holds a value that large?"), "{report}");
+    assert!(
+        report.contains("a variable in the path or query holds a value that large?"),
+        "{report}"
+    );
     assert_eq!(lines.len(), 1, "the second request is not sent");
 }
 

@@ -21,7 +21,10 @@ struct Bad {
 }
 
 fn http(status: &str, content_type: &str, body: &str) -> String {
-    format!("HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n{body}", body.len())
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
 }
 
 fn doubling(as_array: bool) -> String {
@@ -49,7 +52,10 @@ fn bad_inputs() -> Vec<Bad> {
     let get = |path: &str| format!("  - request: {{method: GET, path: {path}}}\n");
     let mut nested = String::from("vars:\n  n0: 0\n");
     for i in 1..=20 {
-        nested.push_str(&format!("  n{i}: [[[[[[[[[[ '${{n{}}}' ]]]]]]]]]]\n", i - 1));
+        nested.push_str(&format!(
+            "  n{i}: [[[[[[[[[[ '${{n{}}}' ]]]]]]]]]]\n",
+            i - 1
+        ));
     }
     let mut big = String::from("vars:\n  v0: xxxxxxxxxxxxxxxx\n");
     for i in 1..=19 {
@@ -210,7 +216,11 @@ fn bundle_root(bin: &Path, cache: &Path) -> PathBuf {
         .env("XDG_CACHE_HOME", cache)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dir = cache.join("langgraph-conformance");
     let mut roots: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
@@ -238,7 +248,10 @@ fn copy_dir(from: &Path, to: &Path) {
 fn max_rss_kib(time_report: &str) -> Option<u64> {
     time_report
         .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
         .and_then(|n| n.trim().parse().ok())
 }
 
@@ -256,7 +269,11 @@ fn every_bad_input_beside_the_good_specs() {
     let bad = bad_inputs();
     std::fs::create_dir_all(specs.join("hostile")).unwrap();
     for b in &bad {
-        std::fs::write(specs.join("hostile").join(format!("{}.yaml", b.name)), &b.spec).unwrap();
+        std::fs::write(
+            specs.join("hostile").join(format!("{}.yaml", b.name)),
+            &b.spec,
+        )
+        .unwrap();
         let dir = root.join("fixtures/recordings/hostile").join(b.name);
         std::fs::create_dir_all(&dir).unwrap();
         let mut index = Vec::new();
@@ -297,7 +314,11 @@ fn every_bad_input_beside_the_good_specs() {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     // 101: specs failed (libtest's code); not 134 (an abort) nor 2 (no run).
-    assert_eq!(out.status.code(), Some(101), "failures, not a crash:\n{stdout}\n{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(101),
+        "failures, not a crash:\n{stdout}\n{stderr}"
+    );
 
     // The summary and both reports are written.
     assert!(stdout.contains("test result: FAILED"), "{stdout}");
@@ -340,9 +361,17 @@ fn every_bad_input_beside_the_good_specs() {
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 
     // Nothing of the key, in any case, anywhere.
-    for (what, text) in [("stdout", &stdout), ("stderr", &stderr), ("junit.xml", &junit), ("report.json", &json)] {
+    for (what, text) in [
+        ("stdout", &stdout),
+        ("stderr", &stderr),
+        ("junit.xml", &junit),
+        ("report.json", &json),
+    ] {
         assert!(!text.to_lowercase().contains("sekrit"), "the key in {what}");
-        assert!(!text.contains("password"), "the linked file quoted in {what}");
+        assert!(
+            !text.contains("password"),
+            "the linked file quoted in {what}"
+        );
     }
     assert!(json.len() < 4 << 20, "report.json is {} bytes", json.len());
 

@@ -199,7 +199,8 @@ async fn no_part_of_a_secret_is_printed_whatever_form_or_place_it_comes_back_in(
         std::fs::write(&p, text).unwrap();
         p
     };
-    let json_400 = "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n";
+    let json_400 =
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n";
     let routes = vec![
         (
             "/cut".to_string(),
@@ -264,8 +265,14 @@ async fn no_part_of_a_secret_is_printed_whatever_form_or_place_it_comes_back_in(
     assert!(console.contains("test result: FAILED"), "{console}");
     for (what, text) in [
         ("the console", console.clone()),
-        ("junit.xml", std::fs::read_to_string(reports.join("junit.xml")).unwrap()),
-        ("report.json", std::fs::read_to_string(reports.join("report.json")).unwrap()),
+        (
+            "junit.xml",
+            std::fs::read_to_string(reports.join("junit.xml")).unwrap(),
+        ),
+        (
+            "report.json",
+            std::fs::read_to_string(reports.join("report.json")).unwrap(),
+        ),
     ] {
         let lower = text.to_lowercase();
         // No part of the key: not even its first characters before a cut.
@@ -277,9 +284,15 @@ async fn no_part_of_a_secret_is_printed_whatever_form_or_place_it_comes_back_in(
             text.contains("<redacte") || text.contains("&lt;redacte"),
             "{what} shows where it was hidden:\n{text}"
         );
-        assert!(!text.contains("password"), "the linked file is not quoted in {what}:\n{text}");
+        assert!(
+            !text.contains("password"),
+            "the linked file is not quoted in {what}:\n{text}"
+        );
     }
-    assert!(console.contains("linked.yaml:1:1"), "the error still says where: {console}");
+    assert!(
+        console.contains("linked.yaml:1:1"),
+        "the error still says where: {console}"
+    );
     std::fs::remove_dir_all(&tmp).unwrap();
 }
 
@@ -317,7 +330,10 @@ async fn a_one_character_key_is_hidden_where_it_stands_alone_and_the_run_says_wh
     .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stdout.contains("response body: keep the key: <redacted>"), "{stdout}");
+    assert!(
+        stdout.contains("response body: keep the key: <redacted>"),
+        "{stdout}"
+    );
     assert!(
         stderr.contains("warning: the API key is only 1 character(s) long, so reports hide it only where it stands alone"),
         "{stderr}"

@@ -93,7 +93,11 @@ fn whole_process(mode: Mode, url: &str, dir: &Path, requests: usize, table: &mut
     };
     // As people run it: the default settings, several specs at once.
     let defaults = harness(vec!["--quiet"]);
-    let (ratio, h, p) = paired(mode.iterations(1, PAIRS), || defaults.time(), || plain.time());
+    let (ratio, h, p) = paired(
+        mode.iterations(1, PAIRS),
+        || defaults.time(),
+        || plain.time(),
+    );
     table.push(ratio_row(
         format!("json/{requests} requests, whole process"),
         h,

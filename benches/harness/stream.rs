@@ -90,7 +90,12 @@ fn measure(
         peaks.push(reset.then(mem::peak).flatten());
     }
     // Medians of both: the allocator's per-thread arenas make one run's peak jitter by a MiB or two.
-    let rates = Estimate::of(times.iter().map(|t| mb_per_s(server.body_bytes, *t)).collect());
+    let rates = Estimate::of(
+        times
+            .iter()
+            .map(|t| mb_per_s(server.body_bytes, *t))
+            .collect(),
+    );
     let t = median(times);
     let peak = median(peaks);
     let events = updates + 1;

@@ -113,19 +113,19 @@ pub async fn attempt(
             streaming,
         })
     };
-    let (mut head, mut reader) = match response::send(ctx, &prepared, step.loc, deadline, timeout).await
-    {
-        Ok(r) => r,
-        Err(response::SendError::Failed(f)) => {
-            return Attempt::failed(f, curl(prepared, step.stream.is_some()))
-        }
-        Err(response::SendError::CutShort(f)) => {
-            return Attempt {
-                cut_short: true,
-                ..Attempt::failed(f, curl(prepared, step.stream.is_some()))
+    let (mut head, mut reader) =
+        match response::send(ctx, &prepared, step.loc, deadline, timeout).await {
+            Ok(r) => r,
+            Err(response::SendError::Failed(f)) => {
+                return Attempt::failed(f, curl(prepared, step.stream.is_some()))
             }
-        }
-    };
+            Err(response::SendError::CutShort(f)) => {
+                return Attempt {
+                    cut_short: true,
+                    ..Attempt::failed(f, curl(prepared, step.stream.is_some()))
+                }
+            }
+        };
     if head.headers.contains_key(FIXTURE_ERROR_HEADER) {
         let (body, _) = reader.read_all().await;
         let why = format!(
@@ -149,7 +149,10 @@ pub async fn attempt(
                 return Attempt {
                     unanswerable: true,
                     ..Attempt::failed(
-                        Failure::new(step.loc, format!("the embedded fixture cannot answer: {why}")),
+                        Failure::new(
+                            step.loc,
+                            format!("the embedded fixture cannot answer: {why}"),
+                        ),
                         curl(prepared, false),
                     )
                 }

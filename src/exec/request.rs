@@ -143,11 +143,20 @@ mod tests {
     fn a_captured_value_is_one_path_segment() {
         for (id, sent) in [
             ("abc#frag", "/threads/abc%23frag/state?q=a%20b%26abc%23frag"),
-            ("abc?admin=1", "/threads/abc%3Fadmin=1/state?q=a%20b%26abc%3Fadmin%3D1"),
-            ("abc/../../admin", "/threads/abc%2F..%2F..%2Fadmin/state?q=a%20b%26abc%2F..%2F..%2Fadmin"),
+            (
+                "abc?admin=1",
+                "/threads/abc%3Fadmin=1/state?q=a%20b%26abc%3Fadmin%3D1",
+            ),
+            (
+                "abc/../../admin",
+                "/threads/abc%2F..%2F..%2Fadmin/state?q=a%20b%26abc%2F..%2F..%2Fadmin",
+            ),
             ("a\\b", "/threads/a%5Cb/state?q=a%20b%26a%5Cb"),
             ("50%", "/threads/50%25/state?q=a%20b%2650%25"),
-            ("run:1|sub", "/threads/run:1|sub/state?q=a%20b%26run%3A1%7Csub"),
+            (
+                "run:1|sub",
+                "/threads/run:1|sub/state?q=a%20b%26run%3A1%7Csub",
+            ),
             ("%2e%2E", "/threads/%252e%252E/state?q=a%20b%26%252e%252E"),
         ] {
             let p = with_id(id).unwrap();
@@ -160,10 +169,18 @@ mod tests {
         }
         for id in ["..", "."] {
             let f = with_id(id).unwrap_err();
-            assert!(f.message.contains("the HTTP client would resolve"), "{id}: {}", f.message);
+            assert!(
+                f.message.contains("the HTTP client would resolve"),
+                "{id}: {}",
+                f.message
+            );
         }
         let literal = prepare(&req("/threads/%2E%2e/admin"), &Vars::new(), "http://h").unwrap_err();
-        assert!(literal.message.contains("segment `%2E%2e`"), "{}", literal.message);
+        assert!(
+            literal.message.contains("segment `%2E%2e`"),
+            "{}",
+            literal.message
+        );
     }
 
     #[test]

@@ -176,10 +176,7 @@ impl Reader<'_> {
             }
             _ => {
                 let start = self.i;
-                while self
-                    .peek()
-                    .is_some_and(|c| !matches!(c, ',' | ']'))
-                {
+                while self.peek().is_some_and(|c| !matches!(c, ',' | ']')) {
                     self.i += 1;
                 }
                 let text: String = self.c[start..self.i].iter().collect();
@@ -258,7 +255,11 @@ impl Reader<'_> {
                                 }
                                 self.i += 2;
                                 let low = self.hex4()?;
-                                char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low.checked_sub(0xDC00)?))?
+                                char::from_u32(
+                                    0x10000
+                                        + ((unit - 0xD800) << 10)
+                                        + (low.checked_sub(0xDC00)?),
+                                )?
                             } else {
                                 char::from_u32(unit)?
                             };
@@ -437,7 +438,11 @@ mod tests {
             "$[?@..b]..b",
             "$.a[-1]",
         ] {
-            let engine = serde_json_path::JsonPath::parse(text).unwrap().query(&doc).all().len() as u64;
+            let engine = serde_json_path::JsonPath::parse(text)
+                .unwrap()
+                .query(&doc)
+                .all()
+                .len() as u64;
             let cost = estimate(&q(text), &doc, u64::MAX).unwrap();
             assert!(cost >= engine, "{text}: {cost} < {engine}");
         }
@@ -458,10 +463,17 @@ mod tests {
             match (depth, self.below(6)) {
                 (0, _) | (_, 0) => json!(self.below(3)),
                 (_, 1) => json!(["a", "b", "c"][self.below(3) as usize]),
-                (_, 2 | 3) => Value::Array((0..self.below(4)).map(|_| self.doc(depth - 1)).collect()),
+                (_, 2 | 3) => {
+                    Value::Array((0..self.below(4)).map(|_| self.doc(depth - 1)).collect())
+                }
                 _ => Value::Object(
                     (0..self.below(4))
-                        .map(|_| (["a", "b", "c"][self.below(3) as usize].to_string(), self.doc(depth - 1)))
+                        .map(|_| {
+                            (
+                                ["a", "b", "c"][self.below(3) as usize].to_string(),
+                                self.doc(depth - 1),
+                            )
+                        })
                         .collect(),
                 ),
             }
@@ -476,7 +488,9 @@ mod tests {
                 let sel = self.selector(depth);
                 q.push_str(&match (self.below(5), sel.starts_with('[')) {
                     (0, _) => format!("..{sel}"),
-                    (1, false) if !sel.starts_with('\'') && !sel.starts_with('"') => format!(".{sel}"),
+                    (1, false) if !sel.starts_with('\'') && !sel.starts_with('"') => {
+                        format!(".{sel}")
+                    }
                     (_, true) => sel,
                     _ => format!("[{sel}]"),
                 });
@@ -499,7 +513,11 @@ mod tests {
         fn expr(&mut self, depth: u32) -> String {
             match self.below(6) {
                 0 => self.query("@", depth),
-                1 => format!("{} == {}", self.query("@", 0), ["1", "'a'", "null", "$.a"][self.below(4) as usize]),
+                1 => format!(
+                    "{} == {}",
+                    self.query("@", 0),
+                    ["1", "'a'", "null", "$.a"][self.below(4) as usize]
+                ),
                 2 => format!("!({})", self.expr(depth)),
                 3 => format!("{} && {}", self.expr(depth), self.expr(depth)),
                 4 => format!("count({}) > 0", self.query("@", depth)),
@@ -538,7 +556,11 @@ mod tests {
         let bomb = q("$..[?@..[?@..[?@..[?@..[?@..[?@.zzz]]]]]]");
         let t = std::time::Instant::now();
         assert_eq!(estimate(&bomb, &doc, MAX_VISITS), Err(TooCostly));
-        assert!(t.elapsed() < std::time::Duration::from_secs(5), "{:?}", t.elapsed());
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            t.elapsed()
+        );
         // One level is cheap: about the number of (node, descendant) pairs.
         let one = estimate(&q("$..[?@..[?@.zzz]]"), &doc, MAX_VISITS).unwrap();
         assert!(one < 20_000, "{one}");

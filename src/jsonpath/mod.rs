@@ -455,8 +455,15 @@ mod tests {
         let v = json!({"messages": [{"type": "human"}, {"type": "ai"}], "n": null});
         let p = Path::parse("$.messages[*].type").unwrap();
         assert_eq!(p.query(&v).unwrap(), vec![&json!("human"), &json!("ai")]);
-        assert_eq!(Path::parse("$.n").unwrap().query(&v).unwrap(), vec![&Value::Null]);
-        assert!(Path::parse("$.missing").unwrap().query(&v).unwrap().is_empty());
+        assert_eq!(
+            Path::parse("$.n").unwrap().query(&v).unwrap(),
+            vec![&Value::Null]
+        );
+        assert!(Path::parse("$.missing")
+            .unwrap()
+            .query(&v)
+            .unwrap()
+            .is_empty());
         let f = Path::parse("$.messages[?@.type == 'ai']").unwrap();
         assert_eq!(f.query(&v).unwrap(), vec![&json!({"type": "ai"})]);
     }
@@ -473,8 +480,15 @@ mod tests {
         let p = Path::parse("$..[?@..[?@..[?@..[?@..[?@..[?@.zzz]]]]]]").unwrap();
         let t = std::time::Instant::now();
         let e = p.query(&doc).unwrap_err();
-        assert!(t.elapsed() < std::time::Duration::from_secs(5), "{:?}", t.elapsed());
-        assert!(e.contains("would visit more than 10,000,000 nodes of this document"), "{e}");
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            t.elapsed()
+        );
+        assert!(
+            e.contains("would visit more than 10,000,000 nodes of this document"),
+            "{e}"
+        );
         // A query of the same form that costs little runs.
         let one = Path::parse("$..[?@..[?@ == 1]]").unwrap();
         assert_eq!(one.query(&doc).unwrap().len(), 99);

@@ -43,9 +43,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         ));
     }
     if secs == 0.0 {
-        return Err(format!(
-            "`{s}` is zero: a duration must be at least `1ms`"
-        ));
+        return Err(format!("`{s}` is zero: a duration must be at least `1ms`"));
     }
     if secs < MIN_DURATION.as_secs_f64() {
         return Err(format!(
@@ -102,7 +100,10 @@ mod tests {
     fn zero_is_refused() {
         for bad in ["0s", "0", "0ms", "0.0m"] {
             let e = parse_duration(bad).unwrap_err();
-            assert!(e.contains("is zero: a duration must be at least `1ms`"), "{bad}: {e}");
+            assert!(
+                e.contains("is zero: a duration must be at least `1ms`"),
+                "{bad}: {e}"
+            );
         }
     }
 
@@ -112,13 +113,18 @@ mod tests {
     fn finer_than_a_millisecond_is_refused_alike_in_any_unit() {
         for bad in ["0.000001ms", "0.0000000001s", "0.5ms", "0.00001m"] {
             let e = parse_duration(bad).unwrap_err();
-            assert!(e.contains("is shorter than a millisecond: a duration must be at least `1ms`"), "{bad}: {e}");
+            assert!(
+                e.contains("is shorter than a millisecond: a duration must be at least `1ms`"),
+                "{bad}: {e}"
+            );
         }
         for bad in ["1ns", "10us", "5µs"] {
             let e = parse_duration(bad).unwrap_err();
             assert!(e.contains("is not a unit here; durations are written in `ms`, `s` or `m`, and the shortest is `1ms`"), "{bad}: {e}");
         }
-        assert!(parse_duration("2h").unwrap_err().contains("`60m` for an hour"));
+        assert!(parse_duration("2h")
+            .unwrap_err()
+            .contains("`60m` for an hour"));
         assert_eq!(parse_duration("1ms"), Ok(MIN_DURATION));
         assert_eq!(parse_duration("0.001"), Ok(MIN_DURATION));
     }

@@ -48,7 +48,11 @@ pub fn leads_out(path: &Path) -> bool {
         let (Ok(target), Some(Ok(folder))) = (
             std::fs::canonicalize(&so_far),
             so_far.parent().map(|p| {
-                std::fs::canonicalize(if p.as_os_str().is_empty() { Path::new(".") } else { p })
+                std::fs::canonicalize(if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                })
             }),
         ) else {
             return true;
@@ -120,12 +124,27 @@ mod tests {
         let leak = src("specs/leak.yaml");
         assert!(!leak.quotable());
         assert_eq!(leak.snippet(Loc::new(1, 1)), "");
-        let e = SpecError::new(&leak, Loc::new(1, 8), "unknown field `token`: hunter2-top-secret");
-        assert!(!e.to_string().contains("hunter2") && !e.to_string().contains("token"), "{e}");
+        let e = SpecError::new(
+            &leak,
+            Loc::new(1, 8),
+            "unknown field `token`: hunter2-top-secret",
+        );
+        assert!(
+            !e.to_string().contains("hunter2") && !e.to_string().contains("token"),
+            "{e}"
+        );
         assert!(e.to_string().contains("specs/leak.yaml:1:8"), "{e}");
-        assert!(!src("specs/up/secret.txt").quotable(), "through a folder link that leads out");
-        assert!(src("specs/inner/alias.yaml").quotable(), "a link within its folder");
-        assert!(src("specs/inner/ok.yaml").snippet(Loc::new(1, 1)).contains("visible"));
+        assert!(
+            !src("specs/up/secret.txt").quotable(),
+            "through a folder link that leads out"
+        );
+        assert!(
+            src("specs/inner/alias.yaml").quotable(),
+            "a link within its folder"
+        );
+        assert!(src("specs/inner/ok.yaml")
+            .snippet(Loc::new(1, 1))
+            .contains("visible"));
         std::fs::remove_dir_all(&d).unwrap();
     }
 

@@ -76,7 +76,11 @@ pub fn unclosed_bracket(text: &str, at: Loc, message: &str) -> Option<(Loc, Stri
         return None;
     }
     let (line, col, open) = innermost_open(text, at)?;
-    let (close, kind) = if open == '{' { ('}', "mapping") } else { (']', "list") };
+    let (close, kind) = if open == '{' {
+        ('}', "mapping")
+    } else {
+        (']', "list")
+    };
     Some((
         Loc::new(line, col),
         format!(
@@ -126,7 +130,9 @@ fn innermost_open(text: &str, at: Loc) -> Option<(u32, u32, char)> {
                         open.push((n, j as u32 + 1, c));
                     }
                     '}' | ']' if !open.is_empty() => {
-                        let matches = open.last().is_some_and(|(_, _, o)| (*o == '{') == (c == '}'));
+                        let matches = open
+                            .last()
+                            .is_some_and(|(_, _, o)| (*o == '{') == (c == '}'));
                         if let Some((opener, _)) = suspect.filter(|(_, d)| open.len() == *d) {
                             // Closed after all, and the parse broke on something else; or closed by the wrong
                             // bracket, so not closed.
@@ -243,17 +249,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(at, Loc::new(4, 14));
-        assert!(m.starts_with("this `{` opens a mapping that is not closed: end it with `}`"), "{m}");
+        assert!(
+            m.starts_with("this `{` opens a mapping that is not closed: end it with `}`"),
+            "{m}"
+        );
         let list = "a: {b: [1, 2}\n";
-        let (at, m) = unclosed_bracket(list, Loc::new(1, 13), "did not find expected ',' or ']'").unwrap();
+        let (at, m) =
+            unclosed_bracket(list, Loc::new(1, 13), "did not find expected ',' or ']'").unwrap();
         assert_eq!(at, Loc::new(1, 8));
-        assert!(m.contains("a list that is not closed: end it with `]`"), "{m}");
+        assert!(
+            m.contains("a list that is not closed: end it with `]`"),
+            "{m}"
+        );
         assert!(unclosed_bracket(text, Loc::new(5, 11), "expected a list here").is_none());
         // An unquoted `[` inside braces that are closed is not an unclosed bracket.
         let unquoted = "steps:\n  - {path: $.messages[0].type, equals: human}\n";
-        assert!(unclosed_bracket(unquoted, Loc::new(2, 22), "did not find expected ',' or '}'").is_none());
+        assert!(unclosed_bracket(
+            unquoted,
+            Loc::new(2, 22),
+            "did not find expected ',' or '}'"
+        )
+        .is_none());
         let spread = "a: {b: 1,\n  c: $.x[0]}\n";
-        assert!(unclosed_bracket(spread, Loc::new(2, 8), "did not find expected ',' or '}'").is_none());
+        assert!(
+            unclosed_bracket(spread, Loc::new(2, 8), "did not find expected ',' or '}'").is_none()
+        );
     }
 
     #[test]

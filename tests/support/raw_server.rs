@@ -144,9 +144,17 @@ pub async fn start_routed(routes: Vec<(String, PathBuf)>) -> RawServer {
                 let head = read_request(&mut sock).await;
                 let target = head.split(' ').nth(1).unwrap_or("").to_string();
                 seen.lock().unwrap().push(head.clone());
-                let raw = match routes.iter().find(|(prefix, _)| target.starts_with(prefix.as_str())) {
-                    Some((_, file)) => std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display())),
-                    None => b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec(),
+                let raw = match routes
+                    .iter()
+                    .find(|(prefix, _)| target.starts_with(prefix.as_str()))
+                {
+                    Some((_, file)) => {
+                        std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+                    }
+                    None => {
+                        b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                            .to_vec()
+                    }
                 };
                 send(&mut sock, &echo(&raw, &head)).await;
             });

@@ -184,7 +184,9 @@ impl Loader<'_> {
             self.not_builtin(&name, loc(&value))?;
             self.check_json_vars(&value.value, loc(&value))?;
             // Checked from the text, before anything is rendered: a spec whose variables grow past the bound fails here.
-            sizes.define(&name, &value.value).map_err(|e| self.err(loc(&value), format!("variable `{name}`: {e}")))?;
+            sizes
+                .define(&name, &value.value)
+                .map_err(|e| self.err(loc(&value), format!("variable `{name}`: {e}")))?;
             self.defined.insert(name.clone());
             self.fixed.insert(name.clone());
             vars.push((name, value.value));
