@@ -17,6 +17,58 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 /// Set on the fixture's own complaints (a request the recording does not have), so the runner reports them as such.
 pub const FIXTURE_ERROR_HEADER: &str = "x-conformance-fixture-error";
 
+/// Recorded with an answer that did not end well: a stream that never ended, a body past the size limit, a connection
+/// that broke, or a recording cut short. The response file then says so, and a replay ends the answer the same way,
+/// so it fails as the live run did instead of passing on what had arrived.
+pub const INCOMPLETE_HEADER: &str = "x-conformance-incomplete";
+
+/// The value of `INCOMPLETE_HEADER` for an answer that ended as `end`, of which `not_recorded` bytes did not fit in
+/// the recording; None for an answer recorded whole.
+pub fn incomplete_marker(
+    end: Option<&crate::transport::ReadError>,
+    not_recorded: usize,
+) -> Option<String> {
+    use crate::transport::{ReadError, MAX_BODY_BYTES};
+    if not_recorded > 0 {
+        return Some(format!(
+            "cut: the recording keeps the first {MAX_BODY_BYTES} bytes; {not_recorded} more came"
+        ));
+    }
+    Some(match end? {
+        ReadError::Timeout => {
+            "timeout: the answer did not end within the step's timeout".to_string()
+        }
+        ReadError::TooLarge => {
+            format!("too-large: the answer is larger than {MAX_BODY_BYTES} bytes")
+        }
+        // A header value is one line of visible ASCII.
+        ReadError::Broken(m) => format!(
+            "broken: {}",
+            m.chars()
+                .map(|c| if c.is_ascii_graphic() || c == ' ' {
+                    c
+                } else {
+                    '?'
+                })
+                .collect::<String>()
+        ),
+    })
+}
+
+/// How a replay ends an answer recorded with `marker`; an error (why it cannot be replayed) for a recording cut short.
+pub fn replayed_end(marker: &str) -> Result<crate::transport::ReadError, String> {
+    use crate::transport::ReadError;
+    let (kind, rest) = marker.split_once(':').unwrap_or((marker, ""));
+    match kind.trim() {
+        "timeout" => Ok(ReadError::Timeout),
+        "too-large" => Ok(ReadError::TooLarge),
+        "broken" => Ok(ReadError::Broken(rest.trim().to_string())),
+        _ => Err(format!(
+            "its recorded answer is incomplete ({marker}), so it cannot be replayed as it came"
+        )),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exchange {
     pub step: usize,
@@ -28,6 +80,26 @@ pub struct Exchange {
     pub reason: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+impl Exchange {
+    /// The exchange as it may be written into a recording: every secret of `secrets` hidden, wherever it stands.
+    pub fn scrubbed(&self, secrets: &crate::secrets::Secrets) -> Exchange {
+        Exchange {
+            step: self.step,
+            method: self.method.clone(),
+            target: secrets.scrub(&self.target),
+            request_json: self.request_json.as_ref().map(|j| secrets.scrub_json(j)),
+            status: self.status,
+            reason: secrets.scrub(&self.reason),
+            headers: self
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), secrets.scrub(v)))
+                .collect(),
+            body: secrets.scrub_bytes(&self.body),
+        }
+    }
 }
 
 /// What a run of one spec sent and received, and the built-in values (`${unique}`, `${uuid}`) it used, so that a
@@ -137,8 +209,12 @@ pub fn load(dir: &Path) -> Result<Recording, String> {
 }
 
 /// Replaces the recording in `dir`. Only the files a recording consists of are removed, and new files are created
-/// afresh, so a link left in the folder is never written through.
+/// afresh, so a link left in the folder is never written through. The folder is locked while it is written: two runs
+/// recording the same spec at once take turns (the later recording is the one kept), where one used to fail with
+/// "File exists".
 pub fn save(dir: &Path, recording: &Recording) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let _turn = lock_folder(dir)?;
     let exchanges = &recording.exchanges;
     if dir.exists() {
         for entry in std::fs::read_dir(dir)? {
@@ -170,6 +246,32 @@ pub fn save(dir: &Path, recording: &Recording) -> std::io::Result<()> {
     let mut text = serde_json::to_string_pretty(&index).map_err(std::io::Error::other)?;
     text.push('\n');
     write_new(&dir.join("exchanges.json"), text.as_bytes())
+}
+
+/// Holds an exclusive lock on the folder until dropped, waiting for another process's (released when that process
+/// ends, however it ends, so a crash leaves nothing stale behind).
+#[cfg(unix)]
+fn lock_folder(dir: &Path) -> std::io::Result<std::fs::File> {
+    let f = std::fs::File::open(dir)?;
+    f.lock().map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot lock {} to write its recording: {e}", dir.display()),
+        )
+    })?;
+    Ok(f)
+}
+
+/// Elsewhere a lock file in the folder stands for it (a folder cannot be opened as a file).
+#[cfg(not(unix))]
+fn lock_folder(dir: &Path) -> std::io::Result<std::fs::File> {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(dir.join(".lock"))?;
+    f.lock()?;
+    Ok(f)
 }
 
 /// Writes a file that must not exist yet (`save` has removed the old one).
@@ -599,6 +701,62 @@ mod tests {
             "a new recording replaces the old one"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Two runs recording into one folder at once: one used to fail with "File exists". Each save now has the
+    /// folder to itself, so every save succeeds and the folder always holds one whole recording.
+    #[test]
+    fn saves_into_one_folder_at_once_take_turns() {
+        let dir = std::env::temp_dir().join(format!("lgc-fixture-race-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let threads: Vec<_> = (0..6)
+            .map(|t| {
+                let dir = dir.clone();
+                std::thread::spawn(move || {
+                    for i in 0..15 {
+                        let n = 1 + (t + i) % 4;
+                        let r = rec((0..n)
+                            .map(|k| ex(k + 1, &format!("/t{t}"), b"{}"))
+                            .collect());
+                        save(&dir, &r).unwrap_or_else(|e| panic!("thread {t}, save {i}: {e}"));
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let back = load(&dir).unwrap();
+        let files = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(
+            files,
+            back.exchanges.len() + 1,
+            "the index and its responses, nothing else"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn incomplete_answers_are_marked_and_replayed_as_they_ended() {
+        use crate::transport::ReadError;
+        for end in [
+            ReadError::Timeout,
+            ReadError::TooLarge,
+            ReadError::Broken("connection reset by peer".into()),
+        ] {
+            let m = incomplete_marker(Some(&end), 0).unwrap();
+            assert_eq!(replayed_end(&m), Ok(end), "{m}");
+        }
+        assert_eq!(incomplete_marker(None, 0), None);
+        let cut = incomplete_marker(None, 10).unwrap();
+        assert!(
+            replayed_end(&cut)
+                .unwrap_err()
+                .contains("cannot be replayed"),
+            "{cut}"
+        );
+        let odd = incomplete_marker(Some(&ReadError::Broken("a\r\nb é".into())), 0).unwrap();
+        assert_eq!(odd, "broken: a??b ?");
     }
 
     #[test]

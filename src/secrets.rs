@@ -6,8 +6,6 @@
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::fixture::Exchange;
-
 /// What a secret value is replaced with.
 pub const REDACTED: &str = "<redacted>";
 
@@ -19,42 +17,143 @@ pub struct ApiKey {
 }
 
 /// The values never to print, in every form they may come back in.
-#[derive(Debug, Clone, Default)]
+///
+/// Values are matched without regard to ASCII case (a server may reflect `X-API-KEY: SEKRIT-1` as well as the key).
+/// A value shorter than [`MIN_SUBSTRING_CHARS`] is hidden only where it stands alone (not between letters or digits):
+/// a one-character key would otherwise blank that character out of every report.
+#[derive(Default)]
 pub struct Secrets {
-    /// One alternation of every value, longest first so that `user:pass` wins over `pass`; `None`: nothing to hide.
+    inner: std::sync::RwLock<Inner>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Inner {
+    /// Every form of every value, longest first, so that `user:pass` wins over `pass`.
+    values: Vec<String>,
+    /// One alternation of `values`; `None`: nothing to hide.
     pattern: Option<regex::bytes::Regex>,
+    /// What is hidden only where it stands alone, and where it came from, for `notice`.
+    short: Vec<(&'static str, usize)>,
+}
+
+/// A value at least this many characters long is hidden wherever it appears, even inside a longer word; a shorter
+/// one only where it stands alone.
+pub const MIN_SUBSTRING_CHARS: usize = 8;
+
+/// A credential of a step's own request shorter than this is not hidden at all: it cannot be told from a word.
+const MIN_STEP_CREDENTIAL_CHARS: usize = 4;
+
+impl Clone for Secrets {
+    fn clone(&self) -> Secrets {
+        Secrets {
+            inner: std::sync::RwLock::new(self.read().clone()),
+        }
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The values themselves are never shown, not even in a debug print.
+        f.debug_struct("Secrets")
+            .field("values", &self.read().values.len())
+            .finish()
+    }
 }
 
 impl Secrets {
     /// The secrets of a run: the API key, and the userinfo of the target's URL with the basic-auth token the HTTP
     /// client makes of it.
     pub fn new(api_key: Option<&str>, url: Option<&str>) -> Secrets {
-        let mut base: Vec<String> = api_key.into_iter().map(str::to_string).collect();
-        if let Some(info) = url.and_then(userinfo) {
-            base.extend(credentials(info));
+        let s = Secrets::default();
+        if let Some(k) = api_key.filter(|k| !k.is_empty()) {
+            s.add_as("the API key", &[k.to_string()]);
         }
-        let mut values: Vec<String> = Vec::new();
-        for v in base.iter().filter(|v| !v.is_empty()) {
+        if let Some(info) = url.and_then(userinfo) {
+            s.add_as("the credentials in LANGGRAPH_URL", &credentials(info));
+        }
+        s
+    }
+
+    /// A copy for one spec's run, which the values of its steps' own credentials can be added to.
+    pub fn for_run(&self) -> std::sync::Arc<Secrets> {
+        std::sync::Arc::new(self.clone())
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Hides `values` (and their escaped forms) from now on.
+    fn add_as(&self, origin: &'static str, values: &[String]) {
+        let mut forms: Vec<String> = Vec::new();
+        for v in values.iter().filter(|v| !v.is_empty()) {
             for form in [v.clone(), json_escaped(v), percent_encoded(v)] {
-                if !values.contains(&form) {
-                    values.push(form);
+                if !forms.contains(&form) {
+                    forms.push(form);
                 }
             }
         }
-        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        let alternation: Vec<String> = values.iter().map(|v| regex::escape(v)).collect();
-        let pattern = (!values.is_empty()).then(|| {
+        if forms.iter().all(|f| self.read().values.contains(f)) {
+            return;
+        }
+        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        for f in forms {
+            if !inner.values.contains(&f) {
+                inner.values.push(f);
+            }
+        }
+        if let Some(n) = values
+            .first()
+            .map(|v| v.chars().count())
+            .filter(|n| *n < MIN_SUBSTRING_CHARS)
+        {
+            if !inner.short.iter().any(|(o, _)| *o == origin) {
+                inner.short.push((origin, n));
+            }
+        }
+        inner.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        let alternation: Vec<String> = inner.values.iter().map(|v| regex::escape(v)).collect();
+        inner.pattern = Some(
             regex::bytes::RegexBuilder::new(&alternation.join("|"))
                 .unicode(false)
+                .case_insensitive(true)
                 .size_limit(1 << 24)
                 .build()
-                .expect("escaped literals form a valid pattern")
-        });
-        Secrets { pattern }
+                .expect("escaped literals form a valid pattern"),
+        );
+    }
+
+    /// Hides the value of a credential the step sends itself (`authorization: Bearer ...`, `x-access-key: ...`):
+    /// the whole value and, after a scheme, the credential alone.
+    pub fn add_credential(&self, value: &str) {
+        let value = value.trim();
+        let mut parts = vec![value.to_string()];
+        if let Some((_, cred)) = value.split_once(' ') {
+            parts.push(cred.trim().to_string());
+        }
+        parts.retain(|p| p.chars().count() >= MIN_STEP_CREDENTIAL_CHARS);
+        for p in parts {
+            self.add_as("a credential header of a step", &[p]);
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.pattern.is_none()
+        self.read().pattern.is_none()
+    }
+
+    /// The length in bytes of the longest form hidden: a text cut short must be scrubbed this far past the cut.
+    pub fn longest(&self) -> usize {
+        self.read().values.first().map_or(0, String::len)
+    }
+
+    /// Said once at the start of a run when a secret is so short that it is hidden only where it stands alone.
+    pub fn notice(&self) -> Option<String> {
+        let inner = self.read();
+        let (origin, n) = inner.short.first()?;
+        Some(format!(
+            "{origin} is only {n} character(s) long, so reports hide it only where it stands alone, not inside longer \
+             words (hiding every such character would make them unreadable); a real key is longer: check the setting"
+        ))
     }
 
     pub fn scrub(&self, text: &str) -> String {
@@ -64,28 +163,29 @@ impl Secrets {
 
     /// As `scrub`, for bytes that need not be UTF-8 (recorded bodies).
     pub fn scrub_bytes(&self, bytes: &[u8]) -> Vec<u8> {
-        match &self.pattern {
-            Some(p) => p.replace_all(bytes, REDACTED.as_bytes()).into_owned(),
-            None => bytes.to_vec(),
+        let inner = self.read();
+        let Some(p) = &inner.pattern else {
+            return bytes.to_vec();
+        };
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut last = 0;
+        for m in p.find_iter(bytes) {
+            let alone = || {
+                let word = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+                let before = m.start().checked_sub(1).and_then(|i| bytes.get(i));
+                !word(before) && !word(bytes.get(m.end()))
+            };
+            let short = std::str::from_utf8(m.as_bytes()).map_or(m.len(), |t| t.chars().count())
+                < MIN_SUBSTRING_CHARS;
+            if short && !alone() {
+                continue;
+            }
+            out.extend_from_slice(&bytes[last..m.start()]);
+            out.extend_from_slice(REDACTED.as_bytes());
+            last = m.end();
         }
-    }
-
-    /// An exchange as it may be written into a recording.
-    pub fn scrub_exchange(&self, e: &Exchange) -> Exchange {
-        Exchange {
-            step: e.step,
-            method: e.method.clone(),
-            target: self.scrub(&e.target),
-            request_json: e.request_json.as_ref().map(|j| self.scrub_json(j)),
-            status: e.status,
-            reason: self.scrub(&e.reason),
-            headers: e
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), self.scrub(v)))
-                .collect(),
-            body: self.scrub_bytes(&e.body),
-        }
+        out.extend_from_slice(&bytes[last..]);
+        out
     }
 
     /// Every string and key of a JSON value, scrubbed.
@@ -103,6 +203,39 @@ impl Secrets {
     }
 }
 
+tokio::task_local! {
+    /// The secrets of the spec being run, for what is shortened before the run's texts are scrubbed.
+    static RUN: std::sync::Arc<Secrets>;
+}
+
+/// Runs `f` (one spec's run) with `secrets` as the run's: previews made during it hide them before they cut, and the
+/// credentials its steps send are added to them.
+pub async fn scoped<F: std::future::Future>(secrets: std::sync::Arc<Secrets>, f: F) -> F::Output {
+    RUN.scope(secrets, f).await
+}
+
+/// As `scoped`, for code that is not async (tests).
+pub fn sync_scoped<R>(secrets: std::sync::Arc<Secrets>, f: impl FnOnce() -> R) -> R {
+    RUN.sync_scope(secrets, f)
+}
+
+/// Adds a credential the current run's step sends to the run's secrets (nothing outside a run).
+pub fn hide_in_run(value: &str) {
+    let _ = RUN.try_with(|s| s.add_credential(value));
+}
+
+/// `text` with the current run's secrets hidden (as it is outside a run), and the length of the longest of them.
+pub fn scrub_in_run(text: &str) -> (std::borrow::Cow<'_, str>, usize) {
+    RUN.try_with(|s| {
+        if s.is_empty() {
+            (std::borrow::Cow::Borrowed(text), 0)
+        } else {
+            (std::borrow::Cow::Owned(s.scrub(text)), s.longest())
+        }
+    })
+    .unwrap_or((std::borrow::Cow::Borrowed(text), 0))
+}
+
 /// `url` as it may be shown: any userinfo (`user:password@`) replaced.
 pub fn display_url(url: &str) -> String {
     match userinfo_span(url) {
@@ -111,7 +244,8 @@ pub fn display_url(url: &str) -> String {
     }
 }
 
-/// Whether a request header carries a credential, so a curl line must not show its value.
+/// Whether a request header carries a credential, so a curl line must not show its value and a report must not show
+/// it reflected.
 pub fn is_secret_header(name: &str) -> bool {
     const NAMED: [&str; 4] = [
         "authorization",
@@ -119,7 +253,7 @@ pub fn is_secret_header(name: &str) -> bool {
         "cookie",
         "set-cookie",
     ];
-    const PARTS: [&str; 9] = [
+    const PARTS: [&str; 16] = [
         "api-key",
         "api_key",
         "apikey",
@@ -127,11 +261,23 @@ pub fn is_secret_header(name: &str) -> bool {
         "token",
         "secret",
         "password",
+        "passwd",
         "session",
         "credential",
+        "signature",
+        "private",
+        "csrf",
+        "xsrf",
+        "jwt",
+        "bearer",
     ];
+    /// Names ending in `key` that are not credentials.
+    const NOT_SECRET: [&str; 3] = ["idempotency-key", "x-idempotency-key", "cache-key"];
     let name = name.to_ascii_lowercase();
-    NAMED.contains(&name.as_str()) || PARTS.iter().any(|p| name.contains(p))
+    NAMED.contains(&name.as_str())
+        || PARTS.iter().any(|p| name.contains(p))
+        // `x-access-key`, `x-functions-key`, `ocp-apim-subscription-key`, ...
+        || (name.ends_with("key") && !NOT_SECRET.contains(&name.as_str()))
 }
 
 /// A secret header's value for a curl line: the placeholder, after the scheme when there is one (`Bearer <redacted>`),
@@ -204,6 +350,7 @@ fn percent_encoded(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixture::Exchange;
 
     #[test]
     fn the_key_is_scrubbed_in_every_form() {
@@ -238,7 +385,7 @@ mod tests {
             headers: vec![("x-echo-api-key".into(), "kéy-1".into())],
             body: b"\xff x-api-key: k\xc3\xa9y-1".to_vec(),
         };
-        let out = s.scrub_exchange(&e);
+        let out = e.scrubbed(&s);
         assert_eq!(out.target, "/echo?k=<redacted>");
         assert_eq!(
             out.request_json,
@@ -288,8 +435,71 @@ mod tests {
     }
 
     #[test]
+    fn case_does_not_hide_a_key() {
+        let s = Secrets::new(Some("SeKrit-abc-123"), None);
+        assert_eq!(
+            s.scrub("X-API-KEY: SEKRIT-ABC-123, x-api-key: sekrit-abc-123"),
+            "X-API-KEY: <redacted>, x-api-key: <redacted>"
+        );
+        assert_eq!(s.scrub_bytes(b"\xffsekrit%2Dabc%2d123"), b"\xff<redacted>");
+    }
+
+    #[test]
+    fn a_short_key_is_hidden_only_where_it_stands_alone() {
+        let s = Secrets::new(Some("k"), None);
+        assert_eq!(
+            s.scrub("x-api-key: k, keep {\"key\":\"K\"} k"),
+            "x-api-key: <redacted>, keep {\"key\":\"<redacted>\"} <redacted>"
+        );
+        let n = s.notice().unwrap();
+        assert!(
+            n.starts_with("the API key is only 1 character(s) long"),
+            "{n}"
+        );
+        assert!(Secrets::new(Some("a-long-enough-key"), None)
+            .notice()
+            .is_none());
+        // Long enough, it is hidden even inside a word.
+        let s = Secrets::new(Some("lsv2_abcdef"), None);
+        assert_eq!(s.scrub("xlsv2_abcdefx"), "x<redacted>x");
+    }
+
+    #[test]
+    fn a_steps_own_credentials_are_added_to_its_run() {
+        let base = Secrets::new(Some("lsv2_configured"), None);
+        let run = base.for_run();
+        run.add_credential("Bearer tok.en-123");
+        run.add_credential("abc");
+        assert_eq!(
+            run.scrub("authorization: Bearer tok.en-123 / TOK.EN-123 abc"),
+            "authorization: <redacted> / <redacted> abc"
+        );
+        assert_eq!(
+            base.scrub("tok.en-123"),
+            "tok.en-123",
+            "the run's copy only"
+        );
+        let scrubbed = sync_scoped(run.clone(), || {
+            hide_in_run("x-signature-value-1");
+            scrub_in_run("sig x-signature-value-1").0.into_owned()
+        });
+        assert_eq!(scrubbed, "sig <redacted>");
+        assert_eq!(
+            scrub_in_run("x-signature-value-1").0,
+            "x-signature-value-1",
+            "outside a run"
+        );
+        assert!(!format!("{run:?}").contains("tok"));
+    }
+
+    #[test]
     fn credential_headers_are_recognised() {
         for h in [
+            "x-access-key",
+            "X-Signature",
+            "x-functions-key",
+            "x-csrf-token",
+            "x-private-token",
             "Authorization",
             "proxy-authorization",
             "cookie",
@@ -301,7 +511,13 @@ mod tests {
         ] {
             assert!(is_secret_header(h), "{h}");
         }
-        for h in ["content-type", "accept", "x-request-id", "prefer"] {
+        for h in [
+            "content-type",
+            "accept",
+            "x-request-id",
+            "prefer",
+            "idempotency-key",
+        ] {
             assert!(!is_secret_header(h), "{h}");
         }
         assert_eq!(redacted_header_value("Bearer abc.def"), "Bearer <redacted>");

@@ -6,7 +6,7 @@
 //! shared file and say where it was used.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A 1-based position in a spec file. Line 0 means "unknown".
@@ -53,6 +53,9 @@ pub struct Source {
     pub text: String,
     /// The uses of shared steps, in the order the loader met them; `Loc::origin` `n` is the `n`th.
     pub origins: Vec<Origin>,
+    /// The path it was read from, to decide (once, when a message would quote it) whether its lines may be quoted.
+    read_from: Option<PathBuf>,
+    quotable: std::sync::OnceLock<bool>,
 }
 
 impl Source {
@@ -61,6 +64,39 @@ impl Source {
             path: path.into(),
             text: text.into(),
             origins: Vec::new(),
+            read_from: None,
+            quotable: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The text of the file at `read_from`, shown as `path`. Messages quote its lines unless the file was reached
+    /// through a link that leads out of the folder the link is in ([`leads_out`]): a link named
+    /// `x.yaml` can point at any file, and its lines are not the author's spec.
+    pub fn read_from(
+        path: impl Into<PathBuf>,
+        text: impl Into<String>,
+        read_from: impl Into<PathBuf>,
+    ) -> Self {
+        Source {
+            read_from: Some(read_from.into()),
+            ..Source::new(path, text)
+        }
+    }
+
+    pub fn quotable(&self) -> bool {
+        *self
+            .quotable
+            .get_or_init(|| self.read_from.as_deref().is_none_or(|p| !leads_out(p)))
+    }
+
+    /// The same file, knowing the uses of shared steps it makes (so reports can show their lines).
+    pub fn with_origins(&self, origins: Vec<Origin>) -> Source {
+        Source {
+            path: self.path.clone(),
+            text: self.text.clone(),
+            origins,
+            read_from: self.read_from.clone(),
+            quotable: std::sync::OnceLock::new(),
         }
     }
 
@@ -96,6 +132,9 @@ impl Source {
     }
 
     fn snippet_here(&self, loc: Loc) -> String {
+        if !self.quotable() {
+            return String::new();
+        }
         let Some(line) = self.text.lines().nth((loc.line as usize).saturating_sub(1)) else {
             return String::new();
         };
@@ -237,10 +276,20 @@ impl SpecError {
         message: impl Into<String>,
     ) -> Self {
         let (file, here) = locate(src, origins, loc);
+        // A message may quote the file (a key it does not know, a value it cannot read): not one reached through a
+        // link leading out of its folder, which may be any file.
+        let message = match file.quotable() {
+            true => bounded(message.into()),
+            false => format!(
+                "this file is not a valid spec; it is reached through a link that leads out of its folder, so \
+                 nothing of it is quoted: open it at line {}, column {}",
+                here.line, here.col
+            ),
+        };
         SpecError {
             file: file.path.clone(),
             loc: here,
-            message: bounded(message.into()),
+            message,
             snippet: file.snippet_here(here),
             used_at: used_at(origins, loc)
                 .into_iter()
@@ -272,6 +321,37 @@ impl fmt::Display for SpecError {
 }
 
 impl std::error::Error for SpecError {}
+
+/// Whether `path` passes through a symbolic link (the file itself, or a folder on the way) whose target is not inside
+/// the folder that holds the link: `specs/x.yaml -> /etc/passwd`, `specs/more -> /home/me`. Such a file may be any
+/// file, so its lines are not quoted in messages. A link within its own folder, and links above the file's folders
+/// that stay within theirs (`/var -> /private/var` is inside `/`), do not count.
+pub fn leads_out(path: &Path) -> bool {
+    let mut so_far = PathBuf::new();
+    for part in path.components() {
+        so_far.push(part);
+        let is_link = std::fs::symlink_metadata(&so_far).is_ok_and(|m| m.is_symlink());
+        if !is_link {
+            continue;
+        }
+        let (Ok(target), Some(Ok(folder))) = (
+            std::fs::canonicalize(&so_far),
+            so_far.parent().map(|p| {
+                std::fs::canonicalize(if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                })
+            }),
+        ) else {
+            return true;
+        };
+        if !target.starts_with(&folder) {
+            return true;
+        }
+    }
+    false
+}
 
 #[cfg(test)]
 mod tests {

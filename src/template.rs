@@ -2,6 +2,11 @@
 //!
 //! A string that is exactly one `${name}` stands for the variable's JSON value (so a whole input object can be a
 //! variable); anywhere else the value is spliced in as text. `$${` writes a literal `${`.
+//!
+//! What a rendering makes is bounded before it is made: variables that each double the one before (`v1:
+//! '${v0}${v0}'`, `v2: '${v1}${v1}'`, ...) would otherwise reach gigabytes in forty lines. A value made from variables
+//! weighs at most [`MAX_RENDERED_BYTES`] and nests at most [`MAX_RENDERED_DEPTH`] deep; past either, rendering is an
+//! error that says so, and nothing larger was allocated.
 
 use std::collections::HashMap;
 
@@ -83,10 +88,7 @@ impl Template {
 
     /// The value: a lone variable keeps its JSON type; anything else is a string.
     pub fn render_value(&self, vars: &Vars) -> Result<Value, String> {
-        if let [Piece::Var(name)] = self.pieces.as_slice() {
-            return lookup(vars, name).cloned();
-        }
-        self.render_string(vars).map(Value::String)
+        self.value_in(vars, &mut Budget::new(), 0)
     }
 
     pub fn render_string(&self, vars: &Vars) -> Result<String, String> {
@@ -99,18 +101,230 @@ impl Template {
         vars: &Vars,
         escape: impl Fn(&str) -> String,
     ) -> Result<String, String> {
+        self.text_in(vars, &escape, &mut Budget::new())
+    }
+
+    fn value_in(&self, vars: &Vars, budget: &mut Budget, depth: usize) -> Result<Value, String> {
+        if let [Piece::Var(name)] = self.pieces.as_slice() {
+            let v = lookup(vars, name)?;
+            let size =
+                size_within(v, budget.left).ok_or_else(|| budget.exceeded(&self.source()))?;
+            if depth + size.depth > MAX_RENDERED_DEPTH {
+                return Err(too_deep(&self.source()));
+            }
+            budget.take(size.bytes, || self.source())?;
+            return Ok(v.clone());
+        }
+        budget.take(NODE_BYTES, || self.source())?;
+        self.text_in(vars, &|s: &str| s.to_string(), budget)
+            .map(Value::String)
+    }
+
+    fn text_in(
+        &self,
+        vars: &Vars,
+        escape: &dyn Fn(&str) -> String,
+        budget: &mut Budget,
+    ) -> Result<String, String> {
+        // Each piece is weighed before it is appended: the text never grows past the budget.
         let mut out = String::new();
         for p in &self.pieces {
             match p {
-                Piece::Text(t) => out.push_str(t),
-                Piece::Var(name) => match lookup(vars, name)? {
-                    Value::String(s) => out.push_str(&escape(s)),
-                    other => out.push_str(&escape(&other.to_string())),
-                },
+                Piece::Text(t) => {
+                    budget.take(t.len(), || self.source())?;
+                    out.push_str(t);
+                }
+                Piece::Var(name) => {
+                    let v = lookup(vars, name)?;
+                    let text = match v {
+                        Value::String(s) => {
+                            budget.check(s.len(), || self.source())?;
+                            escape(s)
+                        }
+                        other => {
+                            size_within(other, budget.left)
+                                .ok_or_else(|| budget.exceeded(&self.source()))?;
+                            escape(&other.to_string())
+                        }
+                    };
+                    budget.take(text.len(), || self.source())?;
+                    out.push_str(&text);
+                }
             }
         }
         Ok(out)
     }
+}
+
+/// The most a value made from variables may weigh, in bytes: what it holds in memory, about (32 bytes for each JSON
+/// value in it, plus the bytes of its strings and keys). A spec's variable, a request's path, headers and body are
+/// each rendered within it.
+pub const MAX_RENDERED_BYTES: usize = 16 * 1024 * 1024;
+
+/// How deeply a value made from variables may nest (as deeply as a JSON body the harness reads).
+pub const MAX_RENDERED_DEPTH: usize = 128;
+
+/// What a JSON value is counted for, besides its text.
+const NODE_BYTES: usize = 32;
+
+/// What is left of the bytes one rendering may make.
+struct Budget {
+    left: usize,
+}
+
+impl Budget {
+    fn new() -> Budget {
+        Budget {
+            left: MAX_RENDERED_BYTES,
+        }
+    }
+
+    fn check(&self, n: usize, what: impl FnOnce() -> String) -> Result<(), String> {
+        if n > self.left {
+            return Err(self.exceeded(&what()));
+        }
+        Ok(())
+    }
+
+    fn take(&mut self, n: usize, what: impl FnOnce() -> String) -> Result<(), String> {
+        self.check(n, what)?;
+        self.left -= n;
+        Ok(())
+    }
+
+    fn exceeded(&self, what: &str) -> String {
+        format!(
+            "{} would make a value larger than {} MiB, the most a value made from variables may be (a variable that \
+             repeats another, repeated in turn, doubles each time)",
+            crate::text::preview(&format!("`{what}`"), 80),
+            MAX_RENDERED_BYTES >> 20
+        )
+    }
+}
+
+fn too_deep(what: &str) -> String {
+    format!(
+        "{} would nest values more than {MAX_RENDERED_DEPTH} deep, the most a value made from variables may",
+        crate::text::preview(&format!("`{what}`"), 80)
+    )
+}
+
+/// How much a value weighs, and how deeply it nests (a scalar is 0 deep).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Size {
+    pub bytes: usize,
+    pub depth: usize,
+}
+
+/// The size of `v`, or None as soon as it is found to weigh more than `limit`: a huge value is not walked to its end.
+/// Not recursive, so no value can exhaust the stack.
+pub fn size_within(v: &Value, limit: usize) -> Option<Size> {
+    let mut bytes = 0usize;
+    let mut depth = 0usize;
+    let mut stack: Vec<(&Value, usize)> = vec![(v, 0)];
+    while let Some((v, d)) = stack.pop() {
+        depth = depth.max(d);
+        bytes = bytes.saturating_add(NODE_BYTES);
+        match v {
+            Value::String(s) => bytes = bytes.saturating_add(s.len()),
+            Value::Array(a) => stack.extend(a.iter().map(|x| (x, d + 1))),
+            Value::Object(o) => {
+                for (k, x) in o {
+                    bytes = bytes.saturating_add(k.len());
+                    stack.push((x, d + 1));
+                }
+            }
+            _ => {}
+        }
+        if bytes > limit {
+            return None;
+        }
+    }
+    Some(Size { bytes, depth })
+}
+
+/// The sizes of a spec's variables as they would render, worked out from the text of their definitions before
+/// anything is rendered, so that a spec whose variables would grow past the bounds is refused where it defines them.
+/// Variables it does not know (the target's) count as empty; rendering checks again with their values.
+#[derive(Debug, Default)]
+pub struct Sizes {
+    /// Each variable's size as a value, and its length when spliced into text (a string's own length).
+    known: HashMap<String, (Size, usize)>,
+}
+
+impl Sizes {
+    /// Adds the variable `name` defined as `value`; an error when it would weigh too much or nest too deeply.
+    pub fn define(&mut self, name: &str, value: &Value) -> Result<(), String> {
+        let size = self.of(value, 0)?;
+        self.known.insert(name.to_string(), size);
+        Ok(())
+    }
+
+    /// The size of `v` rendered, and its length as text.
+    fn of(&self, v: &Value, depth: usize) -> Result<(Size, usize), String> {
+        if depth > MAX_RENDERED_DEPTH {
+            return Err(too_deep(&preview_json(v)));
+        }
+        let (mut bytes, mut deepest) = (NODE_BYTES, 0);
+        match v {
+            Value::String(s) => {
+                let t = Template::parse(s)?;
+                if let [Piece::Var(name)] = t.pieces.as_slice() {
+                    let (size, text) = self.known.get(name).copied().unwrap_or_default();
+                    if depth + size.depth > MAX_RENDERED_DEPTH {
+                        return Err(too_deep(s));
+                    }
+                    return Ok((self.bounded(size, s)?, text));
+                }
+                let mut text = 0usize;
+                for p in &t.pieces {
+                    text = text.saturating_add(match p {
+                        Piece::Text(t) => t.len(),
+                        // Spliced as text: a string's own length, or the JSON of anything else (its weight bounds it).
+                        Piece::Var(name) => self.known.get(name).map_or(0, |(_, t)| *t),
+                    });
+                }
+                let size = Size {
+                    bytes: bytes.saturating_add(text),
+                    depth: 0,
+                };
+                return Ok((self.bounded(size, s)?, text));
+            }
+            Value::Array(a) => {
+                for x in a {
+                    let (s, _) = self.of(x, depth + 1)?;
+                    bytes = bytes.saturating_add(s.bytes);
+                    deepest = deepest.max(s.depth + 1);
+                    self.bounded(Size { bytes, depth: 0 }, &preview_json(v))?;
+                }
+            }
+            Value::Object(o) => {
+                for (k, x) in o {
+                    let (s, _) = self.of(x, depth + 1)?;
+                    bytes = bytes.saturating_add(k.len()).saturating_add(s.bytes);
+                    deepest = deepest.max(s.depth + 1);
+                    self.bounded(Size { bytes, depth: 0 }, &preview_json(v))?;
+                }
+            }
+            _ => {}
+        }
+        let size = Size {
+            bytes,
+            depth: deepest,
+        };
+        Ok((size, bytes))
+    }
+
+    fn bounded(&self, size: Size, what: &str) -> Result<Size, String> {
+        if size.bytes > MAX_RENDERED_BYTES {
+            return Err(Budget { left: 0 }.exceeded(what));
+        }
+        Ok(size)
+    }
+}
+
+fn preview_json(v: &Value) -> String {
+    crate::text::preview(&v.to_string(), 60)
 }
 
 /// A regex, possibly with `${name}` variables whose values are matched literally.
@@ -230,19 +444,38 @@ fn has_template(v: &Value) -> bool {
 }
 
 pub fn render_json(v: &Value, vars: &Vars) -> Result<Value, String> {
+    json_in(v, vars, &mut Budget::new(), 0)
+}
+
+fn json_in(v: &Value, vars: &Vars, budget: &mut Budget, depth: usize) -> Result<Value, String> {
+    if depth > MAX_RENDERED_DEPTH {
+        return Err(too_deep(&preview_json(v)));
+    }
     Ok(match v {
-        Value::String(s) => Template::parse(s)?.render_value(vars)?,
-        Value::Array(a) => Value::Array(
-            a.iter()
-                .map(|x| render_json(x, vars))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, x)| Ok((k.clone(), render_json(x, vars)?)))
-                .collect::<Result<_, String>>()?,
-        ),
-        other => other.clone(),
+        Value::String(s) => Template::parse(s)?.value_in(vars, budget, depth)?,
+        Value::Array(a) => {
+            budget.take(NODE_BYTES, || preview_json(v))?;
+            Value::Array(
+                a.iter()
+                    .map(|x| json_in(x, vars, budget, depth + 1))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+        Value::Object(o) => {
+            budget.take(NODE_BYTES, || preview_json(v))?;
+            Value::Object(
+                o.iter()
+                    .map(|(k, x)| {
+                        budget.take(k.len(), || preview_json(v))?;
+                        Ok((k.clone(), json_in(x, vars, budget, depth + 1)?))
+                    })
+                    .collect::<Result<_, String>>()?,
+            )
+        }
+        other => {
+            budget.take(NODE_BYTES, || preview_json(v))?;
+            other.clone()
+        }
     })
 }
 
@@ -320,6 +553,98 @@ mod tests {
         assert!(Pattern::parse("(${id}")
             .unwrap_err()
             .starts_with("invalid regex"));
+    }
+
+    /// `v0: 16 bytes`, `v1: '${v0}${v0}'`, ... `v40`: 16 TiB if nothing stopped it.
+    fn doubling(as_array: bool) -> Vec<(String, Value)> {
+        let mut defs = vec![("v0".to_string(), json!("xxxxxxxxxxxxxxxx"))];
+        for i in 1..=40 {
+            let prev = format!("${{v{}}}", i - 1);
+            let v = if as_array {
+                json!([prev, prev])
+            } else {
+                json!(format!("{prev}{prev}"))
+            };
+            defs.push((format!("v{i}"), v));
+        }
+        defs
+    }
+
+    #[test]
+    fn doubling_variables_stop_at_the_bound_before_allocating_past_it() {
+        for as_array in [false, true] {
+            let mut vars = Vars::new();
+            let mut failed_at = None;
+            for (name, def) in doubling(as_array) {
+                match render_json(&def, &vars) {
+                    Ok(v) => {
+                        let size = size_within(&v, usize::MAX).unwrap();
+                        assert!(size.bytes <= MAX_RENDERED_BYTES, "{name}: {size:?}");
+                        vars.insert(name, v);
+                    }
+                    Err(e) => {
+                        assert!(e.contains("larger than 16 MiB"), "{e}");
+                        failed_at = Some(name);
+                        break;
+                    }
+                }
+            }
+            let at = failed_at.expect("the doubling is stopped");
+            let n: u32 = at[1..].parse().unwrap();
+            assert!((15..=25).contains(&n), "stopped at {at}");
+        }
+    }
+
+    #[test]
+    fn doubling_variables_are_refused_from_their_text_alone() {
+        for as_array in [false, true] {
+            let mut sizes = Sizes::default();
+            let err = doubling(as_array)
+                .iter()
+                .find_map(|(name, def)| sizes.define(name, def).err().map(|e| (name.clone(), e)));
+            let (name, e) = err.expect("refused");
+            assert!(e.contains("larger than 16 MiB"), "{e}");
+            let n: u32 = name[1..].parse().unwrap();
+            assert!((15..=25).contains(&n), "refused at {name}");
+        }
+        let mut sizes = Sizes::default();
+        sizes
+            .define("a", &json!({"k": "${b}", "l": [1, 2, "${c}"]}))
+            .unwrap();
+        sizes.define("b", &json!("${a}/${a}")).unwrap();
+    }
+
+    #[test]
+    fn nesting_through_variables_is_bounded() {
+        let mut vars = Vars::new();
+        vars.insert("v0".into(), json!(0));
+        let mut sizes = Sizes::default();
+        sizes.define("v0", &json!(0)).unwrap();
+        let mut rendered = None;
+        let mut refused = None;
+        for i in 1..200 {
+            let def = json!([[[[[[[[[[format!("${{v{}}}", i - 1)]]]]]]]]]]);
+            if refused.is_none() {
+                if let Err(e) = sizes.define(&format!("v{i}"), &def) {
+                    refused = Some((i, e));
+                }
+            }
+            match render_json(&def, &vars) {
+                Ok(v) => {
+                    vars.insert(format!("v{i}"), v);
+                }
+                Err(e) => {
+                    rendered = Some((i, e));
+                    break;
+                }
+            }
+        }
+        let (i, e) = rendered.expect("stopped");
+        assert!(e.contains("more than 128 deep"), "{e}");
+        assert_eq!(i, 13);
+        let (j, e) = refused.expect("refused");
+        assert!(e.contains("more than 128 deep"), "{e}");
+        assert_eq!(i, j);
     }
 
     #[test]

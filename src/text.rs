@@ -7,16 +7,41 @@ use similar::{ChangeTag, TextDiff};
 
 /// Shortens a value for a one-line message; full values go into diffs.
 pub fn preview(s: &str, max: usize) -> String {
+    let (head, cut) = head(s, max);
     // Only the characters shown are looked at: a value may be many megabytes.
-    let one_line = |t: &str| -> String {
-        t.chars()
-            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-            .collect()
-    };
-    match s.char_indices().nth(max) {
-        None => one_line(s),
-        Some((cut, _)) => format!("{}… ({} bytes in all)", one_line(&s[..cut]), s.len()),
+    let one_line: String = head
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    match cut {
+        false => one_line,
+        true => format!("{one_line}… ({} bytes in all)", s.len()),
     }
+}
+
+/// The first `max` characters of `s`, and whether it had more. Secrets of the spec being run are hidden before it
+/// is cut, not after: a key that straddles the cut would otherwise show its first characters, which no scrubbing of
+/// the shortened text can recognise.
+pub fn head(s: &str, max: usize) -> (std::borrow::Cow<'_, str>, bool) {
+    use std::borrow::Cow;
+    let Some((cut, _)) = s.char_indices().nth(max) else {
+        return (crate::secrets::scrub_in_run(s).0, false);
+    };
+    // Scrubbed as far past the cut as the longest secret reaches: one that starts before it is hidden whole.
+    let (_, longest) = crate::secrets::scrub_in_run("");
+    let mut end = (cut + longest).min(s.len());
+    while !s.is_char_boundary(end) {
+        end += 1;
+    }
+    let (scrubbed, _) = crate::secrets::scrub_in_run(&s[..end]);
+    let head = match scrubbed.char_indices().nth(max) {
+        Some((c, _)) => match scrubbed {
+            Cow::Borrowed(b) => Cow::Borrowed(&b[..c]),
+            Cow::Owned(o) => Cow::Owned(o[..c].to_string()),
+        },
+        None => scrubbed,
+    };
+    (head, true)
 }
 
 /// The JSON type of a value as messages name it; a number with a fraction or an exponent is a `number`, any other an
@@ -90,6 +115,32 @@ mod tests {
         assert_eq!(preview("a\nb\r\nc", 10), "a b  c");
         assert_eq!(preview("abcdef", 3), "abc… (6 bytes in all)");
         assert_eq!(preview("é", 1), "é");
+    }
+
+    /// The reproduction: a key reflected just before the 2,000-character preview ends showed `SeKrit-a…`.
+    #[test]
+    fn a_secret_at_the_cut_is_hidden_whole() {
+        let run = crate::secrets::Secrets::new(Some("SeKrit-abc-123"), None).for_run();
+        let body = format!(
+            "{}x-api-key: SeKrit-abc-123{}",
+            "a".repeat(1981),
+            "b".repeat(100)
+        );
+        let (shown, upper) = crate::secrets::sync_scoped(run, || {
+            (preview(&body, 2000), preview(&body.to_uppercase(), 2000))
+        });
+        for p in [&shown, &upper] {
+            assert!(!p.to_lowercase().contains("sekrit"), "{p}");
+            assert!(
+                p.to_lowercase()
+                    .ends_with("x-api-key: <redacte… (2106 bytes in all)"),
+                "{p}"
+            );
+        }
+        assert!(
+            preview(&body, 2000).contains("SeKrit-a…"),
+            "outside a run, nothing is known to hide"
+        );
     }
 
     #[test]

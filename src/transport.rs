@@ -12,6 +12,17 @@ use crate::secrets::{display_url, is_secret_header, redacted_header_value, ApiKe
 /// The header that carries the API key.
 pub const API_KEY_HEADER: &str = "x-api-key";
 
+/// How long a connection (and, for https, its TLS handshake) may take to be made.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest URL the HTTP client sends: the request line's limit in the `http` crate.
+pub const MAX_URL_BYTES: usize = 65_534;
+
+/// What a curl line shows at most of a URL, of a header's value and of a body, in characters.
+pub const CURL_URL_CHARS: usize = 2000;
+pub const CURL_HEADER_CHARS: usize = 500;
+pub const CURL_BODY_CHARS: usize = 4000;
+
 /// The largest body kept in memory (non-streamed bodies, and recordings).
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
@@ -36,7 +47,7 @@ fn builder() -> reqwest::ClientBuilder {
     // reqwest is built without a bundled crypto provider; ring is the one we ship (see Cargo.toml).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let b = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
+        .connect_timeout(CONNECT_TIMEOUT)
         .user_agent(concat!("langgraph-conformance/", env!("CARGO_PKG_VERSION")))
         .redirect(crate::redirect::policy());
     match tls() {
@@ -170,14 +181,23 @@ impl Prepared {
                 self.target
             ));
         }
-        let mut rb = client.request(method, self.url());
+        let url = self.url();
+        if url.len() > MAX_URL_BYTES {
+            return Err(format!(
+                "cannot send the request: its URL is {} bytes long, and the HTTP client sends at most {MAX_URL_BYTES} \
+                 (a variable in the path or query holds a value that large?): {}",
+                url.len(),
+                crate::text::preview(&display_url(&url), 200)
+            ));
+        }
+        let mut rb = client.request(method, url);
         for (k, v) in &self.headers {
             let name = reqwest::header::HeaderName::from_bytes(k.as_bytes())
                 .map_err(|_| format!("cannot send header `{k}`: it is not a valid header name"))?;
             let value = reqwest::header::HeaderValue::from_str(v).map_err(|_| {
                 format!(
                     "cannot send header `{k}`: its value {:?} holds a line break or another control character, which header values cannot",
-                    v.chars().take(200).collect::<String>()
+                    crate::text::head(v, 200).0
                 )
             })?;
             rb = rb.header(name, value);
@@ -205,7 +225,21 @@ impl Prepared {
     /// A shell line that sends the same request. It shows no credential: the configured API key appears as the
     /// variable it came from (`$LANGGRAPH_API_KEY`), and the values of the step's own credential headers
     /// (`authorization`, `cookie`, `x-api-key`, ...) as a placeholder.
+    ///
+    /// A URL, header value or body too long to be worth a line is cut (at [`CURL_URL_CHARS`],
+    /// [`CURL_HEADER_CHARS`], [`CURL_BODY_CHARS`]), and the line then ends with a note of what was cut: a report
+    /// stays readable (a 40 MB body made a 40 MB report), and the cut line is marked as not runnable as it is.
     pub fn curl(&self, api_key: Option<&ApiKey>, streaming: bool) -> String {
+        let mut cut: Vec<String> = Vec::new();
+        let mut shown = |what: &str, text: &str, max: usize| -> String {
+            let (head, was_cut) = crate::text::head(text, max);
+            if was_cut {
+                cut.push(format!("{what} ({} bytes)", text.len()));
+                format!("{head}…")
+            } else {
+                head.into_owned()
+            }
+        };
         let mut parts = vec!["curl -sS".to_string()];
         if streaming {
             parts.push("-N".into());
@@ -213,25 +247,43 @@ impl Prepared {
         if self.method != "GET" || self.body.is_some() {
             parts.push(format!("-X {}", self.method));
         }
-        parts.push(shell_quote(&display_url(&self.url())));
+        parts.push(shell_quote(&shown(
+            "the URL",
+            &display_url(&self.url()),
+            CURL_URL_CHARS,
+        )));
         for (k, v) in &self.headers {
-            let shown = if is_secret_header(k) {
+            let value = if is_secret_header(k) {
                 redacted_header_value(v)
             } else {
-                v.clone()
+                shown(&format!("header `{k}`"), v, CURL_HEADER_CHARS)
             };
-            parts.push(format!("-H {}", shell_quote(&format!("{k}: {shown}"))));
+            parts.push(format!("-H {}", shell_quote(&format!("{k}: {value}"))));
         }
         if let Some(key) = api_key.filter(|_| !self.sets_api_key()) {
             parts.push(format!("-H \"{API_KEY_HEADER}: ${}\"", key.var));
         }
         if let Some(b) = &self.body {
-            parts.push(format!(
-                "--data-raw {}",
-                shell_quote(&String::from_utf8_lossy(b))
+            // Only the part shown is decoded: a body may be many megabytes.
+            let end = b.len().min(CURL_BODY_CHARS * 4 + 4);
+            let text = String::from_utf8_lossy(&b[..end]);
+            let (head, was_cut) = crate::text::head(&text, CURL_BODY_CHARS);
+            let body = if was_cut || end < b.len() {
+                cut.push(format!("the body ({} bytes)", b.len()));
+                format!("{head}…")
+            } else {
+                head.into_owned()
+            };
+            parts.push(format!("--data-raw {}", shell_quote(&body)));
+        }
+        let mut line = parts.join(" ");
+        if !cut.is_empty() {
+            line.push_str(&format!(
+                "  # cut short, so not the request as sent: {}",
+                cut.join(", ")
             ));
         }
-        parts.join(" ")
+        line
     }
 }
 
@@ -240,7 +292,7 @@ fn shell_quote(s: &str) -> String {
 }
 
 /// Why reading a body stopped early.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ReadError {
     /// The deadline passed; what had arrived is kept.
     Timeout,
@@ -249,25 +301,134 @@ pub enum ReadError {
     TooLarge,
 }
 
-/// The error and its causes on one line: reqwest's top-level message alone rarely says what happened.
+/// The error and its causes on one line: reqwest's top-level message alone rarely says what happened. A URL it
+/// names (`builder error for url (...)`) is shortened: a path can hold a value of many megabytes.
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
+    let mut s = shorten_urls(&e.to_string());
     let mut cur = e.source();
     while let Some(c) = cur {
-        let m = c.to_string();
+        let m = shorten_urls(&c.to_string());
         if !s.contains(&m) {
             s.push_str(": ");
             s.push_str(&m);
         }
         cur = c.source();
     }
-    s
+    crate::text::head(&s, MAX_ERROR_CHARS).0.into_owned()
 }
 
-/// Reads a body chunk by chunk, each read bounded by `deadline`.
+/// The longest error message of the HTTP client shown, in characters.
+const MAX_ERROR_CHARS: usize = 2000;
+
+/// `for url (URL)` in a message, with the URL cut to 200 characters.
+fn shorten_urls(m: &str) -> String {
+    const OPEN: &str = "for url (";
+    let Some(start) = m.find(OPEN).map(|i| i + OPEN.len()) else {
+        return m.to_string();
+    };
+    let end = m.rfind(')').filter(|e| *e >= start).unwrap_or(m.len());
+    format!(
+        "{}{}{}",
+        &m[..start],
+        crate::text::preview(&m[start..end], 200),
+        &m[end..]
+    )
+}
+
+/// Why a request failed, in words that say what happened and what to do: the causes the HTTP client and TLS give
+/// are named and explained where they are known (a certificate the platform refuses, a plain-HTTP port spoken to in
+/// TLS, a connection that cannot be made), and given as they are otherwise.
+pub fn explain_failure(e: &reqwest::Error, url: &str) -> String {
+    let chain = error_chain(e);
+    let https = url.starts_with("https://");
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        // An I/O error's own `source` skips the error it wraps (an I/O error again, around the TLS error).
+        let mut inner: &(dyn std::error::Error + 'static) = c;
+        while let Some(i) = inner
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            inner = i;
+        }
+        if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
+            return format!("{} ({chain})", explain_tls(tls));
+        }
+        cause = c.source();
+    }
+    if e.is_connect() && e.is_timeout() {
+        return format!(
+            "could not connect within {}s: nothing accepted the connection{} ({chain})",
+            CONNECT_TIMEOUT.as_secs(),
+            if https {
+                ", or the server never answered the TLS handshake, as a port that speaks plain HTTP does not; for \
+                 such a port use http://"
+            } else {
+                "; check the host and port, and that the server is up"
+            }
+        );
+    }
+    if e.is_connect() && chain.contains("refused") {
+        return format!(
+            "the connection was refused: no server listens on this host and port; check LANGGRAPH_URL and that the \
+             server is up ({chain})"
+        );
+    }
+    if e.is_builder() && std::error::Error::source(e).is_none() {
+        return format!(
+            "the HTTP client would not send this request, and gave no reason ({chain}); the URL is {} bytes long",
+            url.len()
+        );
+    }
+    chain
+}
+
+fn explain_tls(e: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::UnknownIssuer => "the server's TLS certificate is not signed by an authority this machine trusts (a \
+                 self-signed certificate, or one of a private CA): add that CA to the system's trust store, or test \
+                 the server over http://"
+                .to_string(),
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                "the server's TLS certificate is not issued for this host name: use the name the certificate names \
+                 in LANGGRAPH_URL, or give the server a certificate for this one"
+                    .to_string()
+            }
+            C::Expired | C::ExpiredContext { .. } => {
+                "the server's TLS certificate has expired: renew it".to_string()
+            }
+            C::NotValidYet | C::NotValidYetContext { .. } => {
+                "the server's TLS certificate is not valid yet: check the server's certificate and this machine's \
+                 clock"
+                    .to_string()
+            }
+            C::Revoked => "the server's TLS certificate has been revoked: give the server a new one".to_string(),
+            C::Other(o) if format!("{o:?}").contains("CaUsedAsEndEntity") => {
+                "the server presents a certificate authority's (CA) certificate as its own: a server needs a \
+                 certificate issued by a CA for its host name, not the CA's; configure it with such a certificate \
+                 (and trust the CA on this machine)"
+                    .to_string()
+            }
+            other => format!("the server's TLS certificate was refused ({other:?}): check it with `openssl s_client -connect HOST:PORT`"),
+        },
+        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+            "the server did not answer in TLS (a port that speaks plain HTTP answers so): use http:// for it".to_string()
+        }
+        other => format!("the TLS connection failed ({other})"),
+    }
+}
+
+/// Reads a body chunk by chunk, each read bounded by `deadline`. It remembers how the body ended when it did not
+/// end well, so that a recording can say its answer is incomplete; and a replay of such a recording ends the same way.
 pub struct BodyReader {
     stream: std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<Bytes>> + Send>>,
     deadline: Instant,
+    /// How the body ended, when it did not end well.
+    ended: Option<ReadError>,
+    /// Replaying an incomplete answer: how it ended when it was recorded, given in place of its clean end.
+    end_with: Option<ReadError>,
 }
 
 impl BodyReader {
@@ -275,17 +436,36 @@ impl BodyReader {
         BodyReader {
             stream: Box::pin(resp.bytes_stream()),
             deadline,
+            ended: None,
+            end_with: None,
         }
+    }
+
+    /// Ends the body as `end` once its bytes are read, as the recorded answer ended.
+    pub fn end_with(&mut self, end: ReadError) {
+        self.end_with = Some(end);
+    }
+
+    /// How the body ended, when it did not end well (a timeout, a broken connection, past the size limit).
+    pub fn incomplete(&self) -> Option<&ReadError> {
+        self.ended.as_ref()
     }
 
     /// The next chunk, `Ok(None)` at the end of the body.
     pub async fn next(&mut self) -> Result<Option<Bytes>, ReadError> {
-        match tokio::time::timeout_at(self.deadline, self.stream.next()).await {
+        let r = match tokio::time::timeout_at(self.deadline, self.stream.next()).await {
             Err(_) => Err(ReadError::Timeout),
-            Ok(None) => Ok(None),
+            Ok(None) => match self.end_with.take() {
+                Some(end) => Err(end),
+                None => Ok(None),
+            },
             Ok(Some(Ok(b))) => Ok(Some(b)),
             Ok(Some(Err(e))) => Err(ReadError::Broken(error_chain(&e))),
+        };
+        if let Err(e) = &r {
+            self.ended = Some(e.clone());
         }
+        r
     }
 
     /// The whole body, up to `MAX_BODY_BYTES`; on error, what had arrived comes with it.
@@ -295,11 +475,16 @@ impl BodyReader {
             match self.next().await {
                 Ok(Some(chunk)) => {
                     if buf.len() + chunk.len() > MAX_BODY_BYTES {
+                        // Recorded as it came: the first 64 MiB, then the limit.
+                        let room = MAX_BODY_BYTES - buf.len();
+                        buf.extend_from_slice(&chunk[..room]);
+                        self.ended = Some(ReadError::TooLarge);
                         return (buf, Some(ReadError::TooLarge));
                     }
                     buf.extend_from_slice(&chunk);
                 }
                 Ok(None) => return (buf, None),
+                Err(ReadError::TooLarge) => return (buf, Some(ReadError::TooLarge)),
                 Err(e) => return (buf, Some(e)),
             }
         }
@@ -362,6 +547,29 @@ mod tests {
         assert!(
             e.contains("the path \"/ok\\nHost: evil\" holds the control character '\\n'"),
             "{e}"
+        );
+    }
+
+    /// A 40 MB body made a 40 MB report; a curl line is now bounded, and says what it cut.
+    #[test]
+    fn curl_lines_are_bounded_and_say_what_they_cut() {
+        let mut big = req();
+        big.target = format!("/runs/{}", "p".repeat(100_000));
+        big.headers.push(("x-note".into(), "h".repeat(10_000)));
+        big.body = Some(format!("{{\"input\":\"{}\"}}", "b".repeat(40 << 20)).into_bytes());
+        let c = big.curl(None, false);
+        assert!(c.len() < 8000, "{} bytes", c.len());
+        assert!(
+            c.ends_with(&format!(
+                "  # cut short, so not the request as sent: the URL (100027 bytes), header `x-note` (10000 bytes), the body ({} bytes)",
+                (40 << 20) + 12
+            )),
+            "{}",
+            &c[c.len() - 300..]
+        );
+        assert!(
+            !req().curl(None, false).contains('#'),
+            "a whole line has no note"
         );
     }
 

@@ -16,7 +16,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "vocabulary",
         &[
             "source", "text", "spelling", "regexes", "template", "format", "jsonpath", "version",
-            "golden",
+            "secrets", "golden",
         ],
     ),
     // The API's contract: the OpenAPI document that `schema:` expectations compile against.
@@ -36,7 +36,6 @@ const LAYERS: &[(&str, &[&str])] = &[
             "target",
             "discovery",
             "setting_names",
-            "secrets",
             "fixture",
             "sse",
             "redirect",

@@ -22,7 +22,8 @@ steps:
       status: 200
 ";
 
-/// Expects the redirect and follows it by hand, to the target: `location` is captured like any header.
+/// Expects the redirect and follows it by hand, to the target: `location` is captured like any header. A value in a
+/// path stays one segment (its `?` would be sent as `%3F`), so the path is captured without the query.
 fn expects_redirect(code: u16) -> String {
     format!(
         "\
@@ -32,7 +33,7 @@ steps:
   - name: run
     request: {{method: POST, path: /runs/wait, json: {{assistant_id: agent, input: {{}}}}}}
     capture:
-      next: {{header: location, regex: '^(?:https?:)?//[^/]+/(.*)$'}}
+      next: {{header: location, regex: '^(?:https?:)?//[^/]+/([^?]*)'}}
     expect:
       status: {code}
   - name: where it points, on the target
@@ -144,7 +145,7 @@ async fn no_request_and_no_key_leaves_the_target() {
                 problems.push(format!(
                     "{code} to {location}: expecting it failed:\n{report}"
                 ));
-            } else if !heads[1].starts_with("GET /stolen?x=1 HTTP/1.1") {
+            } else if !heads[1].starts_with("GET /stolen HTTP/1.1") {
                 problems.push(format!("{code} to {location}: step 2 sent {}", heads[1]));
             }
             if !heads[0]

@@ -151,3 +151,192 @@ async fn a_recording_never_holds_a_reflected_secret() {
     out.expect("a reflected secret is not drift");
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// The reproductions of the hardening issue, run as people run the suite (the binary, with reports), against a server
+/// that reflects secrets: a key just before the 2,000-character body preview ends, and in a 60-character event-name
+/// preview; a key in upper and lower case; a step's own credential headers; a spec file that is a link to a file
+/// outside the specs folder. Nothing of any of them reaches the console, `junit.xml` or `report.json`.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_part_of_a_secret_is_printed_whatever_form_or_place_it_comes_back_in() {
+    const KEY: &str = "SeKrit-abc-123";
+    const OWN: [&str; 3] = ["step-token-4567", "access-key-89ab", "sig-0f1e2d3c"];
+    let tmp = temp("e2e");
+    let specs = tmp.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    let spec = |name: &str, path: &str, extra: &str, expect: &str| {
+        std::fs::write(
+            specs.join(format!("{name}.yaml")),
+            format!(
+                "version: 1\nname: {name}\nsteps:\n  - name: ask\n    request: {{method: POST, path: {path}, json: {{a: 1}}{extra}}}\n    expect:\n{expect}"
+            ),
+        )
+        .unwrap();
+    };
+    spec("cut", "/cut", "", "      status: 200\n");
+    spec("cases", "/cases", "", "      status: 200\n");
+    spec(
+        "event_name",
+        "/event",
+        "",
+        "      stream: {sequence: [metadata, end]}\n",
+    );
+    spec(
+        "own_headers",
+        "/echo",
+        &format!(
+            ", headers: {{authorization: 'Bearer {}', x-access-key: '{}', x-signature: '{}'}}",
+            OWN[0], OWN[1], OWN[2]
+        ),
+        "      status: 200\n",
+    );
+    // A link named like a spec, to a file outside the specs folder; its YAML error must not quote it.
+    std::fs::write(tmp.join("outside.txt"), format!("password: {KEY}\n{{\n")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(tmp.join("outside.txt"), specs.join("linked.yaml")).unwrap();
+
+    let answer = |name: &str, text: String| {
+        let p = tmp.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let json_400 =
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n";
+    let routes = vec![
+        (
+            "/cut".to_string(),
+            answer(
+                "cut.http",
+                format!("{json_400}{}x-api-key: {KEY}{}", "a".repeat(1981), "b".repeat(100)),
+            ),
+        ),
+        (
+            "/cases".to_string(),
+            answer(
+                "cases.http",
+                format!(
+                    "{json_400}X-API-KEY: {} x-api-key: {}",
+                    KEY.to_uppercase(),
+                    KEY.to_lowercase()
+                ),
+            ),
+        ),
+        (
+            "/event".to_string(),
+            answer(
+                "event.http",
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\nevent: metadata\r\ndata: {{}}\r\n\r\nevent: {}{KEY}{}\r\ndata: {{}}\r\n\r\n",
+                    "e".repeat(52),
+                    "f".repeat(40)
+                ),
+            ),
+        ),
+        (
+            "/echo".to_string(),
+            answer("echo.http", format!("{json_400}you sent:\n<<ECHO>>")),
+        ),
+    ];
+    let server = support::raw_server::start_routed(routes).await;
+    let reports = tmp.join("reports");
+    let (url, dir, rep) = (server.url.clone(), specs.clone(), reports.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_langgraph-conformance"))
+            .args(["--url", &url, "--specs"])
+            .arg(&dir)
+            .arg("--report-dir")
+            .arg(&rep)
+            .env("LANGGRAPH_API_KEY", KEY)
+            .env_remove("LANGSMITH_API_KEY")
+            .env_remove("LANGGRAPH_TARGET_CONFIG")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let heads = server.requests.lock().unwrap().join("\n");
+    for own in OWN {
+        assert!(heads.contains(own), "the step sent {own}: {heads}");
+    }
+    let console = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(console.contains("test result: FAILED"), "{console}");
+    for (what, text) in [
+        ("the console", console.clone()),
+        (
+            "junit.xml",
+            std::fs::read_to_string(reports.join("junit.xml")).unwrap(),
+        ),
+        (
+            "report.json",
+            std::fs::read_to_string(reports.join("report.json")).unwrap(),
+        ),
+    ] {
+        let lower = text.to_lowercase();
+        // No part of the key: not even its first characters before a cut.
+        assert!(!lower.contains("sekrit"), "{what}:\n{text}");
+        for own in OWN {
+            assert!(!lower.contains(own), "{own} in {what}:\n{text}");
+        }
+        assert!(
+            text.contains("<redacte") || text.contains("&lt;redacte"),
+            "{what} shows where it was hidden:\n{text}"
+        );
+        assert!(
+            !text.contains("password"),
+            "the linked file is not quoted in {what}:\n{text}"
+        );
+    }
+    assert!(
+        console.contains("linked.yaml:1:1"),
+        "the error still says where: {console}"
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+/// A one-character key blanked that character out of every report. It is hidden now only where it stands alone,
+/// and the run says so at its start.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_one_character_key_is_hidden_where_it_stands_alone_and_the_run_says_why() {
+    let tmp = temp("short-key");
+    let specs = tmp.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    std::fs::write(
+        specs.join("echo.yaml"),
+        "version: 1\nname: echo\nsteps:\n  - name: ask\n    request: {method: GET, path: /keep}\n    expect: {status: 200}\n",
+    )
+    .unwrap();
+    let answer = tmp.join("echo.http");
+    std::fs::write(
+        &answer,
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nkeep the key: k\n",
+    )
+    .unwrap();
+    let server = support::raw_server::start_routed(vec![("/".into(), answer)]).await;
+    let (url, dir) = (server.url.clone(), specs.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_langgraph-conformance"))
+            .args(["--url", &url, "--specs"])
+            .arg(&dir)
+            .env("LANGGRAPH_API_KEY", "k")
+            .env_remove("LANGSMITH_API_KEY")
+            .env_remove("LANGGRAPH_TARGET_CONFIG")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("response body: keep the key: <redacted>"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("warning: the API key is only 1 character(s) long, so reports hide it only where it stands alone"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::child::{spec_folder, Child, HARNESS};
 use crate::loopback;
-use crate::measure::{fmt_duration, median, Mode, Row, Table, Target};
+use crate::measure::{fmt_duration, median, Estimate, Mode, Row, Table, Target};
 
 /// The request phase must stay close to what a hand-written loop costs.
 const MIN_REQUEST_PHASE: f64 = 0.8;
@@ -64,7 +64,7 @@ fn request_phase(mode: Mode, url: &str, dir: &Path, requests: usize, table: &mut
         rt.block_on(plain_loop(&plain_client, url, requests));
         start.elapsed()
     };
-    let (ratio, h, p) = paired(mode.iterations(2, 15), harness, plain);
+    let (ratio, h, p) = paired(mode.iterations(2, PAIRS), harness, plain);
     table.push(ratio_row(
         format!("json/{requests} requests, request phase"),
         h,
@@ -93,7 +93,11 @@ fn whole_process(mode: Mode, url: &str, dir: &Path, requests: usize, table: &mut
     };
     // As people run it: the default settings, several specs at once.
     let defaults = harness(vec!["--quiet"]);
-    let (ratio, h, p) = paired(mode.iterations(1, 7), || defaults.time(), || plain.time());
+    let (ratio, h, p) = paired(
+        mode.iterations(1, PAIRS),
+        || defaults.time(),
+        || plain.time(),
+    );
     table.push(ratio_row(
         format!("json/{requests} requests, whole process"),
         h,
@@ -116,13 +120,18 @@ fn whole_process(mode: Mode, url: &str, dir: &Path, requests: usize, table: &mut
     });
 }
 
-/// Runs the two alternately, `timed` pairs after `warmup` untimed ones, and returns the median of the pairs' ratios
-/// (baseline time over harness time: the harness's speed as a fraction of the baseline's) with both medians.
+/// Pairs timed for a goal: enough that the interval of the median ratio is narrow on a busy machine (with 21, it
+/// lies between the 6th and the 16th ratio), few enough that `cargo bench` takes about two minutes.
+pub const PAIRS: usize = 21;
+
+/// Runs the two alternately, `timed` pairs after `warmup` untimed ones, and returns the pairs' ratios (baseline time
+/// over harness time: the harness's speed as a fraction of the baseline's) as an estimate, with both median times.
+/// Each ratio compares two runs made moments apart, so load that comes and goes moves both.
 pub fn paired(
     (warmup, timed): (usize, usize),
     mut harness: impl FnMut() -> Duration,
     mut baseline: impl FnMut() -> Duration,
-) -> (f64, Duration, Duration) {
+) -> (Estimate, Duration, Duration) {
     for _ in 0..warmup {
         harness();
         baseline();
@@ -142,21 +151,20 @@ pub fn paired(
         hs.push(h);
         bs.push(b);
     }
-    ratios.sort_by(f64::total_cmp);
-    (ratios[ratios.len() / 2], median(hs), median(bs))
+    (Estimate::of(ratios), median(hs), median(bs))
 }
 
 pub fn ratio_row(
     name: String,
     harness: Duration,
     baseline: Duration,
-    ratio: f64,
+    ratio: Estimate,
     goal: f64,
 ) -> Row {
     Row {
         name,
         result: format!("{} vs {}", fmt_duration(harness), fmt_duration(baseline)),
-        rate: format!("{ratio:.2} of the baseline's speed"),
+        rate: format!("{} of the baseline's speed", ratio.show(2, "pairs")),
         target: Some(Target::at_least(ratio, goal, "of the baseline")),
     }
 }

@@ -31,22 +31,100 @@ impl Mode {
     }
 }
 
-/// The median time of `f` over `timed` runs, after `warmup` untimed ones (which fill caches and the allocator's
-/// free lists, so the first timed run is not an outlier). The median, not the mean, so one descheduling on a busy
-/// machine does not move the figure.
-pub fn median_time((warmup, timed): (usize, usize), mut f: impl FnMut()) -> Duration {
+/// The times of `f` over `timed` runs, after `warmup` untimed ones.
+pub fn times((warmup, timed): (usize, usize), mut f: impl FnMut()) -> Vec<Duration> {
     for _ in 0..warmup {
         f();
     }
-    median(
-        (0..timed.max(1))
-            .map(|_| {
-                let start = Instant::now();
-                f();
-                start.elapsed()
-            })
-            .collect(),
-    )
+    (0..timed.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect()
+}
+
+/// A figure measured several times: its median, and the spread around the median that noise allows, the
+/// distribution-free 95% confidence interval of the median (the `k`-th smallest and largest samples, `k` from the
+/// binomial distribution: with 15 samples the 4th and the 12th). On a busy machine one sample or two go astray; the
+/// interval says how far the median itself may be off, and a goal is judged against it (see `Target`).
+#[derive(Debug, Clone, Copy)]
+pub struct Estimate {
+    pub median: f64,
+    pub low: f64,
+    pub high: f64,
+    pub samples: usize,
+}
+
+impl Estimate {
+    /// Panics on an empty list.
+    pub fn of(mut samples: Vec<f64>) -> Estimate {
+        samples.sort_by(f64::total_cmp);
+        let n = samples.len();
+        let median = if n % 2 == 1 {
+            samples[n / 2]
+        } else {
+            (samples[n / 2 - 1] + samples[n / 2]) / 2.0
+        };
+        let k = median_interval_rank(n);
+        Estimate {
+            median,
+            low: samples[k - 1],
+            high: samples[n - k],
+            samples: n,
+        }
+    }
+
+    /// One figure that does not vary (a memory size read once): no spread.
+    pub fn exact(v: f64) -> Estimate {
+        Estimate {
+            median: v,
+            low: v,
+            high: v,
+            samples: 1,
+        }
+    }
+
+    /// The figure applied to each end: `1/x` turns a ratio's interval into its inverse's (the ends swap).
+    pub fn map(self, f: impl Fn(f64) -> f64) -> Estimate {
+        let (a, b) = (f(self.low), f(self.high));
+        Estimate {
+            median: f(self.median),
+            low: a.min(b),
+            high: a.max(b),
+            samples: self.samples,
+        }
+    }
+
+    /// `0.85 (0.79–0.91, 21 pairs)`, with `decimals` after the point.
+    pub fn show(&self, decimals: usize, of: &str) -> String {
+        format!(
+            "{:.d$} ({:.d$}–{:.d$}, {} {of})",
+            self.median,
+            self.low,
+            self.high,
+            self.samples,
+            d = decimals
+        )
+    }
+}
+
+/// The 1-based rank `k` such that the `k`-th smallest and largest of `n` samples bound the median with at least 95%
+/// confidence: the largest `k` with P(Binomial(n, ½) < k) ≤ 2.5%, and 1 (the extremes) when there are too few.
+fn median_interval_rank(n: usize) -> usize {
+    let mut below = 0.0; // P(X < k)
+    let mut p = 0.5f64.powi(n as i32); // P(X = k), from k = 0
+    let mut k = 0;
+    while k < n / 2 {
+        if below + p > 0.025 {
+            break;
+        }
+        below += p;
+        p *= (n - k) as f64 / (k + 1) as f64;
+        k += 1;
+    }
+    k.max(1)
 }
 
 /// The middle value (the upper one of the two middles for an even count). Panics on an empty list.
@@ -84,25 +162,52 @@ pub fn fmt_duration(d: Duration) -> String {
     }
 }
 
-/// A target and whether the measurement met it.
+/// How a measured figure stands against its goal, given the noise (see `Estimate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The whole interval is on the right side of the goal.
+    Met,
+    /// The goal lies within the interval: the median may be on either side by noise alone. Not a failure.
+    WithinNoise,
+    /// The whole interval is on the wrong side of the goal: missed, whatever the noise.
+    Missed,
+}
+
+/// A goal and how the measurement stands against it.
 pub struct Target {
     text: String,
-    met: bool,
+    verdict: Verdict,
 }
 
 impl Target {
-    pub fn at_least(got: f64, min: f64, unit: &str) -> Target {
+    pub fn at_least(got: Estimate, min: f64, unit: &str) -> Target {
         Target {
             text: format!("≥ {min} {unit}"),
-            met: got >= min,
+            verdict: if got.low >= min {
+                Verdict::Met
+            } else if got.high >= min {
+                Verdict::WithinNoise
+            } else {
+                Verdict::Missed
+            },
         }
     }
 
-    pub fn at_most(got: f64, max: f64, unit: &str) -> Target {
+    pub fn at_most(got: Estimate, max: f64, unit: &str) -> Target {
         Target {
             text: format!("≤ {max} {unit}"),
-            met: got <= max,
+            verdict: if got.high <= max {
+                Verdict::Met
+            } else if got.low <= max {
+                Verdict::WithinNoise
+            } else {
+                Verdict::Missed
+            },
         }
+    }
+
+    pub fn missed(&self) -> bool {
+        self.verdict == Verdict::Missed
     }
 }
 
@@ -130,7 +235,7 @@ impl Table {
             || self
                 .rows
                 .iter()
-                .all(|r| r.target.as_ref().is_none_or(|t| t.met))
+                .all(|r| r.target.as_ref().is_none_or(|t| !t.missed()))
     }
 
     /// A markdown table, so it can be pasted as it is.
@@ -167,16 +272,33 @@ impl Table {
             );
         } else if !targets_checked() {
             println!("\n(debug build: measured, targets not checked)");
+        } else {
+            println!(
+                "\n(a figure is the median, with the 95% interval of the median in brackets; a goal is missed only \
+                 when the whole interval misses it, and \"within noise\" when the interval straddles it)"
+            );
         }
     }
 }
 
 fn cells(r: &Row, mode: Mode) -> [String; 5] {
     let (target, verdict) = match (&r.target, mode) {
-        (Some(t), Mode::Measure) if !targets_checked() => {
-            (t.text.clone(), if t.met { "(met)" } else { "(missed)" })
-        }
-        (Some(t), Mode::Measure) => (t.text.clone(), if t.met { "ok" } else { "MISSED" }),
+        (Some(t), Mode::Measure) if !targets_checked() => (
+            t.text.clone(),
+            match t.verdict {
+                Verdict::Met => "(met)",
+                Verdict::WithinNoise => "(within noise)",
+                Verdict::Missed => "(missed)",
+            },
+        ),
+        (Some(t), Mode::Measure) => (
+            t.text.clone(),
+            match t.verdict {
+                Verdict::Met => "ok",
+                Verdict::WithinNoise => "ok, within noise",
+                Verdict::Missed => "MISSED",
+            },
+        ),
         (Some(t), Mode::Smoke) => (t.text.clone(), "-"),
         (None, _) => (String::new(), ""),
     };

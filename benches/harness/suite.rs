@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::child::{spec_folder, Child, HARNESS};
-use crate::json::paired;
+use crate::json::{paired, PAIRS};
 use crate::loopback;
 use crate::measure::{fmt_duration, Mode, Row, Table, Target};
 
@@ -48,8 +48,8 @@ pub fn bench(mode: Mode, table: &mut Table) {
     };
     // `paired` gives the longest spec's time over the suite's; the figure here is its inverse.
     let (ratio, suite_t, longest_t) =
-        paired(mode.iterations(1, 5), || suite.time(), || alone.time());
-    let over = 1.0 / ratio;
+        paired(mode.iterations(1, PAIRS), || suite.time(), || alone.time());
+    let over = ratio.map(|r| 1.0 / r);
     let total_steps: usize = steps.iter().sum();
     table.push(Row {
         name: format!("suite/100 specs, {} ms a request", delay.as_millis()),
@@ -59,7 +59,7 @@ pub fn bench(mode: Mode, table: &mut Table) {
             fmt_duration(longest_t),
             steps[longest]
         ),
-        rate: format!("{over:.2}× the longest spec"),
+        rate: format!("{}× the longest spec", over.show(2, "pairs")),
         target: Some(Target::at_most(
             over,
             MAX_SUITE_OVER_LONGEST,

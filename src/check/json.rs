@@ -118,9 +118,13 @@ impl JsonCheck {
             Ok(p) => p,
             Err(e) => return vec![Failure::new(self.loc, e)],
         };
+        let nodes = match path.query(root) {
+            Ok(n) => n,
+            Err(e) => return vec![Failure::new(self.loc, e)],
+        };
         let sel = Selection {
             path: &path,
-            nodes: path.query(root),
+            nodes,
             root,
             subject,
             root_shown,

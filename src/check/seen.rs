@@ -94,9 +94,9 @@ impl Seen {
 
 /// A name as shown in a message: cut with an ellipsis when long.
 pub fn short_name(name: &str) -> String {
-    match name.char_indices().nth(NAME_SHOWN) {
-        None => name.to_string(),
-        Some((cut, _)) => format!("{}… ({} bytes)", &name[..cut], name.len()),
+    match crate::text::head(name, NAME_SHOWN) {
+        (head, false) => head.into_owned(),
+        (head, true) => format!("{head}… ({} bytes)", name.len()),
     }
 }
 

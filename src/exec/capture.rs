@@ -26,7 +26,9 @@ pub fn from_json(c: &Capture, doc: &Value) -> Result<Value, Failure> {
         CaptureFrom::Body(p) | CaptureFrom::Event(_, p) => p,
         CaptureFrom::Header(_) => unreachable!("header captures are taken from headers"),
     };
-    let nodes = path.query(doc);
+    let nodes = path
+        .query(doc)
+        .map_err(|e| Failure::new(c.loc, format!("cannot capture `{}`: {e}", c.name)))?;
     let v = if path.is_singular() {
         match nodes.first() {
             Some(v) => (*v).clone(),

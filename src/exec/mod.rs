@@ -19,7 +19,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::check::Failure;
-use crate::fixture::{Exchange, FIXTURE_ERROR_HEADER};
+use crate::fixture::{Exchange, FIXTURE_ERROR_HEADER, INCOMPLETE_HEADER};
 use crate::spec::expect::stream::StreamChecks;
 use crate::spec::{CaptureFrom, Step};
 use crate::template::Vars;
@@ -114,19 +114,19 @@ pub async fn attempt(
             streaming,
         })
     };
-    let (head, mut reader) = match response::send(ctx, &prepared, step.loc, deadline, timeout).await
-    {
-        Ok(r) => r,
-        Err(response::SendError::Failed(f)) => {
-            return Attempt::failed(f, curl(prepared, step.stream.is_some()))
-        }
-        Err(response::SendError::CutShort(f)) => {
-            return Attempt {
-                cut_short: true,
-                ..Attempt::failed(f, curl(prepared, step.stream.is_some()))
+    let (mut head, mut reader) =
+        match response::send(ctx, &prepared, step.loc, deadline, timeout).await {
+            Ok(r) => r,
+            Err(response::SendError::Failed(f)) => {
+                return Attempt::failed(f, curl(prepared, step.stream.is_some()))
             }
-        }
-    };
+            Err(response::SendError::CutShort(f)) => {
+                return Attempt {
+                    cut_short: true,
+                    ..Attempt::failed(f, curl(prepared, step.stream.is_some()))
+                }
+            }
+        };
     if head.headers.contains_key(FIXTURE_ERROR_HEADER) {
         let (body, _) = reader.read_all().await;
         let why = format!(
@@ -137,6 +137,28 @@ pub async fn attempt(
             unanswerable: true,
             ..Attempt::failed(Failure::new(step.loc, why), curl(prepared, false))
         };
+    }
+    // An answer recorded incomplete is replayed as it ended: its bytes, then the same timeout or broken connection.
+    if let Some(marker) = ctx
+        .replaying
+        .then(|| head.headers.remove(INCOMPLETE_HEADER))
+        .flatten()
+    {
+        match crate::fixture::replayed_end(marker.to_str().unwrap_or("")) {
+            Ok(end) => reader.end_with(end),
+            Err(why) => {
+                return Attempt {
+                    unanswerable: true,
+                    ..Attempt::failed(
+                        Failure::new(
+                            step.loc,
+                            format!("the embedded fixture cannot answer: {why}"),
+                        ),
+                        curl(prepared, false),
+                    )
+                }
+            }
+        }
     }
     let status = head.status.as_u16();
     if let Some(m) = crate::wire::undecodable_encoding(
@@ -166,15 +188,23 @@ pub async fn attempt(
         }
     }
     let as_stream = !status_failed && (head.is_event_stream() || step.stream.is_some());
-    let (captured, raw) = if as_stream {
-        let (mut f, c, raw) =
+    let (captured, raw, not_recorded) = if as_stream {
+        let (mut f, c, raw, not_recorded) =
             stream_answer(ctx, step, &head, &mut reader, vars, timeout, recording).await;
         failures.append(&mut f);
-        (c, raw)
+        (c, raw, not_recorded)
     } else {
         let mut out = body::read_and_check(&mut reader, &head, step, vars, timeout).await;
         failures.append(&mut out.failures);
-        (out.captured, out.raw)
+        (out.captured, out.raw, 0)
+    };
+    // A recording of an answer that did not end well says so (see `INCOMPLETE_HEADER`).
+    let headers = || {
+        let mut h = head.pairs();
+        if let Some(m) = crate::fixture::incomplete_marker(reader.incomplete(), not_recorded) {
+            h.push((INCOMPLETE_HEADER.to_string(), m));
+        }
+        h
     };
     let exchange = recording.then(|| Exchange {
         step: number,
@@ -186,7 +216,7 @@ pub async fn attempt(
             .and_then(|b| serde_json::from_slice(b).ok()),
         status,
         reason: head.status.canonical_reason().unwrap_or("").to_string(),
-        headers: head.pairs(),
+        headers: headers(),
         body: raw,
     });
     let mut failures = capture::fold_unbound(failures, step);
@@ -211,7 +241,7 @@ async fn stream_answer(
     vars: &Vars,
     timeout: Duration,
     recording: bool,
-) -> (Vec<Failure>, Vec<(String, Value)>, Vec<u8>) {
+) -> (Vec<Failure>, Vec<(String, Value)>, Vec<u8>, usize) {
     let mut failures = Vec::new();
     if let Some(s) = &step.status {
         failures.extend(s.check(head.status.as_u16(), String::new));
@@ -239,7 +269,7 @@ async fn stream_answer(
                 preview(&String::from_utf8_lossy(&body), 2000)
             )),
         );
-        return (failures, Vec::new(), body);
+        return (failures, Vec::new(), body, 0);
     }
     if let Some(first) = step.body.first() {
         failures.push(Failure::new(first.loc, "`body` checks need a JSON response; this one is an event stream (check event data under `stream.events`)"));
@@ -249,5 +279,5 @@ async fn stream_answer(
     let record = recording.then_some(&mut raw);
     let out = stream::read(reader, checks, step, vars, timeout, ctx.strict, record).await;
     failures.extend(out.failures);
-    (failures, out.captured, raw)
+    (failures, out.captured, raw, out.not_recorded)
 }

@@ -9,7 +9,17 @@ use crate::transport::Prepared;
 
 pub fn prepare(req: &RequestTemplate, vars: &Vars, base: &str) -> Result<Prepared, Failure> {
     let at = |e: String| Failure::new(req.path_loc, e);
-    let path = req.path.render_string(vars).map_err(at)?;
+    // A value spliced into the path stays inside its segment: what would end the segment, the path or the URL is
+    // percent-encoded, so a captured `abc#frag` cannot drop the rest of the path and the query, nor `abc?admin=1` add
+    // parameters, nor `../admin` climb out.
+    let path = req.path.render_with(vars, in_segment).map_err(at)?;
+    if let Some(seg) = dot_segment(&path) {
+        return Err(at(format!(
+            "the path became {:?}, whose segment `{seg}` the HTTP client would resolve (sending the request to another \
+             path); a value in a path must not be `.` or `..`",
+            crate::text::preview(&path, 200)
+        )));
+    }
     if !path.starts_with('/') || path.starts_with("//") {
         return Err(at(format!(
             "the path became {path:?}, which is not relative to the target; requests to other origins are refused"
@@ -36,7 +46,12 @@ pub fn prepare(req: &RequestTemplate, vars: &Vars, base: &str) -> Result<Prepare
     }
     let mut headers = Vec::new();
     for (k, t) in &req.headers {
-        headers.push((k.clone(), t.render_string(vars).map_err(at)?));
+        let v = t.render_string(vars).map_err(at)?;
+        // A credential the step sends itself is hidden like the configured key, should the server reflect it.
+        if crate::secrets::is_secret_header(k) {
+            crate::secrets::hide_in_run(&v);
+        }
+        headers.push((k.clone(), v));
     }
     let body = match &req.body {
         Body::None => None,
@@ -55,6 +70,37 @@ pub fn prepare(req: &RequestTemplate, vars: &Vars, base: &str) -> Result<Prepare
         target,
         headers,
         body,
+    })
+}
+
+/// A variable's text as part of one path segment: `%`, `/`, `\`, `?` and `#` percent-encoded (the client would read
+/// them as an escape, a segment's end, the query's or the fragment's start; `\` as `/`). Nothing else is changed, so
+/// the ids and names real specs splice are sent as before.
+fn in_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '/' => out.push_str("%2F"),
+            '\\' => out.push_str("%5C"),
+            '?' => out.push_str("%3F"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A segment of the path (before any query) that is `.` or `..`, also percent-encoded (`%2e`): the client removes it
+/// and the segment before, as RFC 3986 says, so the request would go elsewhere.
+fn dot_segment(path: &str) -> Option<&str> {
+    let path = path.split('?').next().unwrap_or(path);
+    path.split('/').find(|seg| {
+        // At most two dots, each written `.` or `%2e`: six bytes at most.
+        seg.len() <= 6 && {
+            let plain = seg.to_ascii_lowercase().replace("%2e", ".");
+            plain == "." || plain == ".."
+        }
     })
 }
 
@@ -85,6 +131,56 @@ mod tests {
             headers: vec![],
             body: Body::None,
         }
+    }
+
+    fn with_id(id: &str) -> Result<Prepared, Failure> {
+        let vars: Vars = [("id".to_string(), Value::String(id.into()))].into();
+        prepare(&req("/threads/${id}/state"), &vars, "http://h")
+    }
+
+    /// The reproductions: each captured value stays one segment, and the query stays the spec's.
+    #[test]
+    fn a_captured_value_is_one_path_segment() {
+        for (id, sent) in [
+            ("abc#frag", "/threads/abc%23frag/state?q=a%20b%26abc%23frag"),
+            (
+                "abc?admin=1",
+                "/threads/abc%3Fadmin=1/state?q=a%20b%26abc%3Fadmin%3D1",
+            ),
+            (
+                "abc/../../admin",
+                "/threads/abc%2F..%2F..%2Fadmin/state?q=a%20b%26abc%2F..%2F..%2Fadmin",
+            ),
+            ("a\\b", "/threads/a%5Cb/state?q=a%20b%26a%5Cb"),
+            ("50%", "/threads/50%25/state?q=a%20b%2650%25"),
+            (
+                "run:1|sub",
+                "/threads/run:1|sub/state?q=a%20b%26run%3A1%7Csub",
+            ),
+            ("%2e%2E", "/threads/%252e%252E/state?q=a%20b%26%252e%252E"),
+        ] {
+            let p = with_id(id).unwrap();
+            assert_eq!(p.target, sent, "{id}");
+            // As the client sends it: the path is the spec's, with the value in its one segment.
+            let r = p.build(&crate::transport::client(), None).unwrap();
+            assert_eq!(r.url().path().split('/').count(), 4, "{id}: {}", r.url());
+            assert!(r.url().fragment().is_none(), "{id}");
+            assert_eq!(r.url().query_pairs().count(), 1, "{id}: {}", r.url());
+        }
+        for id in ["..", "."] {
+            let f = with_id(id).unwrap_err();
+            assert!(
+                f.message.contains("the HTTP client would resolve"),
+                "{id}: {}",
+                f.message
+            );
+        }
+        let literal = prepare(&req("/threads/%2E%2e/admin"), &Vars::new(), "http://h").unwrap_err();
+        assert!(
+            literal.message.contains("segment `%2E%2e`"),
+            "{}",
+            literal.message
+        );
     }
 
     #[test]

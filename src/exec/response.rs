@@ -99,7 +99,10 @@ pub async fn send(
         Ok(Err(e)) => {
             return Err(SendError::Failed(Failure::new(
                 at,
-                format!("the request failed: {}", crate::transport::error_chain(&e)),
+                format!(
+                    "the request failed: {}",
+                    crate::transport::explain_failure(&e, &prepared.url())
+                ),
             )))
         }
         Ok(Ok(r)) => r,
@@ -134,7 +137,15 @@ where
                 secs(timeout)
             ),
         ),
-        _ => Failure::new(at, format!("no response within {}", secs(timeout))),
+        _ => Failure::new(
+            at,
+            format!(
+                "no response within {}: the request went out on an open connection, and not one byte of an answer \
+                 came back; the server may be overloaded, stopped (its machine takes connections for it all the \
+                 same) or not an HTTP server: check it, or give the step a longer `timeout`",
+                secs(timeout)
+            ),
+        ),
     }
 }
 

@@ -20,8 +20,11 @@ pub async fn run(
     test_name: &str,
     spec: &Spec,
 ) -> SpecOutcome {
-    let secrets = s.secrets();
-    let mut o = run_unscrubbed(s, client, test_name, spec, &secrets).await;
+    // The run's own copy: the credentials its steps send are added to it, and what is shortened during the run hides
+    // them before it is cut.
+    let secrets = s.secrets().for_run();
+    let run = run_unscrubbed(s, client, test_name, spec, &secrets);
+    let mut o = crate::secrets::scoped(secrets.clone(), run).await;
     o.map_text(|t| secrets.scrub(t));
     o
 }
@@ -101,11 +104,7 @@ async fn run_unscrubbed(
     };
     out.judge();
     let kept = Kept {
-        exchanges: kept
-            .exchanges
-            .iter()
-            .map(|e| secrets.scrub_exchange(e))
-            .collect(),
+        exchanges: kept.exchanges.iter().map(|e| e.scrubbed(secrets)).collect(),
         ..kept
     };
     if keep == Keep::All {
@@ -132,7 +131,7 @@ async fn run_unscrubbed(
                             .kept
                             .exchanges
                             .iter()
-                            .map(|e| secrets.scrub_exchange(e))
+                            .map(|e| e.scrubbed(secrets))
                             .collect(),
                         ..r.kept
                     },

@@ -20,6 +20,8 @@ use crate::transport::{BodyReader, ReadError, MAX_BODY_BYTES};
 pub struct StreamOutcome {
     pub captured: Vec<(String, Value)>,
     pub failures: Vec<Failure>,
+    /// The bytes of the stream that did not fit in the recording (`MAX_BODY_BYTES`), when it was recorded.
+    pub not_recorded: usize,
 }
 
 /// What each event capture has come to.
@@ -145,13 +147,15 @@ pub async fn read(
         checks.loc
     };
     let mut ended = false;
+    let mut not_recorded = 0;
     while !ended {
         match reader.next().await {
             Ok(Some(chunk)) => {
                 if let Some(r) = record.as_deref_mut() {
-                    if r.len() + chunk.len() <= MAX_BODY_BYTES {
-                        r.extend_from_slice(&chunk);
-                    }
+                    // As much as fits; what does not is counted, so the recording says it is cut.
+                    let room = MAX_BODY_BYTES - r.len();
+                    r.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                    not_recorded += chunk.len().saturating_sub(room);
                 }
                 parser.feed(&chunk, &mut items);
             }
@@ -161,7 +165,7 @@ pub async fn read(
             }
             Err(e) => {
                 failures.push(broken(at, e, timeout).with_note(state.received()));
-                return stop(failures, caps);
+                return stop(failures, caps, not_recorded);
             }
         }
         for item in items.drain(..) {
@@ -175,59 +179,66 @@ pub async fn read(
                     // What is kept of the answer (a recording, the differential mode) is the whole stream, not
                     // the part before the failure: the rest is read, unchecked, as a client would go on reading.
                     if let Some(r) = record {
-                        drain(reader, &mut parser, checks, vars, r).await;
+                        not_recorded += drain(reader, &mut parser, checks, vars, r).await;
                     }
-                    return stop(failures, caps);
+                    return stop(failures, caps, not_recorded);
                 }
                 Err(f) => {
                     failures.push(f.with_note(state.received()));
-                    return stop(failures, caps);
+                    return stop(failures, caps, not_recorded);
                 }
             }
         }
     }
     failures.extend(state.finish(vars));
     let captured = caps.finish(&mut failures);
-    StreamOutcome { captured, failures }
+    StreamOutcome {
+        captured,
+        failures,
+        not_recorded,
+    }
 }
 
 /// Reads the rest of a stream whose checks already failed into `record`, without checking it: to its end, to the
-/// `until` event of a stream that does not end by itself, or until it breaks or the step's time is up.
+/// `until` event of a stream that does not end by itself, or until it breaks or the step's time is up. Returns the
+/// bytes that did not fit under the body limit, so the recording says it is cut.
 async fn drain(
     reader: &mut BodyReader,
     parser: &mut SseParser,
     checks: &StreamChecks,
     vars: &Vars,
     record: &mut Vec<u8>,
-) {
+) -> usize {
     let mut items = Vec::new();
+    let mut not_recorded = 0;
     loop {
         match reader.next().await {
             Ok(Some(chunk)) => {
-                if record.len() + chunk.len() <= MAX_BODY_BYTES {
-                    record.extend_from_slice(&chunk);
-                }
+                let room = MAX_BODY_BYTES.saturating_sub(record.len());
+                record.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                not_recorded += chunk.len().saturating_sub(room);
                 parser.feed(&chunk, &mut items);
             }
-            Ok(None) | Err(_) => return,
+            Ok(None) | Err(_) => return not_recorded,
         }
         let done = items.drain(..).any(|item| match (item, &checks.until) {
             (SseItem::Event(ev), Some(u)) => u.reached(&ev.event, &ev.data, vars),
             _ => false,
         });
         if done {
-            return;
+            return not_recorded;
         }
     }
 }
 
 /// The read ends early: captures still waiting are not failures of their own (the stream already failed), and the
 /// values taken so far are kept, for a clean-up that needs them.
-fn stop(mut failures: Vec<Failure>, caps: EventCaptures<'_>) -> StreamOutcome {
+fn stop(mut failures: Vec<Failure>, caps: EventCaptures<'_>, not_recorded: usize) -> StreamOutcome {
     failures.dedup_by(|a, b| a.loc == b.loc && a.message == b.message);
     StreamOutcome {
         captured: caps.taken_so_far(),
         failures,
+        not_recorded,
     }
 }
 
@@ -243,7 +254,11 @@ fn broken(at: Loc, e: ReadError, timeout: Duration) -> Failure {
         ReadError::Broken(m) => {
             Failure::new(at, format!("the connection failed during the stream: {m}"))
         }
-        ReadError::TooLarge => unreachable!("streams are not collected"),
+        // Streams are read as they come, never whole; only a recording that says so ends one this way.
+        ReadError::TooLarge => Failure::new(
+            at,
+            format!("the stream is larger than {MAX_BODY_BYTES} bytes"),
+        ),
     }
 }
 

@@ -3,8 +3,14 @@
 //! A query is "singular" when RFC 9535 says it can select at most one node (only name and index selectors, no
 //! descendants, wildcards, slices, filters or unions). Assertions treat a singular query as one value and any other
 //! query as the list of the nodes it selects.
+//!
+//! Evaluation is bounded: before the engine runs a query that is not singular, its cost on the document is counted
+//! (`cost.rs`), and a query that would visit more than [`cost::MAX_VISITS`] nodes is an error, not minutes of work.
 
+mod cost;
 mod scan;
+
+pub use cost::MAX_VISITS;
 
 use serde_json::Value;
 use serde_json_path::JsonPath;
@@ -24,6 +30,8 @@ pub struct Path {
     /// The names and indexes of a singular path, to be followed directly: most checks use such paths, once per
     /// event of a stream, and following them costs a fraction of a general query.
     walk: Option<Vec<Segment>>,
+    /// The structure of a path that is not singular, to count its cost on a document before the engine runs it.
+    cost: Option<cost::Query>,
 }
 
 impl Path {
@@ -56,11 +64,18 @@ impl Path {
             }
         }
         let singular = is_singular(text);
+        let cost = match singular {
+            true => None,
+            false => Some(cost::structure(text).ok_or_else(|| {
+                format!("JSONPath `{text}` is valid, but the harness cannot work out what it would cost to evaluate; write it more simply")
+            })?),
+        };
         Ok(Path {
             text: text.to_string(),
             walk: singular.then(|| singular_segments(text.trim())).flatten(),
             singular,
             compiled,
+            cost,
         })
     }
 
@@ -81,11 +96,24 @@ impl Path {
         self.singular
     }
 
-    pub fn query<'v>(&self, root: &'v Value) -> Vec<&'v Value> {
-        match &self.walk {
-            Some(segments) => follow(root, segments).into_iter().collect(),
-            None => self.compiled.query(root).all(),
+    /// The nodes the path selects in `root`, in document order; an error, before any work, when the query would visit
+    /// more than `MAX_VISITS` nodes of this document.
+    pub fn query<'v>(&self, root: &'v Value) -> Result<Vec<&'v Value>, String> {
+        if let Some(segments) = &self.walk {
+            return Ok(follow(root, segments).into_iter().collect());
         }
+        if let Some(c) = &self.cost {
+            cost::estimate(c, root, MAX_VISITS).map_err(|_| {
+                format!(
+                    "`{}` would visit more than {} nodes of this document, so it was not evaluated (the bound keeps a \
+                     check from running for minutes; each `..` inside a filter multiplies the work): make the path \
+                     more specific",
+                    self.text,
+                    thousands(MAX_VISITS)
+                )
+            })?;
+        }
+        Ok(self.compiled.query(root).all())
     }
 
     /// The names and indexes of a singular path, in order; None for any other path (or an escape we do not decode).
@@ -95,6 +123,18 @@ impl Path {
         }
         singular_segments(self.text.trim())
     }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The node a singular path names, if the document has it (RFC 9535: a negative index counts from the end).
@@ -346,7 +386,7 @@ mod tests {
             let p = Path::parse(text).unwrap();
             assert!(p.walk.is_some(), "{text} is followed directly");
             let engine: Vec<&Value> = p.compiled.query(&doc).all();
-            assert_eq!(p.query(&doc), engine, "{text}");
+            assert_eq!(p.query(&doc).unwrap(), engine, "{text}");
         }
         assert!(Path::parse("$.a.b[*]").unwrap().walk.is_none());
     }
@@ -419,10 +459,79 @@ mod tests {
     fn queries_select_in_document_order() {
         let v = json!({"messages": [{"type": "human"}, {"type": "ai"}], "n": null});
         let p = Path::parse("$.messages[*].type").unwrap();
-        assert_eq!(p.query(&v), vec![&json!("human"), &json!("ai")]);
-        assert_eq!(Path::parse("$.n").unwrap().query(&v), vec![&Value::Null]);
-        assert!(Path::parse("$.missing").unwrap().query(&v).is_empty());
+        assert_eq!(p.query(&v).unwrap(), vec![&json!("human"), &json!("ai")]);
+        assert_eq!(
+            Path::parse("$.n").unwrap().query(&v).unwrap(),
+            vec![&Value::Null]
+        );
+        assert!(Path::parse("$.missing")
+            .unwrap()
+            .query(&v)
+            .unwrap()
+            .is_empty());
         let f = Path::parse("$.messages[?@.type == 'ai']").unwrap();
-        assert_eq!(f.query(&v), vec![&json!({"type": "ai"})]);
+        assert_eq!(f.query(&v).unwrap(), vec![&json!({"type": "ai"})]);
+    }
+
+    /// The reproduction: an answer 100 objects deep (601 bytes), and filters with descendants nested six deep. The
+    /// engine took 178 s and then passed `count: 0`; now the check fails at once, saying why.
+    #[test]
+    fn a_query_that_would_run_for_minutes_is_refused_at_once() {
+        let mut doc = json!(1);
+        for _ in 0..100 {
+            doc = json!({ "a": doc });
+        }
+        assert_eq!(doc.to_string().len(), 601);
+        let p = Path::parse("$..[?@..[?@..[?@..[?@..[?@..[?@.zzz]]]]]]").unwrap();
+        let t = std::time::Instant::now();
+        let e = p.query(&doc).unwrap_err();
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            t.elapsed()
+        );
+        assert!(
+            e.contains("would visit more than 10,000,000 nodes of this document"),
+            "{e}"
+        );
+        // A query of the same form that costs little runs.
+        let one = Path::parse("$..[?@..[?@ == 1]]").unwrap();
+        assert_eq!(one.query(&doc).unwrap().len(), 99);
+    }
+
+    /// Every path the specs and the format's documentation use, and the forms of RFC 9535, can be costed.
+    #[test]
+    fn every_valid_form_can_be_costed() {
+        for text in [
+            "$..*",
+            "$..[*]",
+            "$.a..['b','c']",
+            "$[1:3]",
+            "$[::-1]",
+            "$[ -1 : ]",
+            "$[?@.a]",
+            "$[?!@.a]",
+            "$[?@.a == 'x,]' || @.b != \"y\"]",
+            "$[?@.a < 1.5e3 && @.b >= -2]",
+            "$[?length(@.a) > 2]",
+            "$[?count(@.*) == 1]",
+            "$[?match(@.a, '^x$')]",
+            "$[?search(@.a, '[a-z]')]",
+            "$[?value(@..a) == 1]",
+            "$[?@[?@.a]]",
+            "$[?(@.a) && (!@.b)]",
+            "$[?@ == $.x]",
+            "$[?@.a==null]",
+            "$[?@.a==true]",
+            "$['a','b'][0,1]",
+            "$.a.*",
+            "$[\"a\\\"b\"]",
+            "$ [0] .a",
+            "$.a[?@.config == null || length(@.config) == 0].graph_id",
+            "$[?@.thread_id == $[0].thread_id]",
+        ] {
+            let p = Path::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert!(p.is_singular() || p.cost.is_some(), "{text}");
+        }
     }
 }

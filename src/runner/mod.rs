@@ -189,6 +189,9 @@ pub fn run(settings: Settings, command: CommandLine, progress: Progress) -> Exit
 
 fn announce_target(settings: &Settings) {
     eprintln!("{}", target_line(settings));
+    if let Some(n) = settings.secrets().notice() {
+        eprintln!("warning: {n}");
+    }
 }
 
 /// The line that says, at the start, what the suite runs against; it never shows the URL's credentials.

@@ -6,6 +6,10 @@ use std::time::Duration;
 /// by the clock the steps run on.
 pub const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// The shortest duration accepted. A shorter timeout is spent before a request is even sent, and a shorter retry
+/// interval only hammers the server; finer units are not accepted either, so `1ns` and `0.000001ms` read alike.
+pub const MIN_DURATION: Duration = Duration::from_millis(1);
+
 /// Parses a duration; the error says what is wrong with it, in words a spec author can act on.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let text = s.trim();
@@ -19,6 +23,17 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "ms" => n / 1000.0,
         "s" => n,
         "m" => n * 60.0,
+        "ns" | "us" | "µs" | "μs" => {
+            return Err(format!(
+                "`{s}`: `{unit}` is not a unit here; durations are written in `ms`, `s` or `m`, and the shortest is \
+                 `1ms`"
+            ))
+        }
+        "h" => {
+            return Err(format!(
+                "`{s}`: `h` is not a unit here; write hours in minutes (`60m` for an hour)"
+            ))
+        }
         _ => return Err(not_a_duration()),
     };
     if !secs.is_finite() || secs > MAX_DURATION.as_secs_f64() {
@@ -27,14 +42,17 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             MAX_DURATION.as_secs()
         ));
     }
-    // Checked above: `secs` is finite and at most a day, so the conversion cannot panic.
-    let d = Duration::from_secs_f64(secs);
-    if d.is_zero() {
+    if secs == 0.0 {
+        return Err(format!("`{s}` is zero: a duration must be at least `1ms`"));
+    }
+    if secs < MIN_DURATION.as_secs_f64() {
         return Err(format!(
-            "`{s}` is zero or rounds to zero: a timeout must be at least a nanosecond"
+            "`{s}` is shorter than a millisecond: a duration must be at least `1ms` (a shorter timeout is spent \
+             before the request is sent; a shorter retry interval only hammers the server)"
         ));
     }
-    Ok(d)
+    // Checked above: `secs` is finite and at most a day, so the conversion cannot panic.
+    Ok(Duration::from_secs_f64(secs))
 }
 
 #[cfg(test)]
@@ -52,7 +70,7 @@ mod tests {
 
     #[test]
     fn words_are_not_durations() {
-        for bad in ["soon", "", "s", "1h", "1..2s", "-1s"] {
+        for bad in ["soon", "", "s", "1d", "1..2s", "-1s"] {
             let e = parse_duration(bad).unwrap_err();
             assert!(e.contains("is not a duration"), "{bad}: {e}");
         }
@@ -79,10 +97,35 @@ mod tests {
     }
 
     #[test]
-    fn zero_and_what_rounds_to_zero_are_refused() {
-        for bad in ["0s", "0", "0.0000000001s", "0.0000001ms"] {
+    fn zero_is_refused() {
+        for bad in ["0s", "0", "0ms", "0.0m"] {
             let e = parse_duration(bad).unwrap_err();
-            assert!(e.contains("is zero"), "{bad}: {e}");
+            assert!(
+                e.contains("is zero: a duration must be at least `1ms`"),
+                "{bad}: {e}"
+            );
         }
+    }
+
+    /// `every: 1ns` was "not a duration" while `0.000001ms` (the same) was accepted: both are refused now, saying
+    /// why and what to write.
+    #[test]
+    fn finer_than_a_millisecond_is_refused_alike_in_any_unit() {
+        for bad in ["0.000001ms", "0.0000000001s", "0.5ms", "0.00001m"] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(
+                e.contains("is shorter than a millisecond: a duration must be at least `1ms`"),
+                "{bad}: {e}"
+            );
+        }
+        for bad in ["1ns", "10us", "5µs"] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(e.contains("is not a unit here; durations are written in `ms`, `s` or `m`, and the shortest is `1ms`"), "{bad}: {e}");
+        }
+        assert!(parse_duration("2h")
+            .unwrap_err()
+            .contains("`60m` for an hour"));
+        assert_eq!(parse_duration("1ms"), Ok(MIN_DURATION));
+        assert_eq!(parse_duration("0.001"), Ok(MIN_DURATION));
     }
 }

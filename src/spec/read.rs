@@ -8,10 +8,11 @@ use crate::source::{Loc, Source, SpecError};
 /// The largest spec file read. Specs are a few kilobytes; anything near this is a mistake, or not a spec at all.
 pub const MAX_SPEC_BYTES: u64 = 4 * 1024 * 1024;
 
-/// The text of the spec at `path`, shown in messages as `shown_as`. The error is ready to print.
+/// The text of the spec at `path`, shown in messages as `shown_as`. The error is ready to print. Messages quote its
+/// lines only when it is not reached through a link leading out of the folder the link is in (see [`leads_out`]).
 pub fn read_source(path: &Path, shown_as: PathBuf) -> Result<Source, String> {
     let bytes = read_bytes(path, &shown_as).map_err(|why| format!("error: {why}"))?;
-    source_from_bytes(shown_as, bytes).map_err(|e| e.to_string())
+    text_of(shown_as, bytes, Some(path)).map_err(|e| e.to_string())
 }
 
 /// The bytes of the file at `path` (a regular file of at most `MAX_SPEC_BYTES`), or why not (`cannot read ...`),
@@ -39,10 +40,20 @@ pub fn read_bytes(path: &Path, shown_as: &Path) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+pub use crate::source::leads_out;
+
 /// The text as a `Source`, or an error at the line and column of the first byte that is not UTF-8.
 pub fn source_from_bytes(shown_as: PathBuf, bytes: Vec<u8>) -> Result<Source, SpecError> {
+    text_of(shown_as, bytes, None)
+}
+
+fn text_of(shown_as: PathBuf, bytes: Vec<u8>, from: Option<&Path>) -> Result<Source, SpecError> {
+    let make = |text: String| match from {
+        Some(p) => Source::read_from(shown_as.clone(), text, p),
+        None => Source::new(shown_as.clone(), text),
+    };
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(Source::new(shown_as, text)),
+        Ok(text) => Ok(make(text)),
         Err(e) => {
             let bytes = e.as_bytes();
             let good = &bytes[..e.utf8_error().valid_up_to()];
@@ -51,7 +62,7 @@ pub fn source_from_bytes(shown_as: PathBuf, bytes: Vec<u8>) -> Result<Source, Sp
             // Everything before the bad byte is valid UTF-8, so characters can be counted.
             let col = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
             let bad = bytes[good.len()];
-            let src = Source::new(shown_as, String::from_utf8_lossy(bytes).into_owned());
+            let src = make(String::from_utf8_lossy(bytes).into_owned());
             Err(SpecError::new(
                 &src,
                 Loc::new(line as u32, col as u32),
@@ -72,6 +83,47 @@ mod tests {
         assert_eq!(e.loc, Loc::new(2, 12));
         assert!(e.message.contains("byte 0xFF"), "{}", e.message);
         assert!(e.to_string().contains("2 | name: café � here"), "{e}");
+    }
+
+    /// A spec file that is a link to a file elsewhere (any file: `/etc/passwd`, a key file) is read, and its errors
+    /// give the line and column, but its lines are not printed.
+    #[cfg(unix)]
+    #[test]
+    fn lines_of_a_file_linked_from_outside_are_not_quoted() {
+        let d = std::env::temp_dir().join(format!("lgc-read-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("specs/inner")).unwrap();
+        std::fs::write(d.join("secret.txt"), "token: hunter2-top-secret\n{\n").unwrap();
+        std::fs::write(d.join("specs/inner/ok.yaml"), "token: visible\n{\n").unwrap();
+        std::os::unix::fs::symlink(d.join("secret.txt"), d.join("specs/leak.yaml")).unwrap();
+        std::os::unix::fs::symlink("ok.yaml", d.join("specs/inner/alias.yaml")).unwrap();
+        std::os::unix::fs::symlink(&d, d.join("specs/up")).unwrap();
+        let src = |p: &str| read_source(&d.join(p), p.into()).unwrap();
+        let leak = src("specs/leak.yaml");
+        assert!(!leak.quotable());
+        assert_eq!(leak.snippet(Loc::new(1, 1)), "");
+        let e = SpecError::new(
+            &leak,
+            Loc::new(1, 8),
+            "unknown field `token`: hunter2-top-secret",
+        );
+        assert!(
+            !e.to_string().contains("hunter2") && !e.to_string().contains("token"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("specs/leak.yaml:1:8"), "{e}");
+        assert!(
+            !src("specs/up/secret.txt").quotable(),
+            "through a folder link that leads out"
+        );
+        assert!(
+            src("specs/inner/alias.yaml").quotable(),
+            "a link within its folder"
+        );
+        assert!(src("specs/inner/ok.yaml")
+            .snippet(Loc::new(1, 1))
+            .contains("visible"));
+        std::fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]

@@ -5,6 +5,8 @@ use regex::Regex;
 use serde_saphyr::budget::BudgetBreach;
 use serde_saphyr::Error;
 
+use crate::source::Loc;
+
 /// The message for a YAML error, without position (we render that ourselves).
 pub fn message(e: &Error) -> String {
     let mut inner = e;
@@ -64,6 +66,95 @@ pub fn message(e: &Error) -> String {
         m
     });
     plain_number_types(&msg)
+}
+
+/// A flow collection left open (`{method: GET, path: /ok` and a new line): the parser notices only where it gives up,
+/// a line or more later. For its "did not find expected ',' or '}'" the place and message of the bracket that was
+/// not closed, found by reading the text up to where the parser stopped; None for any other error.
+pub fn unclosed_bracket(text: &str, at: Loc, message: &str) -> Option<(Loc, String)> {
+    if !message.contains("did not find expected ',' or") {
+        return None;
+    }
+    let (line, col, open) = innermost_open(text, at)?;
+    let (close, kind) = if open == '{' {
+        ('}', "mapping")
+    } else {
+        (']', "list")
+    };
+    Some((
+        Loc::new(line, col),
+        format!(
+            "this `{open}` opens a {kind} that is not closed: end it with `{close}` (the YAML parser gave up at line \
+             {}, column {}, looking for a `,` or the `{close}`)",
+            at.line, at.col
+        ),
+    ))
+}
+
+/// The innermost `{` or `[` still open at `at`, outside quoted text and comments, with its line and column; None
+/// when there is none, or when it is closed further on (then something else broke the parse, such as an unquoted
+/// `[` inside it).
+fn innermost_open(text: &str, at: Loc) -> Option<(u32, u32, char)> {
+    let mut open: Vec<(u32, u32, char)> = Vec::new();
+    // The innermost opener at `at`, and how deep it was.
+    let mut suspect: Option<((u32, u32, char), usize)> = None;
+    for (i, line) in text.lines().enumerate() {
+        let n = i as u32 + 1;
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        // Whether a flow collection or a quoted value may start here: at the line's start, or after `:`, `-`, `?`,
+        // `,` or an opening bracket (elsewhere `{`, `[` and quotes are part of plain text, as in `name: it's`).
+        let mut token_start = true;
+        let chars: Vec<char> = line.chars().collect();
+        let mut j = 0;
+        while j < chars.len() {
+            if suspect.is_none() && (n > at.line || (n == at.line && j + 1 >= at.col as usize)) {
+                suspect = Some((*open.last()?, open.len()));
+            }
+            let c = chars[j];
+            match quote {
+                Some('\'') if c == '\'' => {
+                    if chars.get(j + 1) == Some(&'\'') {
+                        j += 1;
+                    } else {
+                        quote = None;
+                    }
+                }
+                Some('"') if c == '\\' => j += 1,
+                Some('"') if c == '"' => quote = None,
+                Some(_) => {}
+                None => match c {
+                    '#' if prev.is_whitespace() => break,
+                    '\'' | '"' if token_start => quote = Some(c),
+                    '{' | '[' if token_start || !open.is_empty() => {
+                        open.push((n, j as u32 + 1, c));
+                    }
+                    '}' | ']' if !open.is_empty() => {
+                        let matches = open
+                            .last()
+                            .is_some_and(|(_, _, o)| (*o == '{') == (c == '}'));
+                        if let Some((opener, _)) = suspect.filter(|(_, d)| open.len() == *d) {
+                            // Closed after all, and the parse broke on something else; or closed by the wrong
+                            // bracket, so not closed.
+                            return (!matches).then_some(opener);
+                        }
+                        open.pop();
+                    }
+                    _ => {}
+                },
+            }
+            if !c.is_whitespace() {
+                token_start = quote.is_none() && matches!(c, ':' | '-' | '?' | ',' | '{' | '[');
+            }
+            prev = c;
+            j += 1;
+        }
+    }
+    match suspect {
+        Some((opener, _)) => Some(opener),
+        // The error is past the last character: whatever is open then.
+        None => open.last().copied(),
+    }
 }
 
 /// `expected u16`, `invalid u32`: Rust's integer types, said as the numbers they hold.
@@ -145,6 +236,44 @@ mod tests {
                 assert!(!m.contains(library), "{yaml:?}: {m}");
             }
         }
+    }
+
+    /// An unclosed `{` on line 4 was reported at 5:11, where the parser gave up.
+    #[test]
+    fn an_unclosed_bracket_is_reported_where_it_opens() {
+        let text = "version: 1\nname: it's {not} a bracket\nsteps:\n  - request: {method: GET, path: '/o{k'\n    expect: {status: 200}\n";
+        let (at, m) = unclosed_bracket(
+            text,
+            Loc::new(5, 11),
+            "while parsing a flow mapping, did not find expected ',' or '}'",
+        )
+        .unwrap();
+        assert_eq!(at, Loc::new(4, 14));
+        assert!(
+            m.starts_with("this `{` opens a mapping that is not closed: end it with `}`"),
+            "{m}"
+        );
+        let list = "a: {b: [1, 2}\n";
+        let (at, m) =
+            unclosed_bracket(list, Loc::new(1, 13), "did not find expected ',' or ']'").unwrap();
+        assert_eq!(at, Loc::new(1, 8));
+        assert!(
+            m.contains("a list that is not closed: end it with `]`"),
+            "{m}"
+        );
+        assert!(unclosed_bracket(text, Loc::new(5, 11), "expected a list here").is_none());
+        // An unquoted `[` inside braces that are closed is not an unclosed bracket.
+        let unquoted = "steps:\n  - {path: $.messages[0].type, equals: human}\n";
+        assert!(unclosed_bracket(
+            unquoted,
+            Loc::new(2, 22),
+            "did not find expected ',' or '}'"
+        )
+        .is_none());
+        let spread = "a: {b: 1,\n  c: $.x[0]}\n";
+        assert!(
+            unclosed_bracket(spread, Loc::new(2, 8), "did not find expected ',' or '}'").is_none()
+        );
     }
 
     #[test]

@@ -115,43 +115,88 @@ pub async fn start(files: Vec<PathBuf>) -> RawServer {
                 let head = read_request(&mut sock).await;
                 let raw = echo(&raw, &head);
                 seen.lock().unwrap().push(head);
-                for part in parts(&raw) {
-                    match part {
-                        Part::Bytes(b) => {
-                            if sock.write_all(&b).await.is_err() {
-                                return;
-                            }
-                            let _ = sock.flush().await;
-                        }
-                        Part::Stall => tokio::time::sleep(Duration::from_secs(3600)).await,
-                        Part::Pause => tokio::time::sleep(Duration::from_millis(30)).await,
-                        Part::Wait(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
-                        Part::Repeat(line, times) => {
-                            // In writes of about 64 KiB, however short the line.
-                            let per_write = (65536 / line.len().max(1)).max(1);
-                            let mut left = times;
-                            while left > 0 {
-                                let n = left.min(per_write);
-                                if sock.write_all(&line.repeat(n)).await.is_err() {
-                                    return;
-                                }
-                                left -= n;
-                            }
-                        }
-                        Part::Reset => {
-                            // Linger 0 makes close send a TCP reset instead of a clean end of stream.
-                            #[allow(deprecated)]
-                            let _ = sock.set_linger(Some(Duration::ZERO));
-                            drop(sock);
-                            return;
-                        }
-                    }
-                }
-                let _ = sock.shutdown().await;
+                send(&mut sock, &raw).await;
             });
         }
     });
     RawServer { url, requests }
+}
+
+/// A server that answers every request whose target starts with one of `routes`' prefixes with that route's file
+/// (the first that matches; 404 when none does), as many times as it is asked: for runs of many specs at once, whose
+/// requests come in no fixed order.
+pub async fn start_routed(routes: Vec<(String, PathBuf)>) -> RawServer {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let url = format!("http://{}", listener.local_addr().expect("local addr"));
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&requests);
+    let routes = Arc::new(routes);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let seen = Arc::clone(&seen);
+            let routes = Arc::clone(&routes);
+            tokio::spawn(async move {
+                let head = read_request(&mut sock).await;
+                let target = head.split(' ').nth(1).unwrap_or("").to_string();
+                seen.lock().unwrap().push(head.clone());
+                let raw = match routes
+                    .iter()
+                    .find(|(prefix, _)| target.starts_with(prefix.as_str()))
+                {
+                    Some((_, file)) => {
+                        std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+                    }
+                    None => {
+                        b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                            .to_vec()
+                    }
+                };
+                send(&mut sock, &echo(&raw, &head)).await;
+            });
+        }
+    });
+    RawServer { url, requests }
+}
+
+/// Sends a response file's bytes, obeying its directives.
+async fn send(sock: &mut tokio::net::TcpStream, raw: &[u8]) {
+    for part in parts(raw) {
+        match part {
+            Part::Bytes(b) => {
+                if sock.write_all(&b).await.is_err() {
+                    return;
+                }
+                let _ = sock.flush().await;
+            }
+            Part::Stall => tokio::time::sleep(Duration::from_secs(3600)).await,
+            Part::Pause => tokio::time::sleep(Duration::from_millis(30)).await,
+            Part::Wait(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+            Part::Repeat(line, times) => {
+                // In writes of about 64 KiB, however short the line.
+                let per_write = (65536 / line.len().max(1)).max(1);
+                let mut left = times;
+                while left > 0 {
+                    let n = left.min(per_write);
+                    if sock.write_all(&line.repeat(n)).await.is_err() {
+                        return;
+                    }
+                    left -= n;
+                }
+            }
+            Part::Reset => {
+                // Linger 0 makes close send a TCP reset instead of a clean end of stream.
+                #[allow(deprecated)]
+                let _ = sock.set_linger(Some(Duration::ZERO));
+                return;
+            }
+        }
+    }
+    let _ = sock.shutdown().await;
 }
 
 fn echo(raw: &[u8], head: &str) -> Vec<u8> {

@@ -70,7 +70,10 @@ fn parse_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, (Loc, Str
             .location()
             .map(|l| Loc::from_saphyr(&l))
             .unwrap_or_default();
-        let mut msg = super::yaml_errors::message(&e);
+        let msg = super::yaml_errors::message(&e);
+        // An unclosed `{` or `[` is reported where it opens, not where the parser gave up.
+        let (loc, mut msg) =
+            super::yaml_errors::unclosed_bracket(text, loc, &msg).unwrap_or((loc, msg));
         let line = text
             .lines()
             .nth((loc.line as usize).saturating_sub(1))
@@ -178,11 +181,7 @@ impl Loader<'_> {
         // The spec's source knows the shared files it uses, so that reports can show their lines.
         let source = match self.origins.is_empty() {
             true => src,
-            false => Arc::new(Source {
-                path: src.path.clone(),
-                text: src.text.clone(),
-                origins: std::mem::take(&mut self.origins),
-            }),
+            false => Arc::new(src.with_origins(std::mem::take(&mut self.origins))),
         };
         Ok(Spec {
             source,
@@ -252,6 +251,7 @@ impl Loader<'_> {
         raw: Vec<(String, Spanned<serde_json::Value>)>,
     ) -> R<Vec<(String, serde_json::Value)>> {
         let mut vars = Vec::new();
+        let mut sizes = crate::template::Sizes::default();
         for (name, value) in raw {
             if !is_name(&name) {
                 return Err(self.err(
@@ -261,6 +261,10 @@ impl Loader<'_> {
             }
             self.not_builtin(&name, self.loc(&value))?;
             self.check_json_vars(&value.value, self.loc(&value))?;
+            // Checked from the text, before anything is rendered: a spec whose variables grow past the bound fails here.
+            sizes
+                .define(&name, &value.value)
+                .map_err(|e| self.err(self.loc(&value), format!("variable `{name}`: {e}")))?;
             self.defined.insert(name.clone());
             self.fixed.insert(name.clone());
             vars.push((name, value.value));
