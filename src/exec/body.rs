@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::capture;
 use super::response::{json_body, read_failure, Head};
-use crate::check::Failure;
+use crate::check::{Failure, Level};
 use crate::spec::{CaptureFrom, Step};
 use crate::template::Vars;
 use crate::text::preview;
@@ -93,7 +93,13 @@ pub fn check(head: &Head, step: &Step, vars: &Vars, raw: Vec<u8>) -> BodyOutcome
         };
     }
     let (doc, complaint) = json_body(step.loc, head.content_type(), &raw);
-    failures.extend(complaint);
+    failures.extend(complaint.map(|f| match &doc {
+        // Both official clients parse a body that is JSON whatever its content type: the type is a habit.
+        Some(_) => f.at_level(Level::Should),
+        // A body that is not JSON fails what needed it, at that level: a must when a capture or a must check
+        // does, a should when only shoulds look into it.
+        None => f.at_level(needed_level(step, body_captures().next().is_some())),
+    }));
     if let Some(doc) = doc {
         for c in &step.body {
             failures.extend(c.check(&doc, vars, "the response body"));
@@ -109,5 +115,13 @@ pub fn check(head: &Head, step: &Step, vars: &Vars, raw: Vec<u8>) -> BodyOutcome
         captured,
         failures,
         raw,
+    }
+}
+
+/// The level at which a step needs its body as JSON: `must` when it captures from it or a `must` check reads it.
+fn needed_level(step: &Step, captures: bool) -> Level {
+    match captures || step.body.iter().any(|c| c.level == Level::Must) {
+        true => Level::Must,
+        false => Level::Should,
     }
 }
