@@ -24,8 +24,9 @@ pub fn preview(s: &str, max: usize) -> String {
 /// the shortened text can recognise.
 pub fn head(s: &str, max: usize) -> (std::borrow::Cow<'_, str>, bool) {
     use std::borrow::Cow;
+    // Whole, it is scrubbed with the rest of the run's texts: only a text that is cut needs it now.
     let Some((cut, _)) = s.char_indices().nth(max) else {
-        return (crate::secrets::scrub_in_run(s).0, false);
+        return (Cow::Borrowed(s), false);
     };
     // Scrubbed as far past the cut as the longest secret reaches: one that starts before it is hidden whole.
     let (_, longest) = crate::secrets::scrub_in_run("");
