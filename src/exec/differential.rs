@@ -35,7 +35,74 @@ pub(super) fn compare(
     reference: Reference,
 ) -> Differential {
     let mut d = Differential::default();
-    let (exchanges, ref_vars, ref_too_large, ref_steps, same_graph) = match reference {
+    let Some(reference) = reference_side(s, test_name, spec, reference, &mut d) else {
+        return d;
+    };
+    let steps: Vec<&Step> = spec.steps.iter().chain(&spec.finally).collect();
+    let left_out = left_out(&target, &reference, &mut d);
+    let keep = |e: &Exchange| !left_out.contains(&e.step);
+    let reference_rec = Recording {
+        exchanges: reference.exchanges.into_iter().filter(keep).collect(),
+        values: Map::new(),
+    };
+    let target_rec = Recording {
+        exchanges: target.kept.exchanges.into_iter().filter(keep).collect(),
+        values: Map::new(),
+    };
+    let variables = Variable::pair(&as_map(&reference.vars), &as_map(target.vars));
+    // A stream read `until` an event: the event as each side's own values make it.
+    type Pred<'p> = Box<dyn Fn(&str, &str) -> bool + 'p>;
+    let untils: Vec<Option<Pred<'_>>> = steps
+        .iter()
+        .map(|step| {
+            let until = step.stream.as_ref().and_then(|c| c.until.as_ref())?;
+            let (tv, rv) = (target.vars, &reference.vars);
+            let p: Pred<'_> = Box::new(move |name: &str, data: &str| {
+                until.reached(name, data, tv) || until.reached(name, data, rv)
+            });
+            Some(p)
+        })
+        .collect();
+    let found = departures::compare_recordings(&reference_rec, &target_rec, |n| {
+        let step = n.checked_sub(1).and_then(|i| steps.get(i));
+        Options {
+            same_graph: reference.same_graph,
+            variables: &variables,
+            varies: step
+                .map(|st| st.varies.iter().map(|p| p.as_str().to_string()).collect())
+                .unwrap_or_default(),
+            until: n
+                .checked_sub(1)
+                .and_then(|i| untils.get(i))
+                .and_then(|u| u.as_deref()),
+            ..Options::default()
+        }
+    });
+    tolerate(s, test_name, &steps, found, &mut d);
+    d.compared = true;
+    d
+}
+
+/// What the target's answers are compared with, made ready.
+struct ReferenceSide {
+    exchanges: Vec<Exchange>,
+    vars: Vars,
+    too_large: Vec<usize>,
+    /// The steps as the live reference ran them (a recording has none).
+    steps: Option<Vec<StepOutcome>>,
+    /// Graph state is comparable.
+    same_graph: bool,
+}
+
+/// The recording, or the live reference's run; `None` (with a note on `d`) when there is nothing to compare with.
+fn reference_side(
+    s: &Settings,
+    test_name: &str,
+    spec: &Spec,
+    reference: Reference,
+    d: &mut Differential,
+) -> Option<ReferenceSide> {
+    match reference {
         Reference::Recorded(replayed) => {
             d.against = "the recording".into();
             let rec = match replayed {
@@ -49,14 +116,20 @@ pub(super) fn compare(
                             "not compared: there is no recording of this spec to compare with ({e}); \
                              set LANGGRAPH_REFERENCE_URL to run it against a live reference"
                         ));
-                        return d;
+                        return None;
                     }
                 },
             };
             // The recording was made with fixtures/target.yaml's variables and its own built-in values.
             let vars = with_spec_vars(s.diff.recorded_vars.clone(), &rec.values, spec)
                 .unwrap_or_else(|_| s.diff.recorded_vars.clone());
-            (rec.exchanges, vars, Vec::new(), None, s.diff.same_graph)
+            Some(ReferenceSide {
+                exchanges: rec.exchanges,
+                vars,
+                too_large: Vec::new(),
+                steps: None,
+                same_graph: s.diff.same_graph,
+            })
         }
         Reference::Live(run) => {
             d.against = s.diff.reference_url.clone().unwrap_or_default();
@@ -66,7 +139,7 @@ pub(super) fn compare(
                     d.notes.push(format!(
                         "not compared: the spec cannot run against the reference: {e}"
                     ));
-                    return d;
+                    return None;
                 }
             };
             run.out.judge();
@@ -81,19 +154,24 @@ pub(super) fn compare(
                 ));
             }
             // A live reference serves the target's graph: its state is comparable.
-            (
-                run.kept.exchanges,
-                run.vars,
-                run.kept.too_large,
-                Some(run.out.steps),
-                true,
-            )
+            Some(ReferenceSide {
+                exchanges: run.kept.exchanges,
+                vars: run.vars,
+                too_large: run.kept.too_large,
+                steps: Some(run.out.steps),
+                same_graph: true,
+            })
         }
-    };
+    }
+}
 
-    let steps: Vec<&Step> = spec.steps.iter().chain(&spec.finally).collect();
-    // Steps one side did not send (a value it needed was not captured: the spec's report says why), and answers too
-    // large to keep, are left out of the comparison.
+/// Steps one side did not send (a value it needed was not captured: the spec's report says why), and answers too
+/// large to keep: left out of the comparison, each with a note.
+fn left_out(
+    target: &TargetSide<'_>,
+    reference: &ReferenceSide,
+    d: &mut Differential,
+) -> BTreeSet<usize> {
     let unsent = |outcomes: &[StepOutcome]| -> Vec<usize> {
         outcomes
             .iter()
@@ -103,18 +181,12 @@ pub(super) fn compare(
             .collect()
     };
     let target_unsent = unsent(&target.out.steps);
-    let reference_unsent = ref_steps.as_deref().map(unsent).unwrap_or_default();
+    let reference_unsent = reference.steps.as_deref().map(unsent).unwrap_or_default();
     let too_large: BTreeSet<usize> = target
         .kept
         .too_large
         .iter()
-        .chain(&ref_too_large)
-        .copied()
-        .collect();
-    let left_out: BTreeSet<usize> = target_unsent
-        .iter()
-        .chain(&reference_unsent)
-        .chain(&too_large)
+        .chain(&reference.too_large)
         .copied()
         .collect();
     for (list, why) in [
@@ -134,46 +206,23 @@ pub(super) fn compare(
             departures::MAX_KEPT_BODY >> 20
         ));
     }
-    let keep = |e: &Exchange| !left_out.contains(&e.step);
-    let reference_rec = Recording {
-        exchanges: exchanges.into_iter().filter(keep).collect(),
-        values: Map::new(),
-    };
-    let target_rec = Recording {
-        exchanges: target.kept.exchanges.into_iter().filter(keep).collect(),
-        values: Map::new(),
-    };
-
-    let variables = Variable::pair(&as_map(&ref_vars), &as_map(target.vars));
-    // A stream read `until` an event: the event as each side's own values make it.
-    type Pred<'p> = Box<dyn Fn(&str, &str) -> bool + 'p>;
-    let untils: Vec<Option<Pred<'_>>> = steps
+    target_unsent
         .iter()
-        .map(|step| {
-            let until = step.stream.as_ref().and_then(|c| c.until.as_ref())?;
-            let (tv, rv) = (target.vars, &ref_vars);
-            let p: Pred<'_> = Box::new(move |name: &str, data: &str| {
-                until.reached(name, data, tv) || until.reached(name, data, rv)
-            });
-            Some(p)
-        })
-        .collect();
-    let found = departures::compare_recordings(&reference_rec, &target_rec, |n| {
-        let step = n.checked_sub(1).and_then(|i| steps.get(i));
-        Options {
-            same_graph,
-            variables: &variables,
-            varies: step
-                .map(|st| st.varies.iter().map(|p| p.as_str().to_string()).collect())
-                .unwrap_or_default(),
-            until: n
-                .checked_sub(1)
-                .and_then(|i| untils.get(i))
-                .and_then(|u| u.as_deref()),
-            ..Options::default()
-        }
-    });
+        .chain(&reference_unsent)
+        .chain(&too_large)
+        .copied()
+        .collect()
+}
 
+/// Each departure found, with the target file's tolerance that covers it; the tolerances of this spec that covered
+/// nothing are stale.
+fn tolerate(
+    s: &Settings,
+    test_name: &str,
+    steps: &[&Step],
+    found: Vec<departures::Departure>,
+    d: &mut Differential,
+) {
     let tolerances: Vec<_> = s
         .diff
         .tolerated
@@ -207,8 +256,6 @@ pub(super) fn compare(
         .filter(|(_, used)| !**used)
         .map(|(t, _)| format!("`{}` ({})", t.r#where, t.reason))
         .collect();
-    d.compared = true;
-    d
 }
 
 /// Puts what the comparison found on the outcome: under `LANGGRAPH_DIFF=fail`, a departure that the target file does

@@ -47,6 +47,21 @@ pub enum Progress {
 /// libtest's: 0 when every spec that ran passed (or failed as the target's baseline expects), 101 otherwise, 2 for
 /// a setting or folder that cannot be used.
 pub fn run(settings: Settings, command: CommandLine, progress: Progress) -> ExitCode {
+    match run_or_refuse(settings, command, progress) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `run`, with what keeps the suite from running as an error.
+fn run_or_refuse(
+    mut settings: Settings,
+    command: CommandLine,
+    progress: Progress,
+) -> Result<ExitCode, String> {
     let CommandLine { mut args, filters } = command;
     // The name filters libtest-mimic cannot hold, applied beside its own.
     let more = CommandLine {
@@ -57,87 +72,16 @@ pub fn run(settings: Settings, command: CommandLine, progress: Progress) -> Exit
         filters,
     };
     if args.test_threads == Some(0) {
-        eprintln!("error: --test-threads 0 runs nothing: give 1 or more");
-        return ExitCode::from(2);
+        return Err("--test-threads 0 runs nothing: give 1 or more".into());
     }
-    let mut settings = settings;
-    if !args.list {
-        announce_target(&settings);
-        if let Some(url) = &settings.url {
-            if let Err(e) = reachable::check(url, settings.api_key.as_ref()) {
-                eprintln!("error: {}", settings.secrets().scrub(&e));
-                return ExitCode::from(2);
-            }
-        }
-    }
-    // A listing finds out too: nextest learns from it which specs are skipped.
-    if let Some(url) = settings.url.clone() {
-        let found = crate::discovery::discover(&url, settings.api_key.as_ref());
-        let lines = settings.apply(&found);
-        if !args.list {
-            for line in lines {
-                eprintln!("{}", settings.secrets().scrub(&line));
-            }
-        }
-    }
+    know_the_target(&mut settings, args.list)?;
     // `--test-threads` (and nextest, which runs one spec per process) still decide.
     args.test_threads = args.test_threads.or(Some(settings.concurrency));
-    let suite = match Suite::new(settings) {
-        Ok(s) => {
-            s.show_progress(progress == Progress::Line);
-            s
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    if let Err(e) = suite.check_names_in_specs() {
-        eprintln!("error: {e}");
-        return ExitCode::from(2);
-    }
-    // A run loads the specs it selects; a listing reads their headers (requires, tags), and nextest's terse listing
-    // only their names.
+    let suite = Suite::new(settings)?;
+    suite.show_progress(progress == Progress::Line);
+    suite.check_names_in_specs()?;
     let terse_list = args.list && matches!(args.format, Some(FormatSetting::Terse));
-    let prepare = match (args.list, terse_list) {
-        (false, _) => Prepare::Specs,
-        (true, true) if !args.ignored && suite.settings.tags.is_empty() => Prepare::Names,
-        (true, _) => Prepare::Headers,
-    };
-    // libtest-mimic's name filter, applied before reading: `cargo test NAME` and nextest (a process per test) read
-    // one spec, not the whole folder.
-    // Only the name filters decide here: with `--ignored`, which specs are ignored is known only once read.
-    let selected = |name: &str| {
-        let probe = Trial::test(name, || Ok(())).with_ignored_flag(args.ignored);
-        !args.is_filtered_out(&probe) && more.selects(name)
-    };
-    let planned = match suite.plan(prepare, selected) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let stale = suite.unknown_known_failures(&planned);
-    if !stale.is_empty() {
-        eprintln!(
-            "error: the target's known_failures names specs that do not exist: {}",
-            stale.join(", ")
-        );
-        return ExitCode::from(2);
-    }
-    let stale = suite.unknown_tolerated_departures(&planned);
-    if !stale.is_empty() {
-        eprintln!(
-            "error: the target's tolerated_departures names specs that do not exist: {}",
-            stale.join(", ")
-        );
-        return ExitCode::from(2);
-    }
-    let planned: Vec<Planned> = planned
-        .into_iter()
-        .filter(|p| suite.settings.tags.selects(&p.tags) && more.selects(&p.name))
-        .collect();
+    let planned = plan(&suite, &args, &more, terse_list)?;
     if args.list && !terse_list {
         let listed: Vec<&Planned> = planned
             .iter()
@@ -145,9 +89,9 @@ pub fn run(settings: Settings, command: CommandLine, progress: Progress) -> Exit
             .filter(|p| !args.ignored || !p.missing.is_empty())
             .collect();
         outputs::list(&listed);
-        return ExitCode::SUCCESS;
+        return Ok(ExitCode::SUCCESS);
     }
-    let ignored: Vec<_> = planned
+    let skipped: Vec<_> = planned
         .iter()
         .filter(|p| !p.missing.is_empty())
         .map(|p| (p.skipped(), p.name.clone()))
@@ -162,29 +106,86 @@ pub fn run(settings: Settings, command: CommandLine, progress: Progress) -> Exit
         .collect();
     let conclusion = libtest_mimic::run(&args, trials);
     if args.list {
-        return conclusion.exit_code();
+        return Ok(conclusion.exit_code());
     }
     let mut results = suite.results();
-    // Under nextest, each process is handed one test by name: the ignored ones are reported by every process (the
+    // Under nextest, each process is handed one test by name: the skipped ones are reported by every process (the
     // parts of a report are merged by name), so that they do not vanish from it.
     let under_nextest = std::env::var_os("NEXTEST_RUN_ID").is_some();
     if !(args.ignored || args.include_ignored) {
         results.extend(
-            ignored
+            skipped
                 .into_iter()
                 .filter(|(_, name)| under_nextest || shown.contains(name))
                 .map(|(r, _)| r),
         );
     }
     results.sort_by(|a, b| a.name.cmp(&b.name));
-    let written = outputs::after_run(&suite.settings, &results, started.elapsed());
-    match (written, conclusion.exit_code()) {
-        (Err(e), _) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
+    outputs::after_run(&suite.settings, &results, started.elapsed())?;
+    Ok(conclusion.exit_code())
+}
+
+/// Before anything runs: says what the suite runs against, checks that a live target answers, and finds out what
+/// it has. A listing finds out too (silently): nextest learns from it which specs are skipped.
+fn know_the_target(settings: &mut Settings, listing: bool) -> Result<(), String> {
+    if !listing {
+        announce_target(settings);
+        if let Some(url) = &settings.url {
+            reachable::check(url, settings.api_key.as_ref())
+                .map_err(|e| settings.secrets().scrub(&e))?;
         }
-        (Ok(()), code) => code,
     }
+    if let Some(url) = settings.url.clone() {
+        let found = crate::discovery::discover(&url, settings.api_key.as_ref());
+        let lines = settings.apply(&found);
+        if !listing {
+            for line in lines {
+                eprintln!("{}", settings.secrets().scrub(&line));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The specs the arguments select, ready to run; the target's baselines checked against them. A run loads the specs
+/// it selects; a listing reads their headers (requires, tags), and nextest's terse listing only their names.
+fn plan(
+    suite: &std::sync::Arc<Suite>,
+    args: &Arguments,
+    more: &CommandLine,
+    terse_list: bool,
+) -> Result<Vec<Planned>, String> {
+    let prepare = match (args.list, terse_list) {
+        (false, _) => Prepare::Specs,
+        (true, true) if !args.ignored && suite.settings.tags.is_empty() => Prepare::Names,
+        (true, _) => Prepare::Headers,
+    };
+    // libtest-mimic's name filter, applied before reading: `cargo test NAME` and nextest (a process per test) read
+    // one spec, not the whole folder. Only the name filters decide here: with `--ignored`, which specs are ignored
+    // is known only once read.
+    let selected = |name: &str| {
+        let probe = Trial::test(name, || Ok(())).with_ignored_flag(args.ignored);
+        !args.is_filtered_out(&probe) && more.selects(name)
+    };
+    let planned = suite.plan(prepare, selected)?;
+    let stale = suite.unknown_known_failures(&planned);
+    if !stale.is_empty() {
+        return Err(format!(
+            "the target's known_failures names specs that do not exist: {}",
+            stale.join(", ")
+        ));
+    }
+    let stale = suite.unknown_tolerated_departures(&planned);
+    if !stale.is_empty() {
+        return Err(format!(
+            "the target's tolerated_departures names specs that do not exist: {}",
+            stale.join(", ")
+        ));
+    }
+    Ok(planned
+        .into_iter()
+        .filter(|p| suite.settings.tags.selects(&p.tags) && more.selects(&p.name))
+        .collect())
 }
 
 fn announce_target(settings: &Settings) {
