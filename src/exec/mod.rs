@@ -127,38 +127,11 @@ pub async fn attempt(
                 }
             }
         };
-    if head.headers.contains_key(FIXTURE_ERROR_HEADER) {
-        let (body, _) = reader.read_all().await;
-        let why = format!(
-            "the embedded fixture cannot answer: {}",
-            String::from_utf8_lossy(&body)
-        );
+    if let Some(why) = fixture_refusal(ctx, &mut head, &mut reader).await {
         return Attempt {
             unanswerable: true,
             ..Attempt::failed(Failure::new(step.loc, why), curl(prepared, false))
         };
-    }
-    // An answer recorded incomplete is replayed as it ended: its bytes, then the same timeout or broken connection.
-    if let Some(marker) = ctx
-        .replaying
-        .then(|| head.headers.remove(INCOMPLETE_HEADER))
-        .flatten()
-    {
-        match crate::fixture::replayed_end(marker.to_str().unwrap_or("")) {
-            Ok(end) => reader.end_with(end),
-            Err(why) => {
-                return Attempt {
-                    unanswerable: true,
-                    ..Attempt::failed(
-                        Failure::new(
-                            step.loc,
-                            format!("the embedded fixture cannot answer: {why}"),
-                        ),
-                        curl(prepared, false),
-                    )
-                }
-            }
-        }
     }
     let status = head.status.as_u16();
     if let Some(m) = crate::wire::undecodable_encoding(
@@ -171,22 +144,7 @@ pub async fn attempt(
     }
     let mut failures = Vec::new();
     let status_failed = step.status.as_ref().is_some_and(|s| !s.holds(status));
-    // Behind a wrong status, a missing header is an echo of the status, not a finding of its own.
-    for c in step
-        .captures
-        .iter()
-        .filter(|c| c.is_early() && !status_failed)
-    {
-        let CaptureFrom::Header(name) = &c.from else {
-            continue;
-        };
-        match capture::from_header(c, &head.values(name)) {
-            Ok(v) => {
-                vars.insert(c.name.clone(), v);
-            }
-            Err(f) => failures.push(f),
-        }
-    }
+    failures.extend(header_captures(step, &head, vars, status_failed));
     let as_stream = !status_failed && (head.is_event_stream() || step.stream.is_some());
     let (captured, raw, not_recorded) = if as_stream {
         let (mut f, c, raw, not_recorded) =
@@ -230,6 +188,61 @@ pub async fn attempt(
         unanswerable: false,
         cut_short: false,
     }
+}
+
+/// Why the embedded fixture cannot answer this request (it has no recording of it, or the recording cannot be
+/// replayed), if so. An answer recorded incomplete is set to end as it ended: its bytes, then the same timeout or
+/// broken connection.
+async fn fixture_refusal(
+    ctx: &Ctx<'_>,
+    head: &mut response::Head,
+    reader: &mut crate::transport::BodyReader,
+) -> Option<String> {
+    if head.headers.contains_key(FIXTURE_ERROR_HEADER) {
+        let (body, _) = reader.read_all().await;
+        return Some(format!(
+            "the embedded fixture cannot answer: {}",
+            String::from_utf8_lossy(&body)
+        ));
+    }
+    let marker = ctx
+        .replaying
+        .then(|| head.headers.remove(INCOMPLETE_HEADER))
+        .flatten()?;
+    match crate::fixture::replayed_end(marker.to_str().unwrap_or("")) {
+        Ok(end) => {
+            reader.end_with(end);
+            None
+        }
+        Err(why) => Some(format!("the embedded fixture cannot answer: {why}")),
+    }
+}
+
+/// Captures from headers, into `vars` at once (the step's own expectations may use them). Behind a wrong status, a
+/// missing header is an echo of the status, not a finding of its own: none is taken.
+fn header_captures(
+    step: &Step,
+    head: &response::Head,
+    vars: &mut Vars,
+    status_failed: bool,
+) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    for c in step
+        .captures
+        .iter()
+        .filter(|c| c.is_early() && !status_failed)
+    {
+        let CaptureFrom::Header(name) = &c.from else {
+            continue;
+        };
+        match capture::from_header(c, &head.values(name)) {
+            Ok(v) => {
+                vars.insert(c.name.clone(), v);
+            }
+            Err(f) => failures.push(f),
+        }
+    }
+    failures
 }
 
 /// An answer read as an event stream: headers checked first, then each event as it arrives.

@@ -38,27 +38,9 @@ async fn run_unscrubbed(
 ) -> SpecOutcome {
     let error = |e: String| SpecOutcome::error(spec.source.clone(), s.strict, e);
     // The fixture server lives as long as this function: it is dropped (and stopped) when the spec ends.
-    let (base, builtin_values, _server, replayed) = match &s.url {
-        Some(u) => (u.clone(), builtins::fresh(), None, None),
-        None => {
-            let dir = match fixture::dir_for(&s.recordings_dir, test_name) {
-                Ok(d) => d,
-                Err(e) => return error(e.to_string()),
-            };
-            let recording = match fixture::load(&dir) {
-                Ok(r) => r,
-                Err(e) => return error(format!(
-                    "no recording for this spec in the embedded fixture ({e})\n\
-                     record it from a live server: LANGGRAPH_RECORD=1 LANGGRAPH_URL=<url> cargo test --test conformance -- {test_name}"
-                )),
-            };
-            // The recording's own unique values, so that requests come out as they were recorded.
-            let values = recording.values.clone();
-            // The differential mode compares the replay with the recording it replays.
-            let replayed = s.diff.on().then(|| recording.clone());
-            let server = fixture::serve(recording).await;
-            (server.uri(), values, Some(server), replayed)
-        }
+    let (base, builtin_values, _server, replayed) = match where_to(s, test_name).await {
+        Ok(w) => w,
+        Err(e) => return error(e),
     };
     let keep = if s.record != RecordMode::Off || s.drift_check {
         Keep::All
@@ -93,68 +75,92 @@ async fn run_unscrubbed(
             None => None,
         }
     });
+    let mut run = match target_run {
+        Ok(r) => r,
+        Err(e) => return error(e),
+    };
+    run.out.judge();
+    run.kept.exchanges = scrubbed(run.kept.exchanges, secrets);
+    if keep == Keep::All {
+        record_and_check_drift(s, test_name, spec, &mut run);
+    }
     let SideRun {
         mut out,
         kept,
         vars,
-        builtins: builtin_values,
-    } = match target_run {
-        Ok(r) => r,
-        Err(e) => return error(e),
-    };
-    out.judge();
-    let kept = Kept {
-        exchanges: kept.exchanges.iter().map(|e| e.scrubbed(secrets)).collect(),
-        ..kept
-    };
-    if keep == Keep::All {
-        // Scrubbed before both uses: a recording never holds a secret, and the drift check then compares like with
-        // like.
-        let rec = Recording {
-            exchanges: kept.exchanges.clone(),
-            values: builtin_values.clone(),
-        };
-        keep_recording(s, test_name, &rec, &mut out);
-        if s.drift_check && out.state == crate::outcome::State::Passed {
-            if let Err(report) = drift(&s.recordings_dir, test_name, spec, &rec) {
-                out.errors.push(report);
-            }
-        }
-        out.exchanges = rec.exchanges;
-    }
+        ..
+    } = run;
     if s.diff.on() {
         let reference = match reference_run {
-            Some(r) => Reference::Live(r.map(|r| {
-                Box::new(SideRun {
-                    kept: Kept {
-                        exchanges: r
-                            .kept
-                            .exchanges
-                            .iter()
-                            .map(|e| e.scrubbed(secrets))
-                            .collect(),
-                        ..r.kept
-                    },
-                    ..r
-                })
+            Some(r) => Reference::Live(r.map(|mut r| {
+                r.kept.exchanges = scrubbed(r.kept.exchanges, secrets);
+                Box::new(r)
             })),
             None => Reference::Recorded(replayed),
         };
-        let found = super::differential::compare(
-            s,
-            test_name,
-            spec,
-            super::differential::TargetSide {
-                out: &out,
-                kept,
-                vars: &vars,
-            },
-            reference,
-        );
+        let target = super::differential::TargetSide {
+            out: &out,
+            kept,
+            vars: &vars,
+        };
+        let found = super::differential::compare(s, test_name, spec, target, reference);
         super::differential::judge(s, &mut out, found);
     }
     out.judge();
     out
+}
+
+/// What a spec runs against: the live URL with fresh built-in values, or the embedded fixture serving the spec's
+/// recording with the recording's own values (so that requests come out as they were recorded), the server that
+/// must live as long as the run, and (for the differential mode) the recording it replays.
+async fn where_to(
+    s: &Settings,
+    test_name: &str,
+) -> Result<
+    (
+        String,
+        serde_json::Map<String, serde_json::Value>,
+        Option<wiremock::MockServer>,
+        Option<Recording>,
+    ),
+    String,
+> {
+    let Some(u) = &s.url else {
+        let dir = fixture::dir_for(&s.recordings_dir, test_name).map_err(|e| e.to_string())?;
+        let recording = fixture::load(&dir).map_err(|e| {
+            format!(
+                "no recording for this spec in the embedded fixture ({e})\n\
+                 record it from a live server: LANGGRAPH_RECORD=1 LANGGRAPH_URL=<url> cargo test --test conformance -- {test_name}"
+            )
+        })?;
+        let values = recording.values.clone();
+        let replayed = s.diff.on().then(|| recording.clone());
+        let server = fixture::serve(recording).await;
+        return Ok((server.uri(), values, Some(server), replayed));
+    };
+    Ok((u.clone(), builtins::fresh(), None, None))
+}
+
+/// Exchanges as they may be kept: scrubbed before any use, so that a recording never holds a secret and the drift
+/// check compares like with like.
+fn scrubbed(exchanges: Vec<Exchange>, secrets: &crate::secrets::Secrets) -> Vec<Exchange> {
+    exchanges.iter().map(|e| e.scrubbed(secrets)).collect()
+}
+
+/// Writes the recording when recording, and compares it with the committed one under the drift check; the exchanges
+/// go on the outcome.
+fn record_and_check_drift(s: &Settings, test_name: &str, spec: &Spec, run: &mut SideRun) {
+    let rec = Recording {
+        exchanges: run.kept.exchanges.clone(),
+        values: run.builtins.clone(),
+    };
+    keep_recording(s, test_name, &rec, &mut run.out);
+    if s.drift_check && run.out.state == crate::outcome::State::Passed {
+        if let Err(report) = drift(&s.recordings_dir, test_name, spec, &rec) {
+            run.out.errors.push(report);
+        }
+    }
+    run.out.exchanges = rec.exchanges;
 }
 
 /// What is kept of a run's exchanges.
