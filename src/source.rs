@@ -1,7 +1,7 @@
 //! Spec source text and positions in it, for error messages that point at a line and column.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A 1-based position in a spec file. Line 0 means "unknown".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -41,7 +41,7 @@ impl Source {
     }
 
     /// The text of the file at `read_from`, shown as `path`. Messages quote its lines unless the file was reached
-    /// through a link that leads out of the folder the link is in ([`crate::spec::read::leads_out`]): a link named
+    /// through a link that leads out of the folder the link is in ([`leads_out`]): a link named
     /// `x.yaml` can point at any file, and its lines are not the author's spec.
     pub fn read_from(
         path: impl Into<PathBuf>,
@@ -55,11 +55,9 @@ impl Source {
     }
 
     pub fn quotable(&self) -> bool {
-        *self.quotable.get_or_init(|| {
-            self.read_from
-                .as_deref()
-                .is_none_or(|p| !crate::spec::read::leads_out(p))
-        })
+        *self
+            .quotable
+            .get_or_init(|| self.read_from.as_deref().is_none_or(|p| !leads_out(p)))
     }
 
     /// `path:line:col`, the form editors and terminals turn into links.
@@ -119,6 +117,37 @@ impl Source {
         }
         None
     }
+}
+
+/// Whether `path` passes through a symbolic link (the file itself, or a folder on the way) whose target is not inside
+/// the folder that holds the link: `specs/x.yaml -> /etc/passwd`, `specs/more -> /home/me`. Such a file may be any
+/// file, so its lines are not quoted in messages. A link within its own folder, and links above the file's folders
+/// that stay within theirs (`/var -> /private/var` is inside `/`), do not count.
+pub fn leads_out(path: &Path) -> bool {
+    let mut so_far = PathBuf::new();
+    for part in path.components() {
+        so_far.push(part);
+        let is_link = std::fs::symlink_metadata(&so_far).is_ok_and(|m| m.is_symlink());
+        if !is_link {
+            continue;
+        }
+        let (Ok(target), Some(Ok(folder))) = (
+            std::fs::canonicalize(&so_far),
+            so_far.parent().map(|p| {
+                std::fs::canonicalize(if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                })
+            }),
+        ) else {
+            return true;
+        };
+        if !target.starts_with(&folder) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Characters of a line shown on each side of the column in a snippet.
