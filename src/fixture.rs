@@ -18,56 +18,9 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 pub const FIXTURE_ERROR_HEADER: &str = "x-conformance-fixture-error";
 
 /// Recorded with an answer that did not end well: a stream that never ended, a body past the size limit, a connection
-/// that broke, or a recording cut short. The response file then says so, and a replay ends the answer the same way,
-/// so it fails as the live run did instead of passing on what had arrived.
+/// that broke, or a recording cut short. The response file then says so, and a replay ends the answer the same way
+/// (see `transport::incomplete_marker`), so it fails as the live run did instead of passing on what had arrived.
 pub const INCOMPLETE_HEADER: &str = "x-conformance-incomplete";
-
-/// The value of `INCOMPLETE_HEADER` for an answer that ended as `end`, of which `not_recorded` bytes did not fit in
-/// the recording; None for an answer recorded whole.
-pub fn incomplete_marker(
-    end: Option<&crate::transport::ReadError>,
-    not_recorded: usize,
-) -> Option<String> {
-    use crate::transport::{ReadError, MAX_BODY_BYTES};
-    if not_recorded > 0 {
-        return Some(format!(
-            "cut: the recording keeps the first {MAX_BODY_BYTES} bytes; {not_recorded} more came"
-        ));
-    }
-    Some(match end? {
-        ReadError::Timeout => {
-            "timeout: the answer did not end within the step's timeout".to_string()
-        }
-        ReadError::TooLarge => {
-            format!("too-large: the answer is larger than {MAX_BODY_BYTES} bytes")
-        }
-        // A header value is one line of visible ASCII.
-        ReadError::Broken(m) => format!(
-            "broken: {}",
-            m.chars()
-                .map(|c| if c.is_ascii_graphic() || c == ' ' {
-                    c
-                } else {
-                    '?'
-                })
-                .collect::<String>()
-        ),
-    })
-}
-
-/// How a replay ends an answer recorded with `marker`; an error (why it cannot be replayed) for a recording cut short.
-pub fn replayed_end(marker: &str) -> Result<crate::transport::ReadError, String> {
-    use crate::transport::ReadError;
-    let (kind, rest) = marker.split_once(':').unwrap_or((marker, ""));
-    match kind.trim() {
-        "timeout" => Ok(ReadError::Timeout),
-        "too-large" => Ok(ReadError::TooLarge),
-        "broken" => Ok(ReadError::Broken(rest.trim().to_string())),
-        _ => Err(format!(
-            "its recorded answer is incomplete ({marker}), so it cannot be replayed as it came"
-        )),
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exchange {
@@ -738,7 +691,7 @@ mod tests {
 
     #[test]
     fn incomplete_answers_are_marked_and_replayed_as_they_ended() {
-        use crate::transport::ReadError;
+        use crate::transport::{incomplete_marker, replayed_end, ReadError};
         for end in [
             ReadError::Timeout,
             ReadError::TooLarge,

@@ -203,37 +203,37 @@ impl Secrets {
     }
 }
 
+impl crate::text::Scrub for Secrets {
+    fn scrub(&self, text: &str) -> String {
+        Secrets::scrub(self, text)
+    }
+
+    fn longest(&self) -> usize {
+        Secrets::longest(self)
+    }
+}
+
 tokio::task_local! {
-    /// The secrets of the spec being run, for what is shortened before the run's texts are scrubbed.
+    /// The secrets of the spec being run, which its steps' own credentials are added to.
     static RUN: std::sync::Arc<Secrets>;
 }
 
-/// Runs `f` (one spec's run) with `secrets` as the run's: previews made during it hide them before they cut, and the
-/// credentials its steps send are added to them.
+/// Runs `f` (one spec's run) with `secrets` as the run's: what is shortened for a message during it hides them before
+/// it is cut (`text::head`), and the credentials its steps send are added to them.
 pub async fn scoped<F: std::future::Future>(secrets: std::sync::Arc<Secrets>, f: F) -> F::Output {
-    RUN.scope(secrets, f).await
+    let scrub: std::sync::Arc<dyn crate::text::Scrub> = secrets.clone();
+    RUN.scope(secrets, crate::text::SCRUB.scope(scrub, f)).await
 }
 
 /// As `scoped`, for code that is not async (tests).
 pub fn sync_scoped<R>(secrets: std::sync::Arc<Secrets>, f: impl FnOnce() -> R) -> R {
-    RUN.sync_scope(secrets, f)
+    let scrub: std::sync::Arc<dyn crate::text::Scrub> = secrets.clone();
+    RUN.sync_scope(secrets, || crate::text::SCRUB.sync_scope(scrub, f))
 }
 
 /// Adds a credential the current run's step sends to the run's secrets (nothing outside a run).
 pub fn hide_in_run(value: &str) {
     let _ = RUN.try_with(|s| s.add_credential(value));
-}
-
-/// `text` with the current run's secrets hidden (as it is outside a run), and the length of the longest of them.
-pub fn scrub_in_run(text: &str) -> (std::borrow::Cow<'_, str>, usize) {
-    RUN.try_with(|s| {
-        if s.is_empty() {
-            (std::borrow::Cow::Borrowed(text), 0)
-        } else {
-            (std::borrow::Cow::Owned(s.scrub(text)), s.longest())
-        }
-    })
-    .unwrap_or((std::borrow::Cow::Borrowed(text), 0))
 }
 
 /// `url` as it may be shown: any userinfo (`user:password@`) replaced.
@@ -479,14 +479,14 @@ mod tests {
             "tok.en-123",
             "the run's copy only"
         );
+        let long = format!("sig x-signature-value-1 {}", "x".repeat(100));
         let scrubbed = sync_scoped(run.clone(), || {
             hide_in_run("x-signature-value-1");
-            scrub_in_run("sig x-signature-value-1").0.into_owned()
+            crate::text::preview(&long, 30)
         });
-        assert_eq!(scrubbed, "sig <redacted>");
-        assert_eq!(
-            scrub_in_run("x-signature-value-1").0,
-            "x-signature-value-1",
+        assert!(scrubbed.starts_with("sig <redacted> xxx"), "{scrubbed}");
+        assert!(
+            crate::text::preview(&long, 30).contains("x-signature-value-1"),
             "outside a run"
         );
         assert!(!format!("{run:?}").contains("tok"));

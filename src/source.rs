@@ -215,6 +215,37 @@ pub(crate) fn used_at(origins: &[Origin], loc: Loc) -> Vec<Loc> {
     out
 }
 
+/// Whether `path` passes through a symbolic link (the file itself, or a folder on the way) whose target is not inside
+/// the folder that holds the link: `specs/x.yaml -> /etc/passwd`, `specs/more -> /home/me`. Such a file may be any
+/// file, so its lines are not quoted in messages. A link within its own folder, and links above the file's folders
+/// that stay within theirs (`/var -> /private/var` is inside `/`), do not count.
+pub fn leads_out(path: &Path) -> bool {
+    let mut so_far = PathBuf::new();
+    for part in path.components() {
+        so_far.push(part);
+        let is_link = std::fs::symlink_metadata(&so_far).is_ok_and(|m| m.is_symlink());
+        if !is_link {
+            continue;
+        }
+        let (Ok(target), Some(Ok(folder))) = (
+            std::fs::canonicalize(&so_far),
+            so_far.parent().map(|p| {
+                std::fs::canonicalize(if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                })
+            }),
+        ) else {
+            return true;
+        };
+        if !target.starts_with(&folder) {
+            return true;
+        }
+    }
+    false
+}
+
 /// Characters of a line shown on each side of the column in a snippet.
 const SNIPPET_RADIUS: usize = 60;
 
@@ -321,37 +352,6 @@ impl fmt::Display for SpecError {
 }
 
 impl std::error::Error for SpecError {}
-
-/// Whether `path` passes through a symbolic link (the file itself, or a folder on the way) whose target is not inside
-/// the folder that holds the link: `specs/x.yaml -> /etc/passwd`, `specs/more -> /home/me`. Such a file may be any
-/// file, so its lines are not quoted in messages. A link within its own folder, and links above the file's folders
-/// that stay within theirs (`/var -> /private/var` is inside `/`), do not count.
-pub fn leads_out(path: &Path) -> bool {
-    let mut so_far = PathBuf::new();
-    for part in path.components() {
-        so_far.push(part);
-        let is_link = std::fs::symlink_metadata(&so_far).is_ok_and(|m| m.is_symlink());
-        if !is_link {
-            continue;
-        }
-        let (Ok(target), Some(Ok(folder))) = (
-            std::fs::canonicalize(&so_far),
-            so_far.parent().map(|p| {
-                std::fs::canonicalize(if p.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    p
-                })
-            }),
-        ) else {
-            return true;
-        };
-        if !target.starts_with(&folder) {
-            return true;
-        }
-    }
-    false
-}
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,30 @@ use std::fmt::Write as _;
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
+/// What hides a spec run's secrets in text. The execution layer sets one for each run (`secrets::scoped`), so that
+/// what is shortened here is scrubbed before it is cut.
+pub trait Scrub: Send + Sync {
+    /// `text` with the secrets hidden.
+    fn scrub(&self, text: &str) -> String;
+    /// The length in bytes of the longest secret form.
+    fn longest(&self) -> usize;
+}
+
+tokio::task_local! {
+    /// The current spec run's scrubber.
+    pub static SCRUB: std::sync::Arc<dyn Scrub>;
+}
+
+/// `text` with the current run's secrets hidden (as it is outside a run), and the length of the longest of them.
+fn scrub_in_run(text: &str) -> (std::borrow::Cow<'_, str>, usize) {
+    SCRUB
+        .try_with(|s| match s.longest() {
+            0 => (std::borrow::Cow::Borrowed(text), 0),
+            n => (std::borrow::Cow::Owned(s.scrub(text)), n),
+        })
+        .unwrap_or((std::borrow::Cow::Borrowed(text), 0))
+}
+
 /// Shortens a value for a one-line message; full values go into diffs.
 pub fn preview(s: &str, max: usize) -> String {
     let (head, cut) = head(s, max);
@@ -29,12 +53,12 @@ pub fn head(s: &str, max: usize) -> (std::borrow::Cow<'_, str>, bool) {
         return (Cow::Borrowed(s), false);
     };
     // Scrubbed as far past the cut as the longest secret reaches: one that starts before it is hidden whole.
-    let (_, longest) = crate::secrets::scrub_in_run("");
+    let (_, longest) = scrub_in_run("");
     let mut end = (cut + longest).min(s.len());
     while !s.is_char_boundary(end) {
         end += 1;
     }
-    let (scrubbed, _) = crate::secrets::scrub_in_run(&s[..end]);
+    let (scrubbed, _) = scrub_in_run(&s[..end]);
     let head = match scrubbed.char_indices().nth(max) {
         Some((c, _)) => match scrubbed {
             Cow::Borrowed(b) => Cow::Borrowed(&b[..c]),

@@ -301,6 +301,48 @@ pub enum ReadError {
     TooLarge,
 }
 
+/// The value of `fixture::INCOMPLETE_HEADER` for an answer that ended as `end`, of which `not_recorded` bytes did not fit in
+/// the recording; None for an answer recorded whole.
+pub fn incomplete_marker(end: Option<&ReadError>, not_recorded: usize) -> Option<String> {
+    if not_recorded > 0 {
+        return Some(format!(
+            "cut: the recording keeps the first {MAX_BODY_BYTES} bytes; {not_recorded} more came"
+        ));
+    }
+    Some(match end? {
+        ReadError::Timeout => {
+            "timeout: the answer did not end within the step's timeout".to_string()
+        }
+        ReadError::TooLarge => {
+            format!("too-large: the answer is larger than {MAX_BODY_BYTES} bytes")
+        }
+        // A header value is one line of visible ASCII.
+        ReadError::Broken(m) => format!(
+            "broken: {}",
+            m.chars()
+                .map(|c| if c.is_ascii_graphic() || c == ' ' {
+                    c
+                } else {
+                    '?'
+                })
+                .collect::<String>()
+        ),
+    })
+}
+
+/// How a replay ends an answer recorded with `marker`; an error (why it cannot be replayed) for a recording cut short.
+pub fn replayed_end(marker: &str) -> Result<ReadError, String> {
+    let (kind, rest) = marker.split_once(':').unwrap_or((marker, ""));
+    match kind.trim() {
+        "timeout" => Ok(ReadError::Timeout),
+        "too-large" => Ok(ReadError::TooLarge),
+        "broken" => Ok(ReadError::Broken(rest.trim().to_string())),
+        _ => Err(format!(
+            "its recorded answer is incomplete ({marker}), so it cannot be replayed as it came"
+        )),
+    }
+}
+
 /// The error and its causes on one line: reqwest's top-level message alone rarely says what happened. A URL it
 /// names (`builder error for url (...)`) is shortened: a path can hold a value of many megabytes.
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {

@@ -159,7 +159,7 @@ pub async fn attempt(
     // A recording of an answer that did not end well says so (see `INCOMPLETE_HEADER`).
     let headers = || {
         let mut h = head.pairs();
-        if let Some(m) = crate::fixture::incomplete_marker(reader.incomplete(), not_recorded) {
+        if let Some(m) = crate::transport::incomplete_marker(reader.incomplete(), not_recorded) {
             h.push((INCOMPLETE_HEADER.to_string(), m));
         }
         h
@@ -209,7 +209,7 @@ async fn fixture_refusal(
         .replaying
         .then(|| head.headers.remove(INCOMPLETE_HEADER))
         .flatten()?;
-    match crate::fixture::replayed_end(marker.to_str().unwrap_or("")) {
+    match crate::transport::replayed_end(marker.to_str().unwrap_or("")) {
         Ok(end) => {
             reader.end_with(end);
             None
