@@ -97,7 +97,12 @@ pub struct RawDefinition {
     /// The captures a use makes available to the steps after it; the others stay inside.
     #[serde(default)]
     pub outputs: Vec<Spanned<String>>,
-    pub steps: Spanned<Vec<Spanned<RawStep>>>,
+    /// The steps a use stands for; a definition has `steps` or `checks`.
+    #[serde(default)]
+    pub steps: Option<Spanned<Vec<Spanned<RawStep>>>>,
+    /// Checks a step's `expect` uses (`expect: {use: errors/validation}`), with the step's own.
+    #[serde(default)]
+    pub checks: Option<Spanned<RawExpect>>,
 }
 
 /// A parameter of a shared step: without `default`, a use must give it.
@@ -143,6 +148,13 @@ pub struct RawExpect {
     pub body: Vec<Spanned<RawJsonCheck>>,
     #[serde(default)]
     pub stream: Option<Spanned<RawStream>>,
+    /// `use: errors/validation`: the checks shared under that name (`checks` of a definition), with this mapping's
+    /// own.
+    #[serde(default, rename = "use")]
+    pub use_: Option<Spanned<String>>,
+    /// With `use`: the values of the shared checks' parameters.
+    #[serde(default)]
+    pub with: Option<Spanned<OrderedMap<Spanned<Value>>>>,
 }
 
 #[derive(Debug, Deserialize)]

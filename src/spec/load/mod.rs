@@ -13,7 +13,7 @@
 //! | `body.rs`    | `expect.body` and event `data`: JSON checks, one reader per predicate               |
 //! | `stream.rs`  | `expect.stream`                                                                     |
 //! | `capture.rs` | `capture`                                                                           |
-//! | `uses.rs`    | `use` of shared steps: `with`, `as`, the shared file, its definitions and parameters |
+//! | `uses.rs`    | `use` of shared steps and checks: `with`, `as`, the shared file, definitions, parameters |
 //! | `values.rs`  | what several hold: variables, templates, regexes, paths, durations, levels, numbers |
 //!
 //! `substitute.rs` walks every string of a step as written, for `uses.rs` to put parameters in. Every position the

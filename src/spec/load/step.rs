@@ -16,11 +16,11 @@ use crate::spec::{Body, RequestTemplate, Retry, Step, WEBHOOK_METHOD, WEBHOOK_PA
 use crate::template::Template;
 
 /// A step's `expect` mapping, lowered.
-struct Expectations {
-    status: Option<StatusCheck>,
-    headers: Vec<HeaderCheck>,
-    body: Vec<JsonCheck>,
-    stream: Option<StreamChecks>,
+pub(super) struct Expectations {
+    pub(super) status: Option<StatusCheck>,
+    pub(super) headers: Vec<HeaderCheck>,
+    pub(super) body: Vec<JsonCheck>,
+    pub(super) stream: Option<StreamChecks>,
 }
 
 impl Loader<'_> {
@@ -116,7 +116,54 @@ impl Loader<'_> {
         Ok(Retry { every, within })
     }
 
-    fn expect(&self, raw: RawExpect) -> R<Expectations> {
+    /// The checks of an `expect` mapping: those of the shared checks it uses, if any, then its own.
+    pub(super) fn expect(&mut self, mut raw: RawExpect) -> R<Expectations> {
+        let shared = match raw.use_.take() {
+            Some(name) => Some(self.shared_checks(name, raw.with.take())?),
+            None => {
+                if let Some(w) = &raw.with {
+                    return Err(self.err(
+                        self.loc(w),
+                        "`with` gives the parameters of shared checks: it goes with `use`",
+                    ));
+                }
+                None
+            }
+        };
+        let own = self.own_expect(raw)?;
+        match shared {
+            Some((name, theirs)) => self.merge_checks(&name, theirs, own),
+            None => Ok(own),
+        }
+    }
+
+    /// Shared checks and a step's own: the shared ones first. `status` and `stream` are given by one or the other.
+    fn merge_checks(&self, name: &str, theirs: Expectations, own: Expectations) -> R<Expectations> {
+        let both = |what: &str, at: Loc| {
+            self.err(
+                at,
+                format!("`{name}` checks the {what} already: give it in the shared checks or in the step, not both"),
+            )
+        };
+        if let (Some(_), Some(s)) = (&theirs.status, &own.status) {
+            return Err(both("status", s.loc));
+        }
+        if let (Some(_), Some(s)) = (&theirs.stream, &own.stream) {
+            return Err(both("stream", s.loc));
+        }
+        let mut headers = theirs.headers;
+        headers.extend(own.headers);
+        let mut body = theirs.body;
+        body.extend(own.body);
+        Ok(Expectations {
+            status: theirs.status.or(own.status),
+            headers,
+            body,
+            stream: theirs.stream.or(own.stream),
+        })
+    }
+
+    fn own_expect(&self, raw: RawExpect) -> R<Expectations> {
         let status = raw.status.map(|s| self.status(s)).transpose()?;
         let headers = self.header_checks(raw.headers)?;
         let body = raw

@@ -116,13 +116,21 @@ fn request<V: Visitor + ?Sized>(v: &mut V, r: &mut RawRequest) {
     opt_text(v, Kind::Template, body);
 }
 
-fn expect<V: Visitor + ?Sized>(v: &mut V, e: &mut RawExpect) {
+pub(super) fn expect<V: Visitor + ?Sized>(v: &mut V, e: &mut RawExpect) {
     let RawExpect {
         status: _,
         headers,
         body,
         stream,
+        use_,
+        with,
     } = e;
+    opt_text(v, Kind::Literal, use_);
+    if let Some(w) = with {
+        for (_, x) in &mut w.value.0 {
+            v.value(&x.referenced, Kind::Template, &mut x.value);
+        }
+    }
     for (_, h) in &mut headers.0 {
         header_check(v, &mut h.value);
     }

@@ -1,4 +1,5 @@
-//! `use`: steps shared between specs, expanded in place when the spec is loaded.
+//! `use`: steps shared between specs, expanded in place when the spec is loaded; and checks shared between steps
+//! (`expect: {use: error/invalid}`), lowered at their place in the shared file and put before the step's own.
 //!
 //! ```yaml
 //! - use: thread/create                 # definition `create` of _shared/thread.yaml
@@ -24,13 +25,15 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::step::Expectations;
 use super::substitute::{self, in_value, Kind, Put, Substitute, Uses};
 use super::{Loader, R};
 use crate::source::{Loc, Origin, Source, SpecError};
-use crate::spec::raw::{RawDefinition, RawSharedFile, RawStep};
+use crate::spec::raw::{OrderedMap, RawDefinition, RawSharedFile, RawStep};
 use crate::spec::shared;
 use crate::spec::{Step, FORMAT_VERSION};
 use crate::template::is_name;
+use serde_saphyr::Spanned;
 
 /// How the captures of one use of shared steps are named in the spec.
 pub(super) struct Names {
@@ -95,6 +98,25 @@ impl Loader<'_> {
     ) -> R<(Vec<Step>, Vec<String>)> {
         let u = self.read_use(at, raw)?;
         let (folder, file, def_name, path) = self.resolve(&u)?;
+        let (source, outer) = self.enter(&u, &path)?;
+        let out = self.expand_definition(
+            &u,
+            &source,
+            &folder,
+            &file,
+            &def_name,
+            default_timeout,
+            parent,
+            step_at,
+        );
+        self.expanding.pop();
+        self.origin = outer;
+        out
+    }
+
+    /// Enters the shared file of a use: a new origin for the positions in it. Gives the file and the origin to go back
+    /// to (the caller restores `self.origin` and pops `self.expanding`).
+    fn enter(&mut self, u: &Use, path: &Path) -> R<(Arc<Source>, u32)> {
         if let Some(first) = self.expanding.iter().position(|n| *n == u.name) {
             let mut chain = self.expanding[first..].to_vec();
             chain.push(u.name.clone());
@@ -122,7 +144,7 @@ impl Loader<'_> {
                 format!("the spec uses shared steps more than {MAX_USES} times, counting the uses inside them"),
             ));
         }
-        let source = self.shared_source(&u, &path)?;
+        let source = self.shared_source(u, path)?;
         self.origins.push(Origin {
             source: source.clone(),
             used_at: u.at,
@@ -130,19 +152,117 @@ impl Loader<'_> {
         let origin = self.origins.len() as u32;
         let outer = std::mem::replace(&mut self.origin, origin);
         self.expanding.push(u.name.clone());
-        let out = self.expand_definition(
-            &u,
-            &source,
-            &folder,
-            &file,
-            &def_name,
-            default_timeout,
-            parent,
-            step_at,
-        );
+        Ok((source, outer))
+    }
+
+    /// The checks an `expect` mapping uses (`use: errors/validation`, its parameters in `with`), lowered at their place
+    /// in the shared file; and the name used.
+    pub(super) fn shared_checks(
+        &mut self,
+        name: Spanned<String>,
+        with: Option<Spanned<OrderedMap<Spanned<Value>>>>,
+    ) -> R<(String, Expectations)> {
+        let at = self.loc(&name);
+        let with = with
+            .map(|w| {
+                w.value
+                    .0
+                    .into_iter()
+                    .map(|(k, v)| (k, self.loc(&v), v.value))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let u = Use {
+            at,
+            name_at: at,
+            name: name.value,
+            with,
+            as_: Vec::new(),
+            step_name: None,
+            setup: false,
+        };
+        let (folder, file, def_name, path) = self.resolve(&u)?;
+        let (source, outer) = self.enter(&u, &path)?;
+        let out = self
+            .definition(&u, &source, &folder, &file, &def_name)
+            .and_then(|def| self.checks_of(&u, def));
         self.expanding.pop();
         self.origin = outer;
-        out
+        out.map(|e| (u.name, e))
+    }
+
+    /// The checks of a definition of shared checks, with its parameters put in.
+    fn checks_of(&mut self, u: &Use, def: RawDefinition) -> R<Expectations> {
+        if def.checks.is_none() {
+            return Err(self.err(
+                u.name_at,
+                format!(
+                    "`{0}` is shared steps, not checks: use it as a step of its own (`- use: {0}`)",
+                    u.name
+                ),
+            ));
+        }
+        if let Some(o) = def.outputs.first() {
+            return Err(self.err(
+                self.loc(o),
+                "shared checks capture nothing: `outputs` goes with `steps`",
+            ));
+        }
+        let map = self.parameters(u, &def)?;
+        let mut visible: HashSet<String> = map.keys().cloned().collect();
+        visible.extend(self.target.iter().cloned());
+        visible.extend(crate::spec::builtins::NAMES.iter().map(|n| n.to_string()));
+        let mut raw = def.checks.expect("checked above").value;
+        let mut uses = Uses::default();
+        substitute::expect(&mut uses, &mut raw);
+        self.all_visible(uses, &visible, &u.name)?;
+        substitute::expect(&mut Substitute(&map), &mut raw);
+        self.expect(raw)
+    }
+
+    /// The definition a use names, in its shared file.
+    fn definition(
+        &self,
+        u: &Use,
+        source: &Source,
+        folder: &Path,
+        file: &str,
+        def_name: &str,
+    ) -> R<RawDefinition> {
+        let origin = self.origin;
+        let in_file = |l: Loc| l.in_origin(origin);
+        let raw: RawSharedFile =
+            super::parse_yaml(&source.text).map_err(|(l, msg)| self.err(in_file(l), msg))?;
+        self.shared_header(&raw)?;
+        let defs: Vec<String> = raw.define.value.0.iter().map(|(n, _)| n.clone()).collect();
+        let Some(def) = raw
+            .define
+            .value
+            .0
+            .into_iter()
+            .find_map(|(n, d)| (n == def_name).then_some(d))
+        else {
+            return Err(self.unknown(u, folder, Some((file, &defs))));
+        };
+        let at = self.loc(&def);
+        let def = def.value;
+        match (&def.steps, &def.checks) {
+            (Some(_), Some(c)) => Err(self.err(
+                self.loc(c),
+                format!(
+                    "`{}` has `steps` and `checks`: a definition is shared steps or shared checks",
+                    u.name
+                ),
+            )),
+            (None, None) => Err(self.err(
+                at,
+                format!(
+                    "`{}` needs `steps` (shared steps) or `checks` (shared checks)",
+                    u.name
+                ),
+            )),
+            _ => Ok(def),
+        }
     }
 
     /// `use`, `with`, `as`, `name` and `setup`; nothing else goes on a use.
@@ -340,27 +460,23 @@ impl Loader<'_> {
         parent: Option<&Names>,
         step_at: Loc,
     ) -> R<(Vec<Step>, Vec<String>)> {
-        let origin = self.origin;
-        let in_file = |l: Loc| l.in_origin(origin);
-        let raw: RawSharedFile =
-            super::parse_yaml(&source.text).map_err(|(l, msg)| self.err(in_file(l), msg))?;
-        self.shared_header(&raw)?;
-        let defs: Vec<String> = raw.define.value.0.iter().map(|(n, _)| n.clone()).collect();
-        let Some(def) = raw
-            .define
-            .value
-            .0
-            .into_iter()
-            .find_map(|(n, d)| (n == def_name).then_some(d))
-        else {
-            return Err(self.unknown(u, folder, Some((file, &defs))));
+        let def = self.definition(u, source, folder, file, def_name)?;
+        let Some(def_steps) = &def.steps else {
+            return Err(self.err(
+                u.name_at,
+                format!(
+                    "`{0}` is shared checks, not steps: use it in a step's `expect` (`expect: {{use: {0}}}`)",
+                    u.name
+                ),
+            ));
         };
-        let def = def.value;
+        let steps_at = self.loc(def_steps);
         let mut map = self.parameters(u, &def)?;
         let params: HashSet<String> = map.keys().cloned().collect();
         let (names, exported) = self.outputs(u, &def, parent)?;
-        if def.steps.value.is_empty() {
-            return Err(self.err(self.loc(&def.steps), "shared steps need at least one step"));
+        let def_steps = def.steps.expect("checked above").value;
+        if def_steps.is_empty() {
+            return Err(self.err(steps_at, "shared steps need at least one step"));
         }
         // What the definition's steps may use: parameters, their own captures so far, the target's variables and
         // the built-ins.
@@ -369,7 +485,7 @@ impl Loader<'_> {
         visible.extend(crate::spec::builtins::NAMES.iter().map(|n| n.to_string()));
         let mut captured: HashSet<String> = HashSet::new();
         let mut steps = Vec::new();
-        for item in def.steps.value {
+        for item in def_steps {
             let at = self.loc(&item);
             let mut raw = item.value;
             if raw.use_.is_some() {
@@ -595,6 +711,11 @@ impl Loader<'_> {
     ) -> R<()> {
         let mut uses = Uses::default();
         substitute::step(&mut uses, start, raw);
+        self.all_visible(uses, visible, name)
+    }
+
+    /// Every variable `uses` found is one shared steps or checks can see.
+    fn all_visible(&self, uses: Uses, visible: &HashSet<String>, name: &str) -> R<()> {
         for (l, var) in uses.0 {
             if visible.contains(&var) {
                 continue;
@@ -693,6 +814,14 @@ impl Loader<'_> {
         self.origin = self.origins.len() as u32;
         self.expanding.push(u.name.clone());
         let at = u.at;
+        if self
+            .definition(&u, &source, folder, file, def)?
+            .checks
+            .is_some()
+        {
+            let d = self.definition(&u, &source, folder, file, def)?;
+            return self.checks_of(&u, d).map(|_| ());
+        }
         self.expand_definition(&u, &source, folder, file, def, None, None, at)
             .map(|_| ())
     }
