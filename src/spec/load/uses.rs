@@ -69,6 +69,21 @@ struct Use {
 }
 
 impl Loader<'_> {
+    /// The `with` of a use: each parameter with where it is given.
+    fn params(
+        &self,
+        with: Option<Spanned<OrderedMap<Spanned<Value>>>>,
+    ) -> Vec<(String, Loc, Value)> {
+        with.map(|w| {
+            w.value
+                .0
+                .into_iter()
+                .map(|(k, v)| (k, self.loc(&v), v.value))
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
     /// A step that does not `use` shared steps has no `with` or `as`.
     pub(super) fn not_a_use(&self, raw: &RawStep) -> R<()> {
         if let Some(w) = &raw.with {
@@ -163,15 +178,7 @@ impl Loader<'_> {
         with: Option<Spanned<OrderedMap<Spanned<Value>>>>,
     ) -> R<(String, Expectations)> {
         let at = self.loc(&name);
-        let with = with
-            .map(|w| {
-                w.value
-                    .0
-                    .into_iter()
-                    .map(|(k, v)| (k, self.loc(&v), v.value))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let with = self.params(with);
         let u = Use {
             at,
             name_at: at,
@@ -323,15 +330,7 @@ impl Loader<'_> {
                 format!("a step that uses shared steps takes only `with`, `as`, `name` and `setup`: `{key}` belongs in the shared steps (or in a step of its own)"),
             ));
         }
-        let with = with
-            .map(|w| {
-                w.value
-                    .0
-                    .into_iter()
-                    .map(|(k, v)| (k, self.loc(&v), v.value))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let with = self.params(with);
         let as_ = as_
             .map(|a| {
                 a.value
