@@ -14,8 +14,9 @@ use langgraph_conformance::target::Settings;
 use serde_json::{json, Value};
 
 use crate::child::{spec_folder, Child, HARNESS};
+use crate::cpu;
 use crate::loopback;
-use crate::measure::{fmt_duration, median, Estimate, Mode, Row, Table, Target};
+use crate::measure::{fmt_duration, median, Busy, Estimate, Mode, Row, Table, Target};
 
 /// The request phase must stay close to what a hand-written loop costs.
 const MIN_REQUEST_PHASE: f64 = 0.8;
@@ -124,9 +125,19 @@ fn whole_process(mode: Mode, url: &str, dir: &Path, requests: usize, table: &mut
 /// lies between the 6th and the 16th ratio), few enough that `cargo bench` takes about two minutes.
 pub const PAIRS: usize = 21;
 
-/// Runs the two alternately, `timed` pairs after `warmup` untimed ones, and returns the pairs' ratios (baseline time
-/// over harness time: the harness's speed as a fraction of the baseline's) as an estimate, with both median times.
-/// Each ratio compares two runs made moments apart, so load that comes and goes moves both.
+/// A pair measured while other processes used more than this share of the machine's CPUs is left out: on two cores,
+/// half a core. Such load does not only scatter the ratios, it shifts them (the harness runs specs on several
+/// threads, the loops on one, so contention costs them differently), and no spread of the ratios shows that.
+pub const MAX_FOREIGN: f64 = 0.25;
+
+/// Quiet pairs needed to judge a goal; with fewer, the row says the machine was too busy and is not a failure.
+pub const MIN_QUIET_PAIRS: usize = 11;
+
+/// Runs the two alternately, `timed` quiet pairs after `warmup` untimed ones, and returns the pairs' ratios (baseline
+/// time over harness time: the harness's speed as a fraction of the baseline's) as an estimate, with both median
+/// times. Each ratio compares two runs made moments apart, so load that comes and goes moves both; a pair during which
+/// other processes used more than `MAX_FOREIGN` of the machine is left out and run again, up to three times as many
+/// pairs in all.
 pub fn paired(
     (warmup, timed): (usize, usize),
     mut harness: impl FnMut() -> Duration,
@@ -136,9 +147,13 @@ pub fn paired(
         harness();
         baseline();
     }
+    let timed = timed.max(1);
     let mut ratios = Vec::new();
     let (mut hs, mut bs) = (Vec::new(), Vec::new());
-    for i in 0..timed.max(1) {
+    let mut busy: Vec<(f64, Duration, Duration)> = Vec::new();
+    let mut i = 0;
+    while ratios.len() < timed && i < 3 * timed {
+        let before = cpu::sample();
         // Alternating which goes first, so neither always runs on a machine the other just warmed.
         let (h, b) = if i % 2 == 0 {
             let h = harness();
@@ -147,11 +162,38 @@ pub fn paired(
             let b = baseline();
             (harness(), b)
         };
-        ratios.push(b.as_secs_f64() / h.as_secs_f64());
-        hs.push(h);
-        bs.push(b);
+        i += 1;
+        match cpu::foreign_share(before, cpu::sample()) {
+            Some(share) if share > MAX_FOREIGN => busy.push((share, h, b)),
+            _ => {
+                ratios.push(b.as_secs_f64() / h.as_secs_f64());
+                hs.push(h);
+                bs.push(b);
+            }
+        }
     }
-    (Estimate::of(ratios), median(hs), median(bs))
+    let too_few_quiet = ratios.len() < MIN_QUIET_PAIRS.min(timed);
+    let left_out = busy.len();
+    let foreign = (!busy.is_empty()).then(|| {
+        let mut shares: Vec<f64> = busy.iter().map(|(s, _, _)| *s).collect();
+        shares.sort_by(f64::total_cmp);
+        shares[shares.len() / 2]
+    });
+    if too_few_quiet {
+        // Shown all the same, for what they are worth; the goal is not judged.
+        for (_, h, b) in busy {
+            ratios.push(b.as_secs_f64() / h.as_secs_f64());
+            hs.push(h);
+            bs.push(b);
+        }
+    }
+    let mut estimate = Estimate::of(ratios);
+    estimate.busy = foreign.map(|foreign| Busy {
+        left_out,
+        foreign,
+        too_few_quiet,
+    });
+    (estimate, median(hs), median(bs))
 }
 
 pub fn ratio_row(

@@ -11,6 +11,7 @@
 //! The binary also runs as its own child processes (see `child.rs`), so that whole processes can be timed.
 
 mod child;
+mod cpu;
 mod json;
 mod loopback;
 mod measure;

@@ -55,6 +55,18 @@ pub struct Estimate {
     pub low: f64,
     pub high: f64,
     pub samples: usize,
+    /// Measured while other processes took too much of the machine (see `json::paired`): not judged.
+    pub busy: Option<Busy>,
+}
+
+/// How busy the machine was with other work: the measurements left out for it, and the share of the CPUs others
+/// used in them (the median).
+#[derive(Debug, Clone, Copy)]
+pub struct Busy {
+    pub left_out: usize,
+    pub foreign: f64,
+    /// Too few measurements were quiet to judge the goal.
+    pub too_few_quiet: bool,
 }
 
 impl Estimate {
@@ -73,6 +85,7 @@ impl Estimate {
             low: samples[k - 1],
             high: samples[n - k],
             samples: n,
+            busy: None,
         }
     }
 
@@ -83,6 +96,7 @@ impl Estimate {
             low: v,
             high: v,
             samples: 1,
+            busy: None,
         }
     }
 
@@ -94,13 +108,27 @@ impl Estimate {
             low: a.min(b),
             high: a.max(b),
             samples: self.samples,
+            busy: self.busy,
         }
     }
 
-    /// `0.85 (0.79–0.91, 21 pairs)`, with `decimals` after the point.
+    /// `0.85 (0.79–0.91, 21 pairs)`, with `decimals` after the point, and what the machine's other work cost.
     pub fn show(&self, decimals: usize, of: &str) -> String {
+        let busy = match self.busy {
+            None => String::new(),
+            Some(b) if b.too_few_quiet => format!(
+                "; {} left out, too many to judge: others used {:.0}% of the CPUs",
+                b.left_out,
+                b.foreign * 100.0
+            ),
+            Some(b) => format!(
+                "; {} more left out: others used {:.0}% of the CPUs",
+                b.left_out,
+                b.foreign * 100.0
+            ),
+        };
         format!(
-            "{:.d$} ({:.d$}–{:.d$}, {} {of})",
+            "{:.d$} ({:.d$}–{:.d$}, {} {of}{busy})",
             self.median,
             self.low,
             self.high,
@@ -171,6 +199,8 @@ pub enum Verdict {
     WithinNoise,
     /// The whole interval is on the wrong side of the goal: missed, whatever the noise.
     Missed,
+    /// Other processes took so much of the machine that too few measurements were quiet: not a verdict.
+    NotJudged,
 }
 
 /// A goal and how the measurement stands against it.
@@ -183,7 +213,9 @@ impl Target {
     pub fn at_least(got: Estimate, min: f64, unit: &str) -> Target {
         Target {
             text: format!("≥ {min} {unit}"),
-            verdict: if got.low >= min {
+            verdict: if got.busy.is_some_and(|b| b.too_few_quiet) {
+                Verdict::NotJudged
+            } else if got.low >= min {
                 Verdict::Met
             } else if got.high >= min {
                 Verdict::WithinNoise
@@ -196,7 +228,9 @@ impl Target {
     pub fn at_most(got: Estimate, max: f64, unit: &str) -> Target {
         Target {
             text: format!("≤ {max} {unit}"),
-            verdict: if got.high <= max {
+            verdict: if got.busy.is_some_and(|b| b.too_few_quiet) {
+                Verdict::NotJudged
+            } else if got.high <= max {
                 Verdict::Met
             } else if got.low <= max {
                 Verdict::WithinNoise
@@ -275,7 +309,11 @@ impl Table {
         } else {
             println!(
                 "\n(a figure is the median, with the 95% interval of the median in brackets; a goal is missed only \
-                 when the whole interval misses it, and \"within noise\" when the interval straddles it)"
+                 when the whole interval misses it, and \"within noise\" when the interval straddles it. A pair \
+                 measured while other processes used more than {:.0}% of the CPUs is left out and measured again; \
+                 with fewer than {} quiet pairs a goal is not judged)",
+                crate::json::MAX_FOREIGN * 100.0,
+                crate::json::MIN_QUIET_PAIRS
             );
         }
     }
@@ -289,6 +327,7 @@ fn cells(r: &Row, mode: Mode) -> [String; 5] {
                 Verdict::Met => "(met)",
                 Verdict::WithinNoise => "(within noise)",
                 Verdict::Missed => "(missed)",
+                Verdict::NotJudged => "(busy machine)",
             },
         ),
         (Some(t), Mode::Measure) => (
@@ -297,6 +336,7 @@ fn cells(r: &Row, mode: Mode) -> [String; 5] {
                 Verdict::Met => "ok",
                 Verdict::WithinNoise => "ok, within noise",
                 Verdict::Missed => "MISSED",
+                Verdict::NotJudged => "not judged: busy machine",
             },
         ),
         (Some(t), Mode::Smoke) => (t.text.clone(), "-"),
