@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Set in a child's environment to what it should be; the bench's `main` checks it first.
-pub const ROLE: &str = "LANGGRAPH_CONFORMANCE_BENCH_CHILD";
+/// Set in a child's environment to what it should be; the bench's `main` checks it first. Not a `LANGGRAPH_` name:
+/// the harness refuses those it does not know.
+pub const ROLE: &str = "CONFORMANCE_BENCH_CHILD";
 
 /// The harness's test binary.
 pub const HARNESS: &str = "harness";
