@@ -11,7 +11,7 @@ use serde_saphyr::Spanned;
 
 use super::expect::numbers::Bound;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpec {
     pub version: Spanned<u32>,
@@ -34,7 +34,7 @@ pub struct RawSpec {
     pub finally: Option<Spanned<Vec<Spanned<RawStep>>>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     #[serde(default)]
@@ -75,7 +75,7 @@ pub struct RawStep {
 }
 
 /// A file of shared steps (`specs/_shared/<file>.yaml`): named steps and groups of steps that specs `use`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSharedFile {
     pub version: Spanned<u32>,
@@ -86,7 +86,7 @@ pub struct RawSharedFile {
 }
 
 /// One named shared step, or group of steps.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDefinition {
     #[serde(default)]
@@ -106,7 +106,7 @@ pub struct RawDefinition {
 }
 
 /// A parameter of a shared step: without `default`, a use must give it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawParam {
     #[serde(default)]
@@ -115,14 +115,14 @@ pub struct RawParam {
     pub default: Option<Spanned<Value>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRetry {
     pub every: Spanned<String>,
     pub within: Spanned<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRequest {
     pub method: Spanned<String>,
@@ -137,7 +137,7 @@ pub struct RawRequest {
     pub body: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawExpect {
     #[serde(default)]
@@ -157,7 +157,7 @@ pub struct RawExpect {
     pub with: Option<Spanned<OrderedMap<Spanned<Value>>>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawHeaderCheck {
     #[serde(default)]
@@ -182,7 +182,7 @@ pub struct RawHeaderCheck {
     pub le: Option<Spanned<Value>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawJsonCheck {
     /// Required, except inside `not`, whose predicates apply to the path of the check around it.
@@ -228,7 +228,7 @@ pub struct RawJsonCheck {
     pub not: Option<Spanned<Box<RawJsonCheck>>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStream {
     #[serde(default)]
@@ -256,7 +256,7 @@ pub struct RawStream {
 }
 
 /// `until:` the event after which a stream that does not end by itself (a thread's stream) is read no further.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawUntil {
     pub event: Spanned<String>,
@@ -264,7 +264,7 @@ pub struct RawUntil {
     pub data: Vec<Spanned<RawJsonCheck>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEventCheck {
     pub event: Spanned<String>,
@@ -279,7 +279,7 @@ pub struct RawEventCheck {
 }
 
 /// `id:` of an item of `events`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawIdCheck {
     #[serde(default)]
@@ -288,7 +288,7 @@ pub struct RawIdCheck {
     pub after: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCapture {
     #[serde(default)]
@@ -319,7 +319,7 @@ where
 }
 
 /// A YAML mapping kept in the order it was written (query strings and reports follow the author's order).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct OrderedMap<V>(pub Vec<(String, V)>);
 
 impl<V> Default for OrderedMap<V> {
@@ -349,7 +349,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
 }
 
 /// A single value or a list of them: `status: 200` or `status: [200, 202]`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct OneOrMany<T>(pub Vec<T>);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
@@ -442,7 +442,7 @@ fn status_code_str<E: de::Error>(v: &str) -> Result<StatusCode, E> {
 }
 
 /// `status: 200`, `status: [200, 202]`, or with a level: `status: {code: [200, 202], level: should}`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RawStatus {
     pub codes: Vec<u16>,
     pub level: Option<String>,
@@ -493,7 +493,7 @@ impl<'de> Deserialize<'de> for RawStatus {
 }
 
 /// A JSON type name in `type:`; a bare YAML `null` means the type `null`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct TypeName(pub String);
 
 impl<'de> Deserialize<'de> for TypeName {

@@ -227,7 +227,8 @@ impl Loader<'_> {
         self.expect(raw)
     }
 
-    /// The definition a use names, in its shared file.
+    /// The definition a use names, in its shared file (parsed once per run: specs use the same few files many
+    /// times, and a spec's load is on every run's start-up path).
     fn definition(
         &self,
         u: &Use,
@@ -238,16 +239,15 @@ impl Loader<'_> {
     ) -> R<RawDefinition> {
         let origin = self.origin;
         let in_file = |l: Loc| l.in_origin(origin);
-        let raw: RawSharedFile =
-            super::parse_yaml(&source.text).map_err(|(l, msg)| self.err(in_file(l), msg))?;
+        let raw = parsed(source).map_err(|(l, msg)| self.err(in_file(l), msg))?;
         self.shared_header(&raw)?;
         let defs: Vec<String> = raw.define.value.0.iter().map(|(n, _)| n.clone()).collect();
         let Some(def) = raw
             .define
             .value
             .0
-            .into_iter()
-            .find_map(|(n, d)| (n == def_name).then_some(d))
+            .iter()
+            .find_map(|(n, d)| (n == def_name).then(|| d.clone()))
         else {
             return Err(self.unknown(u, folder, Some((file, &defs))));
         };
@@ -824,4 +824,22 @@ impl Loader<'_> {
         self.expand_definition(&u, &source, folder, file, def, None, None, at)
             .map(|_| ())
     }
+}
+
+/// A shared file as YAML, parsed once per process for each path and text: every spec that uses it reads the same.
+fn parsed(source: &Source) -> Result<Arc<RawSharedFile>, (Loc, String)> {
+    type Cache = std::collections::HashMap<(PathBuf, String), Arc<RawSharedFile>>;
+    static PARSED: std::sync::LazyLock<std::sync::Mutex<Cache>> =
+        std::sync::LazyLock::new(Default::default);
+    let key = (source.path.clone(), source.text.clone());
+    if let Some(f) = PARSED.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return Ok(f.clone());
+    }
+    let raw: RawSharedFile = super::parse_yaml(&source.text)?;
+    let raw = Arc::new(raw);
+    PARSED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, raw.clone());
+    Ok(raw)
 }
