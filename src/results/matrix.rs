@@ -303,10 +303,20 @@ impl Matrix {
             out,
             "{n} departures in {specs} of {compared} specs compared, and {additions} additions (keys the target adds).\n"
         );
-        // kind → count, and (kind, where, reference, target) → (count, specs).
+        let (kinds, places) = self.tally_departures(i);
+        out.push_str("| kind | departures | additions |\n| --- | --- | --- |\n");
+        for (k, (d, a)) in &kinds {
+            let _ = writeln!(out, "| {k} | {d} | {a} |");
+        }
+        write_places(&mut out, places);
+        self.write_departures_by_spec(&mut out, i);
+        Some(out)
+    }
+
+    /// Target `i`'s departures counted by kind (departures, additions), and by kind and place (times, specs).
+    fn tally_departures(&self, i: usize) -> (BTreeMap<String, (usize, usize)>, Places<'_>) {
         let mut kinds: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-        type Key = (String, String, String, String);
-        let mut places: BTreeMap<Key, (usize, BTreeSet<&str>)> = BTreeMap::new();
+        let mut places = Places::new();
         for (name, row) in &self.departures {
             let Some(d) = &row[i] else { continue };
             for x in &d.list {
@@ -314,9 +324,8 @@ impl Matrix {
                 if s("kind") == "more" {
                     continue;
                 }
-                let addition = x["addition"] == true;
                 let k = kinds.entry(s("kind")).or_default();
-                if addition {
+                if x["addition"] == true {
                     k.1 += 1
                 } else {
                     k.0 += 1
@@ -328,35 +337,11 @@ impl Matrix {
                 e.1.insert(name.as_str());
             }
         }
-        out.push_str("| kind | departures | additions |\n| --- | --- | --- |\n");
-        for (k, (d, a)) in &kinds {
-            let _ = writeln!(out, "| {k} | {d} | {a} |");
-        }
-        out.push_str("\n## By kind and place\n\n| kind | where | reference | target | times | specs |\n| --- | --- | --- | --- | --- | --- |\n");
-        let mut rows: Vec<_> = places.into_iter().collect();
-        rows.sort_by(|a, b| {
-            a.0 .0
-                .cmp(&b.0 .0)
-                .then(b.1 .0.cmp(&a.1 .0))
-                .then(a.0.cmp(&b.0))
-        });
-        let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
-        for ((kind, place, r, t), (times, specs)) in rows {
-            let listed: Vec<String> = specs.iter().take(3).map(|s| format!("`{s}`")).collect();
-            let more = if specs.len() > 3 {
-                format!(", +{} more", specs.len() - 3)
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                out,
-                "| {kind} | `{}` | {} | {} | {times} | {}{more} |",
-                cell(&place),
-                cell(&r),
-                cell(&t),
-                listed.join(", ")
-            );
-        }
+        (kinds, places)
+    }
+
+    /// One row per spec with departures: its counts and its first departure that counts.
+    fn write_departures_by_spec(&self, out: &mut String, i: usize) {
         out.push_str("\n## By spec\n\n| spec | departures | additions | first |\n| --- | --- | --- | --- |\n");
         for (name, row) in &self.departures {
             let Some(d) = &row[i] else { continue };
@@ -384,7 +369,6 @@ impl Matrix {
                 d.count, d.additions
             );
         }
-        Some(out)
     }
 
     pub fn json(&self) -> String {
@@ -450,6 +434,42 @@ impl Matrix {
             return "known_failures: []\n".into();
         }
         out
+    }
+}
+
+/// (kind, where, reference, target) → (times, the specs it was seen in).
+type Places<'a> = BTreeMap<(String, String, String, String), (usize, BTreeSet<&'a str>)>;
+
+/// A markdown table cell: no column break, no line break.
+fn cell(t: &str) -> String {
+    t.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The departures by kind and place, most frequent first within a kind, with up to three specs named.
+fn write_places(out: &mut String, places: Places<'_>) {
+    out.push_str("\n## By kind and place\n\n| kind | where | reference | target | times | specs |\n| --- | --- | --- | --- | --- | --- |\n");
+    let mut rows: Vec<_> = places.into_iter().collect();
+    rows.sort_by(|a, b| {
+        a.0 .0
+            .cmp(&b.0 .0)
+            .then(b.1 .0.cmp(&a.1 .0))
+            .then(a.0.cmp(&b.0))
+    });
+    for ((kind, place, r, t), (times, specs)) in rows {
+        let listed: Vec<String> = specs.iter().take(3).map(|s| format!("`{s}`")).collect();
+        let more = if specs.len() > 3 {
+            format!(", +{} more", specs.len() - 3)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "| {kind} | `{}` | {} | {} | {times} | {}{more} |",
+            cell(&place),
+            cell(&r),
+            cell(&t),
+            listed.join(", ")
+        );
     }
 }
 
