@@ -197,20 +197,33 @@ fn sequence(names: &[&str]) -> String {
     shown.join(", ")
 }
 
+/// Compares two event streams: the sequence of each mode, what came after the last event, and each event's data
+/// against the event of the same name and rank in the other stream.
 pub(super) fn compare(sink: &mut Sink, rules: &Rules<'_>, reference: &[u8], target: &[u8]) {
     let (r, t) = (parse(reference, rules.until), parse(target, rules.until));
+    let (r_names, t_names) = canonical_names(&r, &t, rules);
+    if !compare_modes(sink, rules, &r_names, &t_names) {
+        return;
+    }
+    compare_markers(sink, &r.markers, &t.markers);
+    compare_data(sink, rules, (&r, &r_names), (&t, &t_names));
+}
+
+/// Each stream's event names with ids masked; the target's node names translated to the reference's where the
+/// spec's variables say which is which.
+fn canonical_names(r: &Parsed, t: &Parsed, rules: &Rules<'_>) -> (Vec<String>, Vec<String>) {
     let ref_nodes: Vec<&str> = r
         .events
         .iter()
         .flat_map(|e| e.name.split('|').skip(1))
         .map(|ns| ns.split(':').next().unwrap_or(ns))
         .collect();
-    let r_names: Vec<String> = r
+    let r_names = r
         .events
         .iter()
         .map(|e| canonical(&e.name, rules.same_graph, |n| n.to_string()))
         .collect();
-    let t_names: Vec<String> = t
+    let t_names = t
         .events
         .iter()
         .map(|e| {
@@ -219,10 +232,19 @@ pub(super) fn compare(sink: &mut Sink, rules: &Rules<'_>, reference: &[u8], targ
             })
         })
         .collect();
+    (r_names, t_names)
+}
 
-    // The events of each mode, in order; modes in the order they first appear, the reference's first.
+/// The events of each mode, in order; modes in the order they first appear, the reference's first. False when
+/// the comparison's budget ran out.
+fn compare_modes(
+    sink: &mut Sink,
+    rules: &Rules<'_>,
+    r_names: &[String],
+    t_names: &[String],
+) -> bool {
     let mut modes: Vec<&str> = Vec::new();
-    for n in r_names.iter().chain(&t_names) {
+    for n in r_names.iter().chain(t_names) {
         let m = mode(n);
         if !modes.contains(&m) {
             modes.push(m);
@@ -230,9 +252,9 @@ pub(super) fn compare(sink: &mut Sink, rules: &Rules<'_>, reference: &[u8], targ
     }
     for m in modes {
         if !sink.tick() {
-            return;
+            return false;
         }
-        let (rs, ts) = (of_mode(&r_names, m), of_mode(&t_names, m));
+        let (rs, ts) = (of_mode(r_names, m), of_mode(t_names, m));
         // Another graph sends as many events of a mode as it has supersteps, nodes, messages.
         let differs = if rules.same_graph || m == "metadata" {
             rs != ts
@@ -248,24 +270,37 @@ pub(super) fn compare(sink: &mut Sink, rules: &Rules<'_>, reference: &[u8], targ
             );
         }
     }
+    true
+}
 
-    if r.markers != t.markers {
-        let said = |m: &[String]| {
-            if m.is_empty() {
-                "nothing".to_string()
-            } else {
-                m.join(", ")
-            }
-        };
-        sink.push(
-            Kind::Events,
-            "after the last event".into(),
-            said(&r.markers),
-            said(&t.markers),
-        );
+/// What each stream said after its last event (an end marker, an error, a cut).
+fn compare_markers(sink: &mut Sink, r: &[String], t: &[String]) {
+    if r == t {
+        return;
     }
+    let said = |m: &[String]| {
+        if m.is_empty() {
+            "nothing".to_string()
+        } else {
+            m.join(", ")
+        }
+    };
+    sink.push(
+        Kind::Events,
+        "after the last event".into(),
+        said(r),
+        said(t),
+    );
+}
 
-    // The n-th event of a name against the n-th of the same name in the target.
+/// The n-th event of a name against the n-th of the same name in the target.
+fn compare_data(
+    sink: &mut Sink,
+    rules: &Rules<'_>,
+    r: (&Parsed, &[String]),
+    t: (&Parsed, &[String]),
+) {
+    let ((r, r_names), (t, t_names)) = (r, t);
     let mut by_name: HashMap<&str, VecDeque<usize>> = HashMap::new();
     for (j, n) in t_names.iter().enumerate() {
         by_name.entry(n.as_str()).or_default().push_back(j);
