@@ -156,26 +156,9 @@ pub async fn attempt(
         failures.append(&mut out.failures);
         (out.captured, out.raw, 0)
     };
-    // A recording of an answer that did not end well says so (see `INCOMPLETE_HEADER`).
-    let headers = || {
-        let mut h = head.pairs();
-        if let Some(m) = crate::transport::incomplete_marker(reader.incomplete(), not_recorded) {
-            h.push((INCOMPLETE_HEADER.to_string(), m));
-        }
-        h
-    };
-    let exchange = recording.then(|| Exchange {
-        step: number,
-        method: prepared.method.clone(),
-        target: prepared.target.clone(),
-        request_json: prepared
-            .body
-            .as_ref()
-            .and_then(|b| serde_json::from_slice(b).ok()),
-        status,
-        reason: head.status.canonical_reason().unwrap_or("").to_string(),
-        headers: headers(),
-        body: raw,
+    let exchange = recording.then(|| {
+        let end = crate::transport::incomplete_marker(reader.incomplete(), not_recorded);
+        recorded(number, &prepared, &head, end, raw)
     });
     let mut failures = capture::fold_unbound(failures, step);
     crate::redirect::explain(&mut failures, status, &head.values("location"));
@@ -187,6 +170,34 @@ pub async fn attempt(
         exchange,
         unanswerable: false,
         cut_short: false,
+    }
+}
+
+/// The exchange as a recording keeps it. An answer that did not end well says so in a header of ours (see
+/// `INCOMPLETE_HEADER`), so that it replays as the same failure.
+fn recorded(
+    number: usize,
+    prepared: &crate::transport::Prepared,
+    head: &response::Head,
+    end: Option<String>,
+    body: Vec<u8>,
+) -> Exchange {
+    let mut headers = head.pairs();
+    if let Some(m) = end {
+        headers.push((INCOMPLETE_HEADER.to_string(), m));
+    }
+    Exchange {
+        step: number,
+        method: prepared.method.clone(),
+        target: prepared.target.clone(),
+        request_json: prepared
+            .body
+            .as_ref()
+            .and_then(|b| serde_json::from_slice(b).ok()),
+        status: head.status.as_u16(),
+        reason: head.status.canonical_reason().unwrap_or("").to_string(),
+        headers,
+        body,
     }
 }
 
