@@ -342,3 +342,100 @@ fn specs_rewritten_with_shared_steps_replay_their_recordings() {
         );
     }
 }
+
+const STREAM_LONG_HAND: &str = "\
+version: 1
+name: A stream on a thread
+steps:
+  - use: thread/create
+  - request:
+      method: POST
+      path: /threads/${thread_id}/runs/stream
+      headers: {x-trace: on}
+      json:
+        assistant_id: ${assistant_id}
+        input: {messages: [{role: human, content: hi}]}
+        stream_mode: [values]
+    capture:
+      run_id: {header: content-location, regex: '/runs/([^/]+)$'}
+    expect:
+      stream:
+        count:
+          metadata: 1
+          values: 2
+        events:
+          - event: metadata
+            data:
+              - {path: $.run_id, equals: '${run_id}'}
+              - {path: $.attempt, equals: 1}
+          - event: values
+            which: last
+        first: metadata
+";
+
+const STREAM_SHARED: &str = "\
+version: 1
+name: A stream on a thread
+steps:
+  - use: thread/create
+  - request:
+      use: runs/stream_on_thread
+      headers: {x-trace: on}
+      json:
+        input: {messages: [{role: human, content: hi}]}
+        stream_mode: [values]
+    capture:
+      run_id: {header: content-location, regex: '/runs/([^/]+)$'}
+    expect:
+      stream:
+        use: stream/one_metadata
+        first: metadata
+        count:
+          values: 2
+        events:
+          - event: values
+            which: last
+";
+
+#[test]
+fn a_shared_request_and_shared_stream_checks_are_the_step_written_out() {
+    let long = load("specs/stream/long_hand.yaml", STREAM_LONG_HAND);
+    let short = load("specs/stream/shared.yaml", STREAM_SHARED);
+    let (a, b) = (steps(&long), steps(&short));
+    assert!(a == b, "{}", langgraph_conformance::text::diff(&a, &b));
+    assert_eq!(requests(&long), requests(&short));
+    assert_eq!(
+        short.steps[1].name,
+        "POST /threads/${thread_id}/runs/stream"
+    );
+    // The shared request's path is shown at its line in the shared file, the step's own fields at theirs.
+    let at = short.source.at(short.steps[1].request.path_loc);
+    assert!(at.contains("specs/_shared/runs.yaml:"), "{at}");
+}
+
+#[test]
+fn the_schema_knows_a_shared_request_and_shared_stream_checks() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("specs/spec.schema.json")).expect("the schema"),
+    )
+    .expect("JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let spec = |step: &str| -> Value {
+        serde_saphyr::from_str(&format!("version: 1\nname: x\nsteps:\n  - {step}\n")).expect("YAML")
+    };
+    for right in [
+        "{request: {use: runs/stream, json: {stream_mode: [values]}}}",
+        "{request: {use: runs/stream_on_thread, with: {thread_id: x}, path: /other}}",
+        "{request: {method: GET, path: /ok}, expect: {stream: {use: stream/one_metadata, with: {run_id: r}, first: metadata}}}",
+    ] {
+        assert!(validator.is_valid(&spec(right)), "{right}");
+    }
+    for wrong in [
+        "{request: {path: /ok}}",
+        "{request: {method: GET, path: /ok, with: {a: 1}}}",
+        "{request: {use: stream}}",
+        "{request: {method: GET, path: /ok}, expect: {stream: {with: {run_id: r}}}}",
+    ] {
+        assert!(!validator.is_valid(&spec(wrong)), "{wrong}");
+    }
+}

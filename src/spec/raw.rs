@@ -40,7 +40,7 @@ pub struct RawStep {
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
-    pub request: Option<RawRequest>,
+    pub request: Option<Spanned<RawRequest>>,
     /// `receive: webhook`: instead of sending a request, take the next call the harness's webhook receiver got.
     #[serde(default)]
     pub receive: Option<Spanned<String>>,
@@ -103,6 +103,9 @@ pub struct RawDefinition {
     /// Checks a step's `expect` uses (`expect: {use: errors/validation}`), with the step's own.
     #[serde(default)]
     pub checks: Option<Spanned<RawExpect>>,
+    /// A request a step's `request` uses (`request: {use: stream/thread}`), the step's own fields over it.
+    #[serde(default)]
+    pub request: Option<Spanned<RawRequest>>,
 }
 
 /// A parameter of a shared step: without `default`, a use must give it.
@@ -125,8 +128,13 @@ pub struct RawRetry {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRequest {
-    pub method: Spanned<String>,
-    pub path: Spanned<String>,
+    /// Required, unless the request uses a shared one (`use`), which gives it. (`present`: a null is an error, as
+    /// for any text, not a missing method.)
+    #[serde(default, deserialize_with = "present")]
+    pub method: Option<Spanned<String>>,
+    /// Required, unless the request uses a shared one.
+    #[serde(default, deserialize_with = "present")]
+    pub path: Option<Spanned<String>>,
     #[serde(default)]
     pub query: OrderedMap<Spanned<Value>>,
     #[serde(default)]
@@ -135,6 +143,13 @@ pub struct RawRequest {
     pub json: Option<Spanned<Value>>,
     #[serde(default)]
     pub body: Option<Spanned<String>>,
+    /// `use: stream/thread`: the request shared under that name (`request` of a definition), this mapping's fields
+    /// over its own.
+    #[serde(default, rename = "use")]
+    pub use_: Option<Spanned<String>>,
+    /// With `use`: the values of the shared request's parameters.
+    #[serde(default)]
+    pub with: Option<Spanned<OrderedMap<Spanned<Value>>>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -253,6 +268,12 @@ pub struct RawStream {
     pub ids: Option<Spanned<String>>,
     #[serde(default)]
     pub until: Option<Spanned<RawUntil>>,
+    /// `use: stream/one_metadata`: shared checks of the stream alone, with this mapping's own.
+    #[serde(default, rename = "use")]
+    pub use_: Option<Spanned<String>>,
+    /// With `use`: the values of the shared checks' parameters.
+    #[serde(default)]
+    pub with: Option<Spanned<OrderedMap<Spanned<Value>>>>,
 }
 
 /// `until:` the event after which a stream that does not end by itself (a thread's stream) is read no further.

@@ -14,6 +14,8 @@
 //! | `stream.rs`  | `expect.stream`                                                                     |
 //! | `capture.rs` | `capture`                                                                           |
 //! | `uses.rs`    | `use` of shared steps and checks: `with`, `as`, the shared file, definitions, parameters |
+//! | `shared_request.rs` | `request: {use: ...}`: a shared request, the step's own fields over it       |
+//! | `shared_stream.rs`  | `stream: {use: ...}`: shared checks of a stream, with the step's own         |
 //! | `values.rs`  | what several hold: variables, templates, regexes, paths, durations, levels, numbers |
 //!
 //! `substitute.rs` walks every string of a step as written, for `uses.rs` to put parameters in. Every position the
@@ -23,6 +25,8 @@ mod body;
 mod capture;
 mod headers;
 mod request;
+mod shared_request;
+mod shared_stream;
 mod status;
 mod step;
 mod stream;

@@ -4,24 +4,57 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use super::{Loader, R};
+use crate::source::Loc;
 use crate::spec::headers;
 use crate::spec::raw::{OrderedMap, RawRequest};
 use crate::spec::{Body, RequestTemplate};
 use crate::template::{Template, Vars};
 
+/// What a `request` mapping gives, each field lowered on its own: a request that uses a shared one gives only what
+/// it changes.
+pub(super) struct RequestParts {
+    pub(super) method: Option<String>,
+    /// The path, and where it is written.
+    pub(super) path: Option<(Template, Loc)>,
+    pub(super) query: Vec<(String, Value)>,
+    pub(super) headers: Vec<(String, Template)>,
+    /// `json` or `body`, if either is given.
+    pub(super) body: Option<Body>,
+}
+
 impl Loader<'_> {
-    pub(super) fn request(&self, raw: RawRequest) -> R<RequestTemplate> {
-        let method = raw.method.value.to_ascii_uppercase();
-        if !matches!(
-            method.as_str(),
-            "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
-        ) {
+    /// A request of its own: `method` and `path` are required.
+    pub(super) fn request(&self, at: Loc, raw: RawRequest) -> R<RequestTemplate> {
+        let parts = self.request_parts(raw)?;
+        let Some(method) = parts.method else {
             return Err(self.err(
-                self.loc(&raw.method),
-                format!("unknown method `{}`", raw.method.value),
+                at,
+                "a request needs a `method` (or `use` of a shared request)",
             ));
-        }
-        let path = self.request_path(&raw.path)?;
+        };
+        let Some((path, path_loc)) = parts.path else {
+            return Err(self.err(
+                at,
+                "a request needs a `path` (or `use` of a shared request)",
+            ));
+        };
+        Ok(RequestTemplate {
+            method,
+            path,
+            path_loc,
+            query: parts.query,
+            headers: parts.headers,
+            body: parts.body.unwrap_or(Body::None),
+        })
+    }
+
+    /// Each field of a `request` mapping that is given (`use` and `with` are the caller's).
+    pub(super) fn request_parts(&self, raw: RawRequest) -> R<RequestParts> {
+        let method = raw.method.as_ref().map(|m| self.method(m)).transpose()?;
+        let path = match &raw.path {
+            Some(p) => Some((self.request_path(p)?, self.loc(p))),
+            None => None,
+        };
         let query = self.query(raw.query)?;
         let headers = self.request_headers(&raw.headers)?;
         let body = match (raw.json, raw.body) {
@@ -30,19 +63,29 @@ impl Loader<'_> {
             }
             (Some(j), None) => {
                 self.check_json_vars(&j.value, self.loc(&j))?;
-                Body::Json(j.value)
+                Some(Body::Json(j.value))
             }
-            (None, Some(b)) => Body::Text(self.template(&b)?),
-            (None, None) => Body::None,
+            (None, Some(b)) => Some(Body::Text(self.template(&b)?)),
+            (None, None) => None,
         };
-        Ok(RequestTemplate {
+        Ok(RequestParts {
             method,
             path,
-            path_loc: self.loc(&raw.path),
             query,
             headers,
             body,
         })
+    }
+
+    fn method(&self, raw: &Spanned<String>) -> R<String> {
+        let method = raw.value.to_ascii_uppercase();
+        if !matches!(
+            method.as_str(),
+            "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
+        ) {
+            return Err(self.err(self.loc(raw), format!("unknown method `{}`", raw.value)));
+        }
+        Ok(method)
     }
 
     fn request_path(&self, raw: &Spanned<String>) -> R<Template> {

@@ -44,7 +44,7 @@ impl Loader<'_> {
             )),
             (None, None) => Err(self.err(at, "a step needs a `request` (or `receive: webhook`)")),
             (None, Some(req)) => {
-                let request = self.request(req)?;
+                let request = self.request_of(req)?;
                 self.step_with(at, request, false, raw, default_timeout)
             }
         }
@@ -163,7 +163,7 @@ impl Loader<'_> {
         })
     }
 
-    fn own_expect(&self, raw: RawExpect) -> R<Expectations> {
+    fn own_expect(&mut self, raw: RawExpect) -> R<Expectations> {
         let status = raw.status.map(|s| self.status(s)).transpose()?;
         let headers = self.header_checks(raw.headers)?;
         let body = raw
@@ -171,10 +171,7 @@ impl Loader<'_> {
             .into_iter()
             .map(|c| self.json_check(c))
             .collect::<R<Vec<_>>>()?;
-        let stream = raw
-            .stream
-            .map(|s| self.stream(self.loc(&s), s.value))
-            .transpose()?;
+        let stream = raw.stream.map(|s| self.stream_of(s)).transpose()?;
         Ok(Expectations {
             status,
             headers,

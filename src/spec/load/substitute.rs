@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 
-use crate::spec::raw::{RawBound, RawCount};
+use crate::spec::raw::{OrderedMap, RawBound, RawCount};
 use crate::spec::raw::{
     RawCapture, RawEventCheck, RawExpect, RawHeaderCheck, RawIdCheck, RawJsonCheck, RawRequest,
     RawRetry, RawStep, RawStream, RawUntil,
@@ -48,6 +48,15 @@ fn opt_value<V: Visitor + ?Sized>(v: &mut V, kind: Kind, x: &mut Option<Spanned<
 }
 
 /// Every string of `step`; `at` is where the step starts (for its name, which has no place of its own).
+/// The parameters a use gives (`with`): values where variables are read.
+fn with<V: Visitor + ?Sized>(v: &mut V, with: &mut Option<Spanned<OrderedMap<Spanned<Value>>>>) {
+    if let Some(w) = with {
+        for (_, x) in &mut w.value.0 {
+            v.value(&x.referenced, Kind::Template, &mut x.value);
+        }
+    }
+}
+
 pub(super) fn step<V: Visitor + ?Sized>(v: &mut V, at: &Location, step: &mut RawStep) {
     let RawStep {
         name,
@@ -68,7 +77,7 @@ pub(super) fn step<V: Visitor + ?Sized>(v: &mut V, at: &Location, step: &mut Raw
         v.text(at, Kind::Literal, name);
     }
     if let Some(r) = request {
-        self::request(v, r);
+        self::request(v, &mut r.value);
     }
     opt_text(v, Kind::Literal, receive);
     opt_text(v, Kind::Literal, timeout);
@@ -88,14 +97,10 @@ pub(super) fn step<V: Visitor + ?Sized>(v: &mut V, at: &Location, step: &mut Raw
     }
     opt_text(v, Kind::Literal, since);
     opt_text(v, Kind::Literal, use_);
-    if let Some(w) = with {
-        for (_, x) in &mut w.value.0 {
-            v.value(&x.referenced, Kind::Template, &mut x.value);
-        }
-    }
+    self::with(v, with);
 }
 
-fn request<V: Visitor + ?Sized>(v: &mut V, r: &mut RawRequest) {
+pub(super) fn request<V: Visitor + ?Sized>(v: &mut V, r: &mut RawRequest) {
     let RawRequest {
         method,
         path,
@@ -103,9 +108,13 @@ fn request<V: Visitor + ?Sized>(v: &mut V, r: &mut RawRequest) {
         headers,
         json,
         body,
+        use_,
+        with,
     } = r;
-    text(v, Kind::Literal, method);
-    text(v, Kind::Template, path);
+    opt_text(v, Kind::Literal, use_);
+    self::with(v, with);
+    opt_text(v, Kind::Literal, method);
+    opt_text(v, Kind::Template, path);
     for (_, x) in &mut query.0 {
         v.value(&x.referenced, Kind::Template, &mut x.value);
     }
@@ -126,11 +135,7 @@ pub(super) fn expect<V: Visitor + ?Sized>(v: &mut V, e: &mut RawExpect) {
         with,
     } = e;
     opt_text(v, Kind::Literal, use_);
-    if let Some(w) = with {
-        for (_, x) in &mut w.value.0 {
-            v.value(&x.referenced, Kind::Template, &mut x.value);
-        }
-    }
+    self::with(v, with);
     for (_, h) in &mut headers.0 {
         header_check(v, &mut h.value);
     }
@@ -223,8 +228,10 @@ fn bound<V: Visitor + ?Sized>(v: &mut V, b: &mut Spanned<RawBound>) {
     }
 }
 
-fn stream<V: Visitor + ?Sized>(v: &mut V, s: &mut RawStream) {
+pub(super) fn stream<V: Visitor + ?Sized>(v: &mut V, s: &mut RawStream) {
     let RawStream {
+        use_,
+        with,
         sequence,
         subsequence,
         first,
@@ -237,6 +244,8 @@ fn stream<V: Visitor + ?Sized>(v: &mut V, s: &mut RawStream) {
         ids,
         until,
     } = s;
+    opt_text(v, Kind::Literal, use_);
+    self::with(v, with);
     for list in [sequence, subsequence].into_iter().flatten() {
         for n in &mut list.value {
             text(v, Kind::Literal, n);

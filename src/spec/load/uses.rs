@@ -58,14 +58,60 @@ fn in_spec(parent: Option<&Names>, name: &str) -> String {
 }
 
 /// What a use says, read before its definition is.
-struct Use {
-    at: Loc,
-    name: String,
-    name_at: Loc,
+pub(super) struct Use {
+    pub(super) at: Loc,
+    pub(super) name: String,
+    pub(super) name_at: Loc,
     with: Vec<(String, Loc, Value)>,
     as_: Vec<(String, Loc, String)>,
     step_name: Option<String>,
     setup: bool,
+}
+
+/// What a definition is, and so where it is used: shared steps in a spec's steps, shared checks in an `expect` (or a
+/// `stream`), a shared request in a step's `request`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DefKind {
+    Steps,
+    Checks,
+    Request,
+}
+
+impl DefKind {
+    fn of(def: &RawDefinition) -> DefKind {
+        match (&def.steps, &def.checks) {
+            (Some(_), _) => DefKind::Steps,
+            (None, Some(_)) => DefKind::Checks,
+            (None, None) => DefKind::Request,
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            DefKind::Steps => "shared steps",
+            DefKind::Checks => "shared checks",
+            DefKind::Request => "a shared request",
+        }
+    }
+
+    fn wanted(self) -> &'static str {
+        match self {
+            DefKind::Steps => "steps",
+            DefKind::Checks => "checks",
+            DefKind::Request => "a request",
+        }
+    }
+
+    /// Where a definition of this kind goes.
+    fn how(self, name: &str) -> String {
+        match self {
+            DefKind::Steps => format!("use it as a step of its own (`- use: {name}`)"),
+            DefKind::Checks => format!("use it in a step's `expect` (`expect: {{use: {name}}}`)"),
+            DefKind::Request => {
+                format!("use it as a step's `request` (`request: {{use: {name}}}`)")
+            }
+        }
+    }
 }
 
 impl Loader<'_> {
@@ -177,6 +223,18 @@ impl Loader<'_> {
         name: Spanned<String>,
         with: Option<Spanned<OrderedMap<Spanned<Value>>>>,
     ) -> R<(String, Expectations)> {
+        self.using(name, with, DefKind::Checks, |l, u, def| l.checks_of(u, def))
+    }
+
+    /// Lowers the definition a use in a mapping names (`expect`, `stream` or `request`), which must be of kind
+    /// `kind`, with `lower`, at its place in the shared file; gives the name used, and what `lower` made.
+    pub(super) fn using<T>(
+        &mut self,
+        name: Spanned<String>,
+        with: Option<Spanned<OrderedMap<Spanned<Value>>>>,
+        kind: DefKind,
+        lower: impl FnOnce(&mut Self, &Use, RawDefinition) -> R<T>,
+    ) -> R<(String, T)> {
         let at = self.loc(&name);
         let with = self.params(with);
         let u = Use {
@@ -192,23 +250,41 @@ impl Loader<'_> {
         let (source, outer) = self.enter(&u, &path)?;
         let out = self
             .definition(&u, &source, &folder, &file, &def_name)
-            .and_then(|def| self.checks_of(&u, def));
+            .and_then(|def| self.of_kind(&u, &def, kind).map(|_| def))
+            .and_then(|def| lower(self, &u, def));
         self.expanding.pop();
         self.origin = outer;
-        out.map(|e| (u.name, e))
+        out.map(|t| (u.name, t))
+    }
+
+    /// A use names a definition of the kind its place takes.
+    pub(super) fn of_kind(&self, u: &Use, def: &RawDefinition, wanted: DefKind) -> R<()> {
+        let is = DefKind::of(def);
+        if is == wanted {
+            return Ok(());
+        }
+        Err(self.err(
+            u.name_at,
+            format!(
+                "`{}` is {}, not {}: {}",
+                u.name,
+                is.what(),
+                wanted.wanted(),
+                is.how(&u.name)
+            ),
+        ))
+    }
+
+    /// What a definition sees: its parameters, the target's variables and the built-ins.
+    pub(super) fn visible_in(&self, params: &HashMap<String, Put>) -> HashSet<String> {
+        let mut visible: HashSet<String> = params.keys().cloned().collect();
+        visible.extend(self.target.iter().cloned());
+        visible.extend(crate::spec::builtins::NAMES.iter().map(|n| n.to_string()));
+        visible
     }
 
     /// The checks of a definition of shared checks, with its parameters put in.
-    fn checks_of(&mut self, u: &Use, def: RawDefinition) -> R<Expectations> {
-        if def.checks.is_none() {
-            return Err(self.err(
-                u.name_at,
-                format!(
-                    "`{0}` is shared steps, not checks: use it as a step of its own (`- use: {0}`)",
-                    u.name
-                ),
-            ));
-        }
+    pub(super) fn checks_of(&mut self, u: &Use, def: RawDefinition) -> R<Expectations> {
         if let Some(o) = def.outputs.first() {
             return Err(self.err(
                 self.loc(o),
@@ -216,9 +292,7 @@ impl Loader<'_> {
             ));
         }
         let map = self.parameters(u, &def)?;
-        let mut visible: HashSet<String> = map.keys().cloned().collect();
-        visible.extend(self.target.iter().cloned());
-        visible.extend(crate::spec::builtins::NAMES.iter().map(|n| n.to_string()));
+        let visible = self.visible_in(&map);
         let mut raw = def.checks.expect("checked above").value;
         let mut uses = Uses::default();
         substitute::expect(&mut uses, &mut raw);
@@ -253,22 +327,30 @@ impl Loader<'_> {
         };
         let at = self.loc(&def);
         let def = def.value;
-        match (&def.steps, &def.checks) {
-            (Some(_), Some(c)) => Err(self.err(
-                self.loc(c),
-                format!(
-                    "`{}` has `steps` and `checks`: a definition is shared steps or shared checks",
-                    u.name
-                ),
-            )),
-            (None, None) => Err(self.err(
+        let given: Vec<(&str, Loc)> = [
+            ("steps", def.steps.as_ref().map(|s| self.loc(s))),
+            ("checks", def.checks.as_ref().map(|c| self.loc(c))),
+            ("request", def.request.as_ref().map(|r| self.loc(r))),
+        ]
+        .into_iter()
+        .filter_map(|(k, l)| l.map(|l| (k, l)))
+        .collect();
+        match given.as_slice() {
+            [_] => Ok(def),
+            [] => Err(self.err(
                 at,
                 format!(
-                    "`{}` needs `steps` (shared steps) or `checks` (shared checks)",
+                    "`{}` needs `steps` (shared steps), `checks` (shared checks) or `request` (a shared request)",
                     u.name
                 ),
             )),
-            _ => Ok(def),
+            [(a, _), (b, l), ..] => Err(self.err(
+                *l,
+                format!(
+                    "`{}` has `{a}` and `{b}`: a definition is shared steps, shared checks or a shared request",
+                    u.name
+                ),
+            )),
         }
     }
 
@@ -460,16 +542,8 @@ impl Loader<'_> {
         step_at: Loc,
     ) -> R<(Vec<Step>, Vec<String>)> {
         let def = self.definition(u, source, folder, file, def_name)?;
-        let Some(def_steps) = &def.steps else {
-            return Err(self.err(
-                u.name_at,
-                format!(
-                    "`{0}` is shared checks, not steps: use it in a step's `expect` (`expect: {{use: {0}}}`)",
-                    u.name
-                ),
-            ));
-        };
-        let steps_at = self.loc(def_steps);
+        self.of_kind(u, &def, DefKind::Steps)?;
+        let steps_at = self.loc(def.steps.as_ref().expect("of kind Steps"));
         let mut map = self.parameters(u, &def)?;
         let params: HashSet<String> = map.keys().cloned().collect();
         let (names, exported) = self.outputs(u, &def, parent)?;
@@ -479,9 +553,7 @@ impl Loader<'_> {
         }
         // What the definition's steps may use: parameters, their own captures so far, the target's variables and
         // the built-ins.
-        let mut visible: HashSet<String> = params.clone();
-        visible.extend(self.target.iter().cloned());
-        visible.extend(crate::spec::builtins::NAMES.iter().map(|n| n.to_string()));
+        let mut visible = self.visible_in(&map);
         let mut captured: HashSet<String> = HashSet::new();
         let mut steps = Vec::new();
         for item in def_steps {
@@ -577,7 +649,7 @@ impl Loader<'_> {
 
     /// The value of each parameter: the use's, else the default (read at the use, where it may use the spec's
     /// variables and the parameters before it).
-    fn parameters(&self, u: &Use, def: &RawDefinition) -> R<HashMap<String, Put>> {
+    pub(super) fn parameters(&self, u: &Use, def: &RawDefinition) -> R<HashMap<String, Put>> {
         let declared: Vec<&str> = def.params.0.iter().map(|(n, _)| n.as_str()).collect();
         for (name, at, value) in &u.with {
             if !declared.contains(&name.as_str()) {
@@ -714,7 +786,7 @@ impl Loader<'_> {
     }
 
     /// Every variable `uses` found is one shared steps or checks can see.
-    fn all_visible(&self, uses: Uses, visible: &HashSet<String>, name: &str) -> R<()> {
+    pub(super) fn all_visible(&self, uses: Uses, visible: &HashSet<String>, name: &str) -> R<()> {
         for (l, var) in uses.0 {
             if visible.contains(&var) {
                 continue;
@@ -813,16 +885,14 @@ impl Loader<'_> {
         self.origin = self.origins.len() as u32;
         self.expanding.push(u.name.clone());
         let at = u.at;
-        if self
-            .definition(&u, &source, folder, file, def)?
-            .checks
-            .is_some()
-        {
-            let d = self.definition(&u, &source, folder, file, def)?;
-            return self.checks_of(&u, d).map(|_| ());
+        let d = self.definition(&u, &source, folder, file, def)?;
+        match DefKind::of(&d) {
+            DefKind::Checks => self.checks_of(&u, d).map(|_| ()),
+            DefKind::Request => self.shared_request(&u, d).map(|_| ()),
+            DefKind::Steps => self
+                .expand_definition(&u, &source, folder, file, def, None, None, at)
+                .map(|_| ()),
         }
-        self.expand_definition(&u, &source, folder, file, def, None, None, at)
-            .map(|_| ())
     }
 }
 
