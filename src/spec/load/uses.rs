@@ -795,7 +795,7 @@ impl Loader<'_> {
             let at = self.find_from(near, &format!("${{{var}}}")).unwrap_or(near);
             return Err(self.err(
                 at,
-                format!("`${{{var}}}` is not a parameter of `{name}`, nor a capture of its steps, a variable of the target or a built-in: shared steps see only these; make it a parameter"),
+                format!("`${{{var}}}` is not a parameter of `{name}`, nor a capture of its steps, a variable of the target or a built-in: what is shared sees only these; make it a parameter"),
             ));
         }
         Ok(())
