@@ -63,7 +63,9 @@ fn shown(path: &Path) -> PathBuf {
 /// Compares with the golden `.err` file (see `langgraph_conformance::golden` for BLESS). Returns a description of the
 /// mismatch.
 fn golden(path: &Path, actual: &str) -> Option<String> {
-    langgraph_conformance::golden::check(&path.with_extension("err"), actual).err()
+    langgraph_conformance::golden::check(&path.with_extension("err"), actual)
+        .err()
+        .map(|e| e.to_string())
 }
 
 fn responses(spec: &Path) -> Vec<PathBuf> {

@@ -455,7 +455,7 @@ pub fn load_file(
 ) -> Result<Spec, String> {
     let shown = shown_as.display().to_string();
     panic_as_error(&shown, || {
-        let src = read_source(path, shown_as)?;
+        let src = read_source(path, shown_as).map_err(|e| e.to_string())?;
         let globals: HashSet<String> = settings.vars.keys().cloned().collect();
         load_spec(Arc::new(src), &globals).map_err(|e| e.to_string())
     })
