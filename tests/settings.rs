@@ -13,7 +13,7 @@ fn check(env: &[(&str, &str)]) -> Result<(), String> {
             .find(|(n, _)| *n == k)
             .map(|(_, v)| v.to_string())
     };
-    let s = Settings::from_lookup(lookup, &root)?;
+    let s = Settings::from_lookup(lookup, &root).map_err(|e| e.to_string())?;
     Suite::new(s)?.check_names_in_specs()
 }
 
