@@ -70,6 +70,28 @@ pub enum SettingsError {
     ReferenceWithoutDiff,
     /// `LANGGRAPH_REFERENCE_URL` with credentials in it.
     ReferenceCredentials,
+    /// A tag of `LANGGRAPH_TAGS` that no spec has: the nearest tag, else every tag in use.
+    NoSpecHasTag {
+        tag: String,
+        near: Option<String>,
+        in_use: Vec<String>,
+    },
+    /// A capability the target declares (in `declared_in`: its target file or `LANGGRAPH_CAPABILITIES`) that no spec
+    /// needs: the nearest one, else every capability known.
+    NoSpecNeeds {
+        capability: String,
+        declared_in: String,
+        near: Option<String>,
+        in_use: Vec<String>,
+    },
+}
+
+/// "; did you mean `near`?", or "; the names in use: ..." when no name is near.
+fn or_nearest(near: &Option<String>, in_use: &[String]) -> String {
+    match near {
+        Some(n) => format!("; did you mean `{n}`?"),
+        None => format!("; the names in use: {}", in_use.join(", ")),
+    }
 }
 
 impl fmt::Display for SettingsError {
@@ -143,6 +165,21 @@ impl fmt::Display for SettingsError {
             SettingsError::ReferenceCredentials => f.write_str(
                 "LANGGRAPH_REFERENCE_URL cannot carry credentials: the reference is a server of your own, and \
                  nothing of the target's is sent to it",
+            ),
+            SettingsError::NoSpecHasTag { tag, near, in_use } => write!(
+                f,
+                "LANGGRAPH_TAGS: no spec has the tag `{tag}`{}",
+                or_nearest(near, in_use)
+            ),
+            SettingsError::NoSpecNeeds {
+                capability,
+                declared_in,
+                near,
+                in_use,
+            } => write!(
+                f,
+                "{declared_in}: no spec needs the capability `{capability}`{}",
+                or_nearest(near, in_use)
             ),
         }
     }
