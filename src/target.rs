@@ -35,7 +35,7 @@ pub enum SettingsError {
     /// The target file is not one: YAML that does not read, or an unknown key.
     TargetFileInvalid {
         path: PathBuf,
-        source: serde_saphyr::Error,
+        source: Box<serde_saphyr::Error>,
     },
     /// A target file `version` other than 1.
     TargetFileVersion { path: PathBuf, version: u32 },
@@ -190,7 +190,7 @@ impl std::error::Error for SettingsError {
         match self {
             SettingsError::Name(e) => Some(e),
             SettingsError::TargetFileUnreadable { source, .. } => Some(source),
-            SettingsError::TargetFileInvalid { source, .. } => Some(source),
+            SettingsError::TargetFileInvalid { source, .. } => Some(source.as_ref()),
             SettingsError::ApiVersion { source, .. } => Some(source),
             SettingsError::NotABool(e) => Some(e),
             SettingsError::Timeout(e) => Some(e),
@@ -368,7 +368,7 @@ fn read_target_file(path: &Path) -> Result<TargetFile, SettingsError> {
     let t: TargetFile = serde_saphyr::from_str_with_options(&text, o).map_err(|source| {
         SettingsError::TargetFileInvalid {
             path: path.to_path_buf(),
-            source,
+            source: Box::new(source),
         }
     })?;
     if t.version != 1 {
