@@ -44,6 +44,7 @@ impl std::error::Error for SettingNameError {}
 
 /// A boolean setting whose value is no boolean.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NotABool {
     pub name: String,
     pub value: String,

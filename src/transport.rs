@@ -392,6 +392,7 @@ pub fn incomplete_marker(end: Option<&ReadError>, not_recorded: usize) -> Option
 /// An answer recorded incomplete in a way a replay cannot repeat (cut short by the recording's bound); `marker` is
 /// what the recording says of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NotReplayable {
     pub marker: String,
 }

@@ -17,6 +17,7 @@ use crate::template::{render_json, TemplateError, Vars};
 
 /// A variable of the spec (`name`) whose value does not render.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SpecVarError {
     pub name: String,
     pub source: TemplateError,

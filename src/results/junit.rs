@@ -10,6 +10,7 @@ use super::{Outcome, SpecResult, TargetInfo};
 
 /// The report could not be written out as XML.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct JunitError(pub quick_junit::SerializeError);
 
 impl std::fmt::Display for JunitError {

@@ -20,6 +20,7 @@ use crate::target::{Settings, SettingsError};
 
 /// The specs folder cannot be read.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct SpecsFolderError {
     pub dir: PathBuf,
     pub source: std::io::Error,
@@ -112,6 +113,7 @@ impl std::error::Error for TestFailure {}
 
 /// A spec that failed, as `run_spec` found it; shown, it is the failure report.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SpecFailed(pub Box<SpecOutcome>);
 
 impl fmt::Display for SpecFailed {
