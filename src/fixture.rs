@@ -5,6 +5,7 @@
 //! requests in order, and each `NNN.http` holds the response as it came off the wire (status line, headers, blank
 //! line, body byte for byte), in the same form as a raw HTTP capture.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex};
 
@@ -81,35 +82,129 @@ struct IndexEntry {
     response: String,
 }
 
+/// Why a spec's recording cannot be found or read.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RecordingError {
+    /// The test name cannot name a folder inside the recordings.
+    Name {
+        test_name: String,
+        why: NotAFolderName,
+    },
+    /// A file of the recording cannot be read.
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The index (`exchanges.json`) does not read as one.
+    Index {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    /// The index names `name`, which is no response file of a recording.
+    NotAResponseFile { index: PathBuf, name: String },
+    /// A response file that holds no HTTP response.
+    NotAResponse { path: PathBuf },
+}
+
+impl fmt::Display for RecordingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecordingError::Name { test_name, why } => write!(
+                f,
+                "test name `{test_name}` cannot name a recording folder: {why}"
+            ),
+            RecordingError::Read { path, source } => write!(f, "{}: {source}", path.display()),
+            RecordingError::Index { path, source } => write!(f, "{}: {source}", path.display()),
+            RecordingError::NotAResponseFile { index, name } => write!(
+                f,
+                "{}: `{name}` is not a response file of the recording (NNN.http)",
+                index.display()
+            ),
+            RecordingError::NotAResponse { path } => {
+                write!(f, "{}: not an HTTP response", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RecordingError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RecordingError::Name { why, .. } => Some(why),
+            RecordingError::Read { source, .. } => Some(source),
+            RecordingError::Index { source, .. } => Some(source),
+            RecordingError::NotAResponseFile { .. } | RecordingError::NotAResponse { .. } => None,
+        }
+    }
+}
+
+/// Why a part of a test name (`part`, between `::`) is no plain folder name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotAFolderName {
+    Empty,
+    /// `.` or `..`.
+    Dots {
+        part: String,
+    },
+    /// A path separator or NUL in it.
+    Separator {
+        part: String,
+    },
+    /// Something a path would read as a root, a drive or more than one entry.
+    NotPlain {
+        part: String,
+    },
+}
+
+impl fmt::Display for NotAFolderName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotAFolderName::Empty => f.write_str("it has an empty part"),
+            NotAFolderName::Dots { part } => write!(f, "`{part}` is not a folder name"),
+            NotAFolderName::Separator { part } => write!(
+                f,
+                "`{}` contains a path separator or NUL",
+                part.escape_default()
+            ),
+            NotAFolderName::NotPlain { part } => write!(f, "`{part}` is not a plain folder name"),
+        }
+    }
+}
+
+impl std::error::Error for NotAFolderName {}
+
 /// The folder of a spec's recording: `stateless::stream_updates` → `<root>/stateless/stream_updates`. Each part of
 /// the name must be a plain folder name, so that no name leads outside `root` (recording writes and deletes there).
-pub fn dir_for(root: &Path, test_name: &str) -> Result<PathBuf, String> {
+pub fn dir_for(root: &Path, test_name: &str) -> Result<PathBuf, RecordingError> {
     test_name
         .split("::")
         .try_fold(root.to_path_buf(), |p, part| {
-            plain_name(part).map(|()| p.join(part)).map_err(|why| {
-                format!("test name `{test_name}` cannot name a recording folder: {why}")
-            })
+            plain_name(part)
+                .map(|()| p.join(part))
+                .map_err(|why| RecordingError::Name {
+                    test_name: test_name.to_string(),
+                    why,
+                })
         })
 }
 
 /// Whether `part` names an entry inside a folder, and nothing else: not empty, not `.` or `..`, no separator, no NUL,
 /// nothing a path would read as a root or a drive.
-fn plain_name(part: &str) -> Result<(), String> {
+fn plain_name(part: &str) -> Result<(), NotAFolderName> {
+    let owned = || part.to_string();
     let why = if part.is_empty() {
-        "it has an empty part".to_string()
+        NotAFolderName::Empty
     } else if part == "." || part == ".." {
-        format!("`{part}` is not a folder name")
+        NotAFolderName::Dots { part: owned() }
     } else if part.contains(['/', '\\', '\0']) {
-        format!(
-            "`{}` contains a path separator or NUL",
-            part.escape_default()
-        )
+        NotAFolderName::Separator { part: owned() }
     } else if !matches!(
         Path::new(part).components().collect::<Vec<_>>()[..],
         [std::path::Component::Normal(_)]
     ) {
-        format!("`{part}` is not a plain folder name")
+        NotAFolderName::NotPlain { part: owned() }
     } else {
         return Ok(());
     };
@@ -124,28 +219,34 @@ fn is_recording_file(name: &str) -> bool {
             .is_some_and(|n| n.len() >= 3 && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
-pub fn load(dir: &Path) -> Result<Recording, String> {
+pub fn load(dir: &Path) -> Result<Recording, RecordingError> {
     let index_path = dir.join("exchanges.json");
-    let text = std::fs::read_to_string(&index_path)
-        .map_err(|e| format!("{}: {e}", index_path.display()))?;
-    let index: Index =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", index_path.display()))?;
+    let text = std::fs::read_to_string(&index_path).map_err(|source| RecordingError::Read {
+        path: index_path.clone(),
+        source,
+    })?;
+    let index: Index = serde_json::from_str(&text).map_err(|source| RecordingError::Index {
+        path: index_path.clone(),
+        source,
+    })?;
     let values = index.values;
     let exchanges = index
         .exchanges
         .into_iter()
         .map(|e| {
             if !is_recording_file(&e.response) {
-                return Err(format!(
-                    "{}: `{}` is not a response file of the recording (NNN.http)",
-                    index_path.display(),
-                    e.response
-                ));
+                return Err(RecordingError::NotAResponseFile {
+                    index: index_path.clone(),
+                    name: e.response,
+                });
             }
             let file = dir.join(&e.response);
-            let raw = std::fs::read(&file).map_err(|err| format!("{}: {err}", file.display()))?;
-            let (status, reason, headers, body) = parse_response(&raw)
-                .ok_or_else(|| format!("{}: not an HTTP response", file.display()))?;
+            let raw = std::fs::read(&file).map_err(|source| RecordingError::Read {
+                path: file.clone(),
+                source,
+            })?;
+            let (status, reason, headers, body) =
+                parse_response(&raw).ok_or(RecordingError::NotAResponse { path: file })?;
             Ok(Exchange {
                 step: e.step,
                 method: e.method,
@@ -157,7 +258,7 @@ pub fn load(dir: &Path) -> Result<Recording, String> {
                 body,
             })
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, RecordingError>>()?;
     Ok(Recording { exchanges, values })
 }
 
@@ -698,13 +799,14 @@ mod tests {
             ReadError::Broken("connection reset by peer".into()),
         ] {
             let m = incomplete_marker(Some(&end), 0).unwrap();
-            assert_eq!(replayed_end(&m), Ok(end), "{m}");
+            assert_eq!(replayed_end(&m).ok(), Some(end), "{m}");
         }
         assert_eq!(incomplete_marker(None, 0), None);
         let cut = incomplete_marker(None, 10).unwrap();
         assert!(
             replayed_end(&cut)
                 .unwrap_err()
+                .to_string()
                 .contains("cannot be replayed"),
             "{cut}"
         );
@@ -738,7 +840,7 @@ mod tests {
             "a\\..\\b",
             "a\0b",
         ] {
-            let e = dir_for(root, hostile).unwrap_err();
+            let e = dir_for(root, hostile).unwrap_err().to_string();
             assert!(
                 e.starts_with(&format!(
                     "test name `{hostile}` cannot name a recording folder: "
@@ -746,8 +848,13 @@ mod tests {
                 "{e}"
             );
         }
+        let e = dir_for(root, "x::..::y").unwrap_err();
+        assert!(
+            matches!(&e, RecordingError::Name { why: NotAFolderName::Dots { part }, .. } if part == ".."),
+            "{e:?}"
+        );
         assert_eq!(
-            dir_for(root, "x::..::y").unwrap_err(),
+            e.to_string(),
             "test name `x::..::y` cannot name a recording folder: `..` is not a folder name"
         );
     }
@@ -796,6 +903,11 @@ mod tests {
         )
         .unwrap();
         let e = load(&tmp).unwrap_err();
+        assert!(
+            matches!(&e, RecordingError::NotAResponseFile { name, .. } if name == "../../x.http"),
+            "{e:?}"
+        );
+        let e = e.to_string();
         assert!(
             e.contains("`../../x.http` is not a response file of the recording"),
             "{e}"

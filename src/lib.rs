@@ -22,6 +22,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! When the suite cannot run at all, [`run_specs`] says why with an [`Error`]: the settings cannot be used (a
+//! `target::SettingsError`), the specs folder cannot be read, or the target does not answer. Each variant holds the
+//! error of the part that refused, to match on, with the name or value concerned and the underlying error as its
+//! `source()`; shown, it is the line the test binary prints. Errors are typed below the front door too: each module
+//! raises an error type of its own (`template::TemplateError`, `jsonpath::PathError`, `fixture::RecordingError`, ...),
+//! whose `Display` is the message a user reads.
+//!
 //! The modules form layers, each using only its own and those below it (`tests/layers.rs` holds them to it), lowest
 //! first: vocabulary (`source`, `text`, `spelling`, `regexes`, `template`, `format`, `jsonpath`, `golden`), the API's
 //! `contract`, the `spec` model with its loader (`spec::load_spec`), the `check`s of expectations against answers,

@@ -3,7 +3,64 @@
 //! nothing where it is given is an error, never a silent no-op: a CI job with `LANGGRAPH_TAGS=strem` must not go
 //! green having run nothing.
 
+use std::fmt;
+
 use crate::spelling::closest;
+
+/// A `LANGGRAPH_*` name that is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SettingNameError {
+    /// No setting of this suite (nor of the official servers): the nearest setting, if one is near.
+    Unknown {
+        name: String,
+        near: Option<&'static str>,
+    },
+    /// A setting (or a variable override) that means something only against a live target, given without a URL.
+    FixtureOnly { name: String },
+}
+
+impl fmt::Display for SettingNameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingNameError::Unknown {
+                name,
+                near: Some(n),
+            } => write!(f, "{name} is not a setting of this suite; did you mean {n}?"),
+            SettingNameError::Unknown { name, near: None } => write!(
+                f,
+                "{name} is not a setting of this suite; see --help for the settings"
+            ),
+            SettingNameError::FixtureOnly { name } => write!(
+                f,
+                "{name} means nothing on the embedded fixture, whose answers were recorded from the conformance \
+                 graph: set LANGGRAPH_URL to test a deployment, or unset {name}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SettingNameError {}
+
+/// A boolean setting whose value is no boolean.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NotABool {
+    pub name: String,
+    pub value: String,
+}
+
+impl fmt::Display for NotABool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}={:?}: write 1, true or yes to turn it on, 0, false or no to turn it off",
+            self.name, self.value
+        )
+    }
+}
+
+impl std::error::Error for NotABool {}
 
 /// What kind of value a setting takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,7 +237,10 @@ pub fn setting(name: &str) -> Option<&'static Setting> {
 
 /// Refuses a `LANGGRAPH_*` name that is not a setting (with the nearest one), and a setting that means nothing on
 /// the embedded fixture when no URL is given. `names` are the variables set.
-pub fn check_names<'a>(names: impl IntoIterator<Item = &'a str>, live: bool) -> Result<(), String> {
+pub fn check_names<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    live: bool,
+) -> Result<(), SettingNameError> {
     for name in names {
         if !name.starts_with("LANGGRAPH_") || name.starts_with(VAR_PREFIX) {
             if name.starts_with(VAR_PREFIX) && !live {
@@ -193,32 +253,31 @@ pub fn check_names<'a>(names: impl IntoIterator<Item = &'a str>, live: bool) -> 
             Some(_) => {}
             None if SERVERS_OWN.contains(&name) => {}
             None => {
-                let hint = match closest(name, SETTINGS.iter().map(|s| s.name)) {
-                    Some(n) => format!("did you mean {n}?"),
-                    None => "see --help for the settings".to_string(),
-                };
-                return Err(format!("{name} is not a setting of this suite; {hint}"));
+                return Err(SettingNameError::Unknown {
+                    name: name.to_string(),
+                    near: closest(name, SETTINGS.iter().map(|s| s.name)),
+                });
             }
         }
     }
     Ok(())
 }
 
-fn fixture_only(name: &str) -> String {
-    format!(
-        "{name} means nothing on the embedded fixture, whose answers were recorded from the conformance graph: \
-         set LANGGRAPH_URL to test a deployment, or unset {name}"
-    )
+fn fixture_only(name: &str) -> SettingNameError {
+    SettingNameError::FixtureOnly {
+        name: name.to_string(),
+    }
 }
 
 /// A boolean setting: `1`, `true`, `yes` or `0`, `false`, `no` (any case); anything else is refused.
-pub fn parse_bool(name: &str, value: &str) -> Result<bool, String> {
+pub fn parse_bool(name: &str, value: &str) -> Result<bool, NotABool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" => Ok(true),
         "0" | "false" | "no" => Ok(false),
-        _ => Err(format!(
-            "{name}={value:?}: write 1, true or yes to turn it on, 0, false or no to turn it off"
-        )),
+        _ => Err(NotABool {
+            name: name.to_string(),
+            value: value.to_string(),
+        }),
     }
 }
 
@@ -252,10 +311,20 @@ mod tests {
     fn a_mistyped_name_is_refused_with_the_nearest() {
         assert_eq!(
             check_names(["LANGGRAPH_CONCURENCY"], true).unwrap_err(),
+            SettingNameError::Unknown {
+                name: "LANGGRAPH_CONCURENCY".into(),
+                near: Some("LANGGRAPH_CONCURRENCY")
+            }
+        );
+        assert_eq!(
+            check_names(["LANGGRAPH_CONCURENCY"], true)
+                .unwrap_err()
+                .to_string(),
             "LANGGRAPH_CONCURENCY is not a setting of this suite; did you mean LANGGRAPH_CONCURRENCY?"
         );
         assert!(check_names(["LANGGRAPH_TAG"], true)
             .unwrap_err()
+            .to_string()
             .contains("did you mean LANGGRAPH_TAGS?"));
         assert!(check_names(
             [
@@ -276,7 +345,7 @@ mod tests {
             "LANGGRAPH_CAPABILITIES",
             "LANGGRAPH_VAR_ASSISTANT_ID",
         ] {
-            let e = check_names([name], false).unwrap_err();
+            let e = check_names([name], false).unwrap_err().to_string();
             assert!(
                 e.starts_with(&format!("{name} means nothing on the embedded fixture")),
                 "{e}"

@@ -2,6 +2,7 @@
 //! for graph-dependent values, and the capabilities the target's graph has.
 
 use std::collections::HashSet;
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -9,9 +10,206 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::secrets::{display_url, ApiKey, Secrets};
-use crate::setting_names::{check_names, parse_bool};
-use crate::spec::duration::parse_duration;
+use crate::setting_names::{check_names, parse_bool, NotABool, SettingNameError};
+use crate::spec::duration::{parse_duration, DurationError};
 use crate::template::{is_name, Vars};
+use crate::version::VersionError;
+
+/// Why the settings cannot be used. No variant holds a credential: a URL is kept as [`display_url`] shows it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SettingsError {
+    /// A `LANGGRAPH_*` name that is no setting, or a live-only one without a URL.
+    Name(SettingNameError),
+    /// A setting (`name`) that is set but is not UTF-8.
+    NotUtf8 { name: String },
+    /// The API key (from the variable `var`) holds a control character.
+    KeyControl { var: &'static str },
+    /// A URL setting (`setting`) that is not http or https; `url` without its credentials.
+    NotHttp { setting: &'static str, url: String },
+    /// The target file cannot be read.
+    TargetFileUnreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The target file is not one: YAML that does not read, or an unknown key.
+    TargetFileInvalid {
+        path: PathBuf,
+        source: Box<serde_saphyr::Error>,
+    },
+    /// A target file `version` other than 1.
+    TargetFileVersion { path: PathBuf, version: u32 },
+    /// The target file's `api_version` is no version; `file` as given.
+    ApiVersion { file: String, source: VersionError },
+    /// `LANGGRAPH_RECORD` is none of 1, force, 0.
+    RecordMode { value: String },
+    /// A boolean setting that is no boolean.
+    NotABool(NotABool),
+    /// `LANGGRAPH_RECORD` without `LANGGRAPH_URL`.
+    RecordWithoutUrl,
+    /// `LANGGRAPH_DRIFT_CHECK` without `LANGGRAPH_URL`.
+    DriftCheckWithoutUrl,
+    /// `LANGGRAPH_TIMEOUT` is no duration.
+    Timeout(DurationError),
+    /// A `LANGGRAPH_VAR_<NAME>` (`name`, as set) that names no variable of the target; `known` are the overrides
+    /// there are.
+    OverridesNothing { name: String, known: Vec<String> },
+    /// A variable of the target whose name is no variable name.
+    NotAVariableName { name: String },
+    /// An item of `LANGGRAPH_TAGS` that is no tag.
+    NotATag { part: String },
+    /// A count setting (`name`, counting `what`) that is no number from 1 to 256.
+    NotACount {
+        name: &'static str,
+        value: String,
+        what: &'static str,
+    },
+    /// `LANGGRAPH_DIFF` is none of 0, 1, fail.
+    DiffMode { value: String },
+    /// `LANGGRAPH_REFERENCE_URL` without `LANGGRAPH_DIFF`.
+    ReferenceWithoutDiff,
+    /// `LANGGRAPH_REFERENCE_URL` with credentials in it.
+    ReferenceCredentials,
+    /// A tag of `LANGGRAPH_TAGS` that no spec has: the nearest tag, else every tag in use.
+    NoSpecHasTag {
+        tag: String,
+        near: Option<String>,
+        in_use: Vec<String>,
+    },
+    /// A capability the target declares (in `declared_in`: its target file or `LANGGRAPH_CAPABILITIES`) that no spec
+    /// needs: the nearest one, else every capability known.
+    NoSpecNeeds {
+        capability: String,
+        declared_in: String,
+        near: Option<String>,
+        in_use: Vec<String>,
+    },
+}
+
+/// "; did you mean `near`?", or "; the names in use: ..." when no name is near.
+fn or_nearest(near: &Option<String>, in_use: &[String]) -> String {
+    match near {
+        Some(n) => format!("; did you mean `{n}`?"),
+        None => format!("; the names in use: {}", in_use.join(", ")),
+    }
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingsError::Name(e) => write!(f, "{e}"),
+            SettingsError::NotUtf8 { name } => {
+                write!(f, "{name} is set but is not valid UTF-8; set it to text")
+            }
+            SettingsError::KeyControl { var } => write!(
+                f,
+                "{var} contains a control character, which an HTTP header cannot carry"
+            ),
+            SettingsError::NotHttp { setting, url } => write!(
+                f,
+                "{setting} must start with http:// or https:// (got {url:?})"
+            ),
+            SettingsError::TargetFileUnreadable { path, source } => {
+                write!(f, "cannot read {}: {source}", path.display())
+            }
+            SettingsError::TargetFileInvalid { path, source } => {
+                let at = source
+                    .location()
+                    .map(|l| format!(":{}:{}", l.line(), l.column()))
+                    .unwrap_or_default();
+                write!(f, "{}{at}: {}", path.display(), source.without_snippet())
+            }
+            SettingsError::TargetFileVersion { path, version } => write!(
+                f,
+                "{}: target file version {version} is not supported (expected 1)",
+                path.display()
+            ),
+            SettingsError::ApiVersion { file, source } => write!(f, "{file}: api_version: {source}"),
+            SettingsError::RecordMode { value } => write!(
+                f,
+                "LANGGRAPH_RECORD={value:?}: write 1 to record the specs that pass, force to record all, 0 for none"
+            ),
+            SettingsError::NotABool(e) => write!(f, "{e}"),
+            SettingsError::RecordWithoutUrl => f.write_str(
+                "LANGGRAPH_RECORD needs LANGGRAPH_URL: recordings are made from a live server",
+            ),
+            SettingsError::DriftCheckWithoutUrl => f.write_str(
+                "LANGGRAPH_DRIFT_CHECK needs LANGGRAPH_URL: it compares a live server with the recordings",
+            ),
+            SettingsError::Timeout(e) => write!(f, "LANGGRAPH_TIMEOUT: {e}"),
+            SettingsError::OverridesNothing { name, known } => write!(
+                f,
+                "{name} overrides no variable: the target defines {} (a spec's own `vars` cannot be overridden)",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ),
+            SettingsError::NotAVariableName { name } => write!(
+                f,
+                "`{name}` is not a variable name (letters, digits and `_`)"
+            ),
+            SettingsError::NotATag { part } => write!(f, "LANGGRAPH_TAGS: `{part}` is not a tag"),
+            SettingsError::NotACount { name, value, what } => write!(
+                f,
+                "{name}: `{value}` is not a number of {what} from 1 to 256"
+            ),
+            SettingsError::DiffMode { value } => write!(
+                f,
+                "LANGGRAPH_DIFF: `{value}` is not 1 (report departures) or fail (fail a spec on one)"
+            ),
+            SettingsError::ReferenceWithoutDiff => f.write_str(
+                "LANGGRAPH_REFERENCE_URL is the differential mode's reference: set LANGGRAPH_DIFF=1 too",
+            ),
+            SettingsError::ReferenceCredentials => f.write_str(
+                "LANGGRAPH_REFERENCE_URL cannot carry credentials: the reference is a server of your own, and \
+                 nothing of the target's is sent to it",
+            ),
+            SettingsError::NoSpecHasTag { tag, near, in_use } => write!(
+                f,
+                "LANGGRAPH_TAGS: no spec has the tag `{tag}`{}",
+                or_nearest(near, in_use)
+            ),
+            SettingsError::NoSpecNeeds {
+                capability,
+                declared_in,
+                near,
+                in_use,
+            } => write!(
+                f,
+                "{declared_in}: no spec needs the capability `{capability}`{}",
+                or_nearest(near, in_use)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SettingsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SettingsError::Name(e) => Some(e),
+            SettingsError::TargetFileUnreadable { source, .. } => Some(source),
+            SettingsError::TargetFileInvalid { source, .. } => Some(source.as_ref()),
+            SettingsError::ApiVersion { source, .. } => Some(source),
+            SettingsError::NotABool(e) => Some(e),
+            SettingsError::Timeout(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<SettingNameError> for SettingsError {
+    fn from(e: SettingNameError) -> Self {
+        SettingsError::Name(e)
+    }
+}
+
+impl From<NotABool> for SettingsError {
+    fn from(e: NotABool) -> Self {
+        SettingsError::NotABool(e)
+    }
+}
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -132,7 +330,7 @@ pub struct TagFilter {
 }
 
 impl TagFilter {
-    pub fn parse(s: &str) -> Result<TagFilter, String> {
+    pub fn parse(s: &str) -> Result<TagFilter, SettingsError> {
         let mut f = TagFilter::default();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (list, tag) = match part.strip_prefix('!') {
@@ -140,7 +338,9 @@ impl TagFilter {
                 None => (&mut f.include, part),
             };
             if tag.is_empty() || tag.contains(char::is_whitespace) {
-                return Err(format!("LANGGRAPH_TAGS: `{part}` is not a tag"));
+                return Err(SettingsError::NotATag {
+                    part: part.to_string(),
+                });
             }
             list.push(tag.to_string());
         }
@@ -157,24 +357,25 @@ impl TagFilter {
     }
 }
 
-fn read_target_file(path: &Path) -> Result<TargetFile, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+fn read_target_file(path: &Path) -> Result<TargetFile, SettingsError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|source| SettingsError::TargetFileUnreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let mut o = serde_saphyr::Options::default();
     o.strict_booleans = true;
-    let t: TargetFile = serde_saphyr::from_str_with_options(&text, o).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!(":{}:{}", l.line(), l.column()))
-            .unwrap_or_default();
-        format!("{}{at}: {}", path.display(), e.without_snippet())
+    let t: TargetFile = serde_saphyr::from_str_with_options(&text, o).map_err(|source| {
+        SettingsError::TargetFileInvalid {
+            path: path.to_path_buf(),
+            source: Box::new(source),
+        }
     })?;
     if t.version != 1 {
-        return Err(format!(
-            "{}: target file version {} is not supported (expected 1)",
-            path.display(),
-            t.version
-        ));
+        return Err(SettingsError::TargetFileVersion {
+            path: path.to_path_buf(),
+            version: t.version,
+        });
     }
     let _ = &t.description;
     Ok(t)
@@ -194,17 +395,18 @@ const API_KEY_VARS: [&str; 2] = ["LANGGRAPH_API_KEY", "LANGSMITH_API_KEY"];
 /// key, quietly run without it). The value is not shown: it may be the key.
 fn unreadable_setting(
     vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
-) -> Option<String> {
+) -> Option<SettingsError> {
     vars.into_iter().find_map(|(name, value)| {
         let name = name.to_str()?;
         let ours = name.starts_with("LANGGRAPH_") || API_KEY_VARS.contains(&name);
-        (ours && value.to_str().is_none())
-            .then(|| format!("{name} is set but is not valid UTF-8; set it to text"))
+        (ours && value.to_str().is_none()).then(|| SettingsError::NotUtf8 {
+            name: name.to_string(),
+        })
     })
 }
 
 /// The API key from the first variable that has one, with quotes pasted along with it taken off.
-fn api_key(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<ApiKey>, String> {
+fn api_key(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<ApiKey>, SettingsError> {
     let Some((var, raw)) = API_KEY_VARS
         .iter()
         .find_map(|var| lookup(var).map(|v| (*var, v)))
@@ -216,9 +418,7 @@ fn api_key(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<ApiKey>, S
         .trim_matches(|c| c == '"' || c == '\'')
         .to_string();
     if value.chars().any(char::is_control) {
-        return Err(format!(
-            "{var} contains a control character, which an HTTP header cannot carry"
-        ));
+        return Err(SettingsError::KeyControl { var });
     }
     Ok(Some(ApiKey { value, var }))
 }
@@ -239,7 +439,7 @@ impl Settings {
         }
     }
 
-    pub fn from_env() -> Result<Settings, String> {
+    pub fn from_env() -> Result<Settings, SettingsError> {
         if let Some(e) = unreadable_setting(std::env::vars_os()) {
             return Err(e);
         }
@@ -319,15 +519,18 @@ impl Settings {
 
     /// Refuses a `LANGGRAPH_*` name that is no setting, and one that means nothing on the embedded fixture when
     /// there is no URL. `names` are the settings given (variables set, flags).
-    pub fn check_names<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Result<(), String> {
-        check_names(names, self.url.is_some())
+    pub fn check_names<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), SettingsError> {
+        Ok(check_names(names, self.url.is_some())?)
     }
 
     /// `lookup` reads one environment variable; `vars_from_env` lists `LANGGRAPH_VAR_*`.
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
         root: &Path,
-    ) -> Result<Settings, String> {
+    ) -> Result<Settings, SettingsError> {
         Self::from_lookup_and_names(lookup, root, &[])
     }
 
@@ -336,7 +539,7 @@ impl Settings {
         lookup: impl Fn(&str) -> Option<String>,
         root: &Path,
         var_names_in_env: &[String],
-    ) -> Result<Settings, String> {
+    ) -> Result<Settings, SettingsError> {
         let mut config = lookup("LANGGRAPH_TARGET_CONFIG")
             .map(|p| read_target_file(Path::new(&p)).map(|t| (p, t)))
             .transpose()?;
@@ -345,10 +548,10 @@ impl Settings {
             .map(|u| u.trim_end_matches('/').to_string());
         if let Some(u) = &url {
             if !(u.starts_with("http://") || u.starts_with("https://")) {
-                return Err(format!(
-                    "LANGGRAPH_URL must start with http:// or https:// (got {:?})",
-                    display_url(u)
-                ));
+                return Err(SettingsError::NotHttp {
+                    setting: "LANGGRAPH_URL",
+                    url: display_url(u),
+                });
             }
         }
         let api_key = api_key(&lookup)?;
@@ -358,24 +561,17 @@ impl Settings {
             Some(v) => match parse_bool("LANGGRAPH_RECORD", &v) {
                 Ok(true) => RecordMode::Passed,
                 Ok(false) => RecordMode::Off,
-                Err(_) => {
-                    return Err(format!(
-                        "LANGGRAPH_RECORD={v:?}: write 1 to record the specs that pass, force to record all, 0 for none"
-                    ))
-                }
+                Err(_) => return Err(SettingsError::RecordMode { value: v }),
             },
         };
         let flag = |name: &str| lookup(name).map(|v| parse_bool(name, &v)).transpose();
         let strict = flag("LANGGRAPH_STRICT")?.unwrap_or(false);
         if record != RecordMode::Off && url.is_none() {
-            return Err(
-                "LANGGRAPH_RECORD needs LANGGRAPH_URL: recordings are made from a live server"
-                    .into(),
-            );
+            return Err(SettingsError::RecordWithoutUrl);
         }
         let drift_check = flag("LANGGRAPH_DRIFT_CHECK")?.unwrap_or(false);
         if drift_check && url.is_none() {
-            return Err("LANGGRAPH_DRIFT_CHECK needs LANGGRAPH_URL: it compares a live server with the recordings".into());
+            return Err(SettingsError::DriftCheckWithoutUrl);
         }
         let recordings_dir = root.join("fixtures").join("recordings");
         let record_dir = lookup("LANGGRAPH_RECORD_DIR")
@@ -385,7 +581,7 @@ impl Settings {
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("specs"));
         let default_timeout = match lookup("LANGGRAPH_TIMEOUT") {
-            Some(t) => parse_duration(&t).map_err(|e| format!("LANGGRAPH_TIMEOUT: {e}"))?,
+            Some(t) => parse_duration(&t).map_err(SettingsError::Timeout)?,
             None => DEFAULT_TIMEOUT,
         };
 
@@ -408,8 +604,12 @@ impl Settings {
         if url.is_some() {
             if let Some((p, t)) = config {
                 if let Some(v) = &t.api_version {
-                    crate::version::Version::parse(v)
-                        .map_err(|e| format!("{p}: api_version: {e}"))?;
+                    crate::version::Version::parse(v).map_err(|source| {
+                        SettingsError::ApiVersion {
+                            file: p.clone(),
+                            source,
+                        }
+                    })?;
                 }
                 api_version = t.api_version.clone();
                 // The matrix wants what really passes and fails, baseline or not.
@@ -444,9 +644,7 @@ impl Settings {
         }
         check_var_overrides(var_names_in_env, &vars)?;
         if let Some(bad) = vars.keys().find(|k| !is_name(k)) {
-            return Err(format!(
-                "`{bad}` is not a variable name (letters, digits and `_`)"
-            ));
+            return Err(SettingsError::NotAVariableName { name: bad.clone() });
         }
         let diff = DiffSettings::read(&lookup, diff_file, recorded_vars, &vars)?;
         Ok(Settings {
@@ -563,32 +761,31 @@ impl DiffSettings {
         (same_graph, tolerated): (Option<bool>, Vec<ToleratedDeparture>),
         recorded_vars: Vars,
         vars: &Vars,
-    ) -> Result<DiffSettings, String> {
+    ) -> Result<DiffSettings, SettingsError> {
         let mode = match lookup("LANGGRAPH_DIFF").as_deref().map(str::trim) {
             None | Some("0" | "false" | "off") => DiffMode::Off,
             Some("1" | "true" | "on") => DiffMode::Report,
             Some("fail") => DiffMode::Fail,
             Some(other) => {
-                return Err(format!(
-                    "LANGGRAPH_DIFF: `{other}` is not 1 (report departures) or fail (fail a spec on one)"
-                ))
+                return Err(SettingsError::DiffMode {
+                    value: other.to_string(),
+                })
             }
         };
         let reference_url =
             lookup("LANGGRAPH_REFERENCE_URL").map(|u| u.trim_end_matches('/').to_string());
         if let Some(u) = &reference_url {
             if mode == DiffMode::Off {
-                return Err("LANGGRAPH_REFERENCE_URL is the differential mode's reference: set LANGGRAPH_DIFF=1 too".into());
+                return Err(SettingsError::ReferenceWithoutDiff);
             }
             if !(u.starts_with("http://") || u.starts_with("https://")) {
-                return Err(format!(
-                    "LANGGRAPH_REFERENCE_URL must start with http:// or https:// (got {:?})",
-                    display_url(u)
-                ));
+                return Err(SettingsError::NotHttp {
+                    setting: "LANGGRAPH_REFERENCE_URL",
+                    url: display_url(u),
+                });
             }
             if display_url(u) != *u {
-                return Err("LANGGRAPH_REFERENCE_URL cannot carry credentials: the reference is a server of your own, \
-                     and nothing of the target's is sent to it".into());
+                return Err(SettingsError::ReferenceCredentials);
             }
         }
         let same_graph = same_graph.unwrap_or_else(|| {
@@ -608,10 +805,10 @@ impl DiffSettings {
 /// A count setting from 1 to 256, or `default` when unset.
 fn bounded(
     lookup: &impl Fn(&str) -> Option<String>,
-    name: &str,
+    name: &'static str,
     default: usize,
-    what: &str,
-) -> Result<usize, String> {
+    what: &'static str,
+) -> Result<usize, SettingsError> {
     let Some(c) = lookup(name) else {
         return Ok(default);
     };
@@ -619,7 +816,11 @@ fn bounded(
         .parse::<usize>()
         .ok()
         .filter(|n| (1..=256).contains(n))
-        .ok_or_else(|| format!("{name}: `{c}` is not a number of {what} from 1 to 256"))
+        .ok_or(SettingsError::NotACount {
+            name,
+            value: c,
+            what,
+        })
 }
 
 /// The graph facts the conformance graph has: what `conformance-graph`, the capability of earlier versions, stands for.
@@ -657,7 +858,7 @@ pub fn expand_capabilities<I: IntoIterator<Item = String>>(caps: I) -> HashSet<S
 }
 
 /// A `LANGGRAPH_VAR_<NAME>` must name a variable of the target: a typo would otherwise change nothing, silently.
-fn check_var_overrides(set: &[String], vars: &Vars) -> Result<(), String> {
+fn check_var_overrides(set: &[String], vars: &Vars) -> Result<(), SettingsError> {
     for env_name in set {
         let name = env_name["LANGGRAPH_VAR_".len()..].to_ascii_lowercase();
         if !vars.contains_key(&name) {
@@ -666,10 +867,10 @@ fn check_var_overrides(set: &[String], vars: &Vars) -> Result<(), String> {
                 .map(|k| format!("LANGGRAPH_VAR_{}", k.to_ascii_uppercase()))
                 .collect();
             known.sort();
-            return Err(format!(
-                "{env_name} overrides no variable: the target defines {} (a spec's own `vars` cannot be overridden)",
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
-            ));
+            return Err(SettingsError::OverridesNothing {
+                name: env_name.clone(),
+                known,
+            });
         }
     }
     Ok(())
@@ -688,7 +889,7 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn settings(env: &[(&str, &str)]) -> Result<Settings, String> {
+    fn settings(env: &[(&str, &str)]) -> Result<Settings, SettingsError> {
         let env: HashMap<String, String> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -761,6 +962,12 @@ mod tests {
         let e = Settings::from_lookup_and_names(env, root, &["LANGGRAPH_VAR_ASISTANT_ID".into()])
             .unwrap_err();
         assert!(
+            matches!(&e, SettingsError::OverridesNothing { name, known }
+                if name == "LANGGRAPH_VAR_ASISTANT_ID" && known.contains(&"LANGGRAPH_VAR_ASSISTANT_ID".to_string())),
+            "{e:?}"
+        );
+        let e = e.to_string();
+        assert!(
             e.starts_with("LANGGRAPH_VAR_ASISTANT_ID overrides no variable"),
             "{e}"
         );
@@ -808,6 +1015,7 @@ mod tests {
         for bad in ["0", "many", "1000"] {
             assert!(settings(&[("LANGGRAPH_CONCURRENCY", bad)])
                 .unwrap_err()
+                .to_string()
                 .starts_with("LANGGRAPH_CONCURRENCY"));
         }
     }
@@ -855,20 +1063,33 @@ mod tests {
     fn bad_settings_are_explained() {
         assert!(settings(&[("LANGGRAPH_RECORD", "1")])
             .unwrap_err()
+            .to_string()
             .contains("needs LANGGRAPH_URL"));
         assert!(settings(&[("LANGGRAPH_URL", "localhost:2024")])
             .unwrap_err()
+            .to_string()
             .contains("http://"));
         assert!(settings(&[("LANGGRAPH_TIMEOUT", "soon")])
             .unwrap_err()
+            .to_string()
             .contains("LANGGRAPH_TIMEOUT"));
-        let huge = settings(&[("LANGGRAPH_TIMEOUT", "100000000000000000000")]).unwrap_err();
+        let huge = settings(&[("LANGGRAPH_TIMEOUT", "100000000000000000000")])
+            .unwrap_err()
+            .to_string();
         assert!(huge.contains("at most a day"), "{huge}");
-        let e = settings(&[("LANGGRAPH_URL", "me:hunter2@localhost:2024")]).unwrap_err();
+        let e = settings(&[("LANGGRAPH_URL", "me:hunter2@localhost:2024")])
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("hunter2"), "{e}");
         let e = settings(&[("LANGGRAPH_API_KEY", "lsv2\u{1b}x")]).unwrap_err();
-        assert_eq!(
+        assert!(matches!(
             e,
+            SettingsError::KeyControl {
+                var: "LANGGRAPH_API_KEY"
+            }
+        ));
+        assert_eq!(
+            e.to_string(),
             "LANGGRAPH_API_KEY contains a control character, which an HTTP header cannot carry"
         );
     }
@@ -898,14 +1119,15 @@ mod tests {
                 (OsString::from(name), bad()),
             ]
         };
+        let shown = |name: &str| unreadable_setting(env(name)).map(|e| e.to_string());
         assert_eq!(
-            unreadable_setting(env("LANGGRAPH_API_KEY")).as_deref(),
+            shown("LANGGRAPH_API_KEY").as_deref(),
             Some("LANGGRAPH_API_KEY is set but is not valid UTF-8; set it to text")
         );
-        assert!(unreadable_setting(env("LANGSMITH_API_KEY"))
+        assert!(shown("LANGSMITH_API_KEY")
             .unwrap()
             .starts_with("LANGSMITH_API_KEY "));
-        assert!(unreadable_setting(env("LANGGRAPH_URL")).is_some());
-        assert_eq!(unreadable_setting(env("OTHER")), None);
+        assert!(shown("LANGGRAPH_URL").is_some());
+        assert_eq!(shown("OTHER"), None);
     }
 }

@@ -9,11 +9,87 @@
 //! error that says so, and nothing larger was allocated.
 
 use std::collections::HashMap;
+use std::fmt;
 
 use regex::Regex;
 use serde_json::Value;
 
 pub type Vars = HashMap<String, Value>;
+
+/// Why a template (or a pattern, or a JSON value with templates in it) cannot be read or rendered.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum TemplateError {
+    /// A `${` with no `}` after it, in `text`.
+    Unclosed { text: String },
+    /// `${name}` where `name` is not a variable name.
+    NotAName { name: String },
+    /// A variable with no value.
+    Unbound { name: String },
+    /// Rendering `what` (a template or a value, as written) would make a value past [`MAX_RENDERED_BYTES`].
+    TooLarge { what: String },
+    /// Rendering `what` would nest values past [`MAX_RENDERED_DEPTH`].
+    TooDeep { what: String },
+    /// An object key with variables in it.
+    VariableInKey { key: String },
+    /// A pattern that is not a valid regex.
+    InvalidRegex(regex::Error),
+    /// A pattern that, with its variables' values in it, no longer compiles.
+    InvalidRendered(regex::Error),
+}
+
+impl TemplateError {
+    /// The variable that has no value, when that is the error. The loader guarantees every variable is defined where
+    /// it is used, so at run time this means a capture failed.
+    pub fn unbound(&self) -> Option<&str> {
+        match self {
+            TemplateError::Unbound { name } => Some(name),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = |what: &str| crate::text::preview(&format!("`{what}`"), 80);
+        match self {
+            TemplateError::Unclosed { text } => write!(f, "unclosed `${{` in {text:?}"),
+            TemplateError::NotAName { name } => write!(
+                f,
+                "`${{{name}}}` is not a variable name (letters, digits and `_`, not starting with a digit)"
+            ),
+            TemplateError::Unbound { name } => write!(f, "{UNBOUND}{name}` is not defined"),
+            TemplateError::TooLarge { what } => write!(
+                f,
+                "{} would make a value larger than {} MiB, the most a value made from variables may be (a variable \
+                 that repeats another, repeated in turn, doubles each time)",
+                shown(what),
+                MAX_RENDERED_BYTES >> 20
+            ),
+            TemplateError::TooDeep { what } => write!(
+                f,
+                "{} would nest values more than {MAX_RENDERED_DEPTH} deep, the most a value made from variables may",
+                shown(what)
+            ),
+            TemplateError::VariableInKey { key } => {
+                write!(f, "variables are not allowed in object keys ({key:?})")
+            }
+            TemplateError::InvalidRegex(e) => {
+                f.write_str(&crate::regexes::regex_message(&e.to_string()))
+            }
+            TemplateError::InvalidRendered(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for TemplateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TemplateError::InvalidRegex(e) | TemplateError::InvalidRendered(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Piece {
@@ -27,7 +103,7 @@ pub struct Template {
 }
 
 impl Template {
-    pub fn parse(s: &str) -> Result<Template, String> {
+    pub fn parse(s: &str) -> Result<Template, TemplateError> {
         let mut pieces = Vec::new();
         let mut text = String::new();
         let mut rest = s;
@@ -38,14 +114,14 @@ impl Template {
                 text.push_str("${");
                 rest = esc;
             } else if let Some(body) = after.strip_prefix('{') {
-                let end = body
-                    .find('}')
-                    .ok_or_else(|| format!("unclosed `${{` in {s:?}"))?;
+                let end = body.find('}').ok_or_else(|| TemplateError::Unclosed {
+                    text: s.to_string(),
+                })?;
                 let name = &body[..end];
                 if !is_name(name) {
-                    return Err(format!(
-                        "`${{{name}}}` is not a variable name (letters, digits and `_`, not starting with a digit)"
-                    ));
+                    return Err(TemplateError::NotAName {
+                        name: name.to_string(),
+                    });
                 }
                 if !text.is_empty() {
                     pieces.push(Piece::Text(std::mem::take(&mut text)));
@@ -87,11 +163,11 @@ impl Template {
     }
 
     /// The value: a lone variable keeps its JSON type; anything else is a string.
-    pub fn render_value(&self, vars: &Vars) -> Result<Value, String> {
+    pub fn render_value(&self, vars: &Vars) -> Result<Value, TemplateError> {
         self.value_in(vars, &mut Budget::new(), 0)
     }
 
-    pub fn render_string(&self, vars: &Vars) -> Result<String, String> {
+    pub fn render_string(&self, vars: &Vars) -> Result<String, TemplateError> {
         self.render_with(vars, |s| s.to_string())
     }
 
@@ -100,11 +176,16 @@ impl Template {
         &self,
         vars: &Vars,
         escape: impl Fn(&str) -> String,
-    ) -> Result<String, String> {
+    ) -> Result<String, TemplateError> {
         self.text_in(vars, &escape, &mut Budget::new())
     }
 
-    fn value_in(&self, vars: &Vars, budget: &mut Budget, depth: usize) -> Result<Value, String> {
+    fn value_in(
+        &self,
+        vars: &Vars,
+        budget: &mut Budget,
+        depth: usize,
+    ) -> Result<Value, TemplateError> {
         if let [Piece::Var(name)] = self.pieces.as_slice() {
             let v = lookup(vars, name)?;
             let size =
@@ -125,7 +206,7 @@ impl Template {
         vars: &Vars,
         escape: &dyn Fn(&str) -> String,
         budget: &mut Budget,
-    ) -> Result<String, String> {
+    ) -> Result<String, TemplateError> {
         // Each piece is weighed before it is appended: the text never grows past the budget.
         let mut out = String::new();
         for p in &self.pieces {
@@ -179,34 +260,30 @@ impl Budget {
         }
     }
 
-    fn check(&self, n: usize, what: impl FnOnce() -> String) -> Result<(), String> {
+    fn check(&self, n: usize, what: impl FnOnce() -> String) -> Result<(), TemplateError> {
         if n > self.left {
             return Err(self.exceeded(&what()));
         }
         Ok(())
     }
 
-    fn take(&mut self, n: usize, what: impl FnOnce() -> String) -> Result<(), String> {
+    fn take(&mut self, n: usize, what: impl FnOnce() -> String) -> Result<(), TemplateError> {
         self.check(n, what)?;
         self.left -= n;
         Ok(())
     }
 
-    fn exceeded(&self, what: &str) -> String {
-        format!(
-            "{} would make a value larger than {} MiB, the most a value made from variables may be (a variable that \
-             repeats another, repeated in turn, doubles each time)",
-            crate::text::preview(&format!("`{what}`"), 80),
-            MAX_RENDERED_BYTES >> 20
-        )
+    fn exceeded(&self, what: &str) -> TemplateError {
+        TemplateError::TooLarge {
+            what: what.to_string(),
+        }
     }
 }
 
-fn too_deep(what: &str) -> String {
-    format!(
-        "{} would nest values more than {MAX_RENDERED_DEPTH} deep, the most a value made from variables may",
-        crate::text::preview(&format!("`{what}`"), 80)
-    )
+fn too_deep(what: &str) -> TemplateError {
+    TemplateError::TooDeep {
+        what: what.to_string(),
+    }
 }
 
 /// How much a value weighs, and how deeply it nests (a scalar is 0 deep).
@@ -254,14 +331,14 @@ pub struct Sizes {
 
 impl Sizes {
     /// Adds the variable `name` defined as `value`; an error when it would weigh too much or nest too deeply.
-    pub fn define(&mut self, name: &str, value: &Value) -> Result<(), String> {
+    pub fn define(&mut self, name: &str, value: &Value) -> Result<(), TemplateError> {
         let size = self.of(value, 0)?;
         self.known.insert(name.to_string(), size);
         Ok(())
     }
 
     /// The size of `v` rendered, and its length as text.
-    fn of(&self, v: &Value, depth: usize) -> Result<(Size, usize), String> {
+    fn of(&self, v: &Value, depth: usize) -> Result<(Size, usize), TemplateError> {
         if depth > MAX_RENDERED_DEPTH {
             return Err(too_deep(&preview_json(v)));
         }
@@ -315,7 +392,7 @@ impl Sizes {
         Ok((size, bytes))
     }
 
-    fn bounded(&self, size: Size, what: &str) -> Result<Size, String> {
+    fn bounded(&self, size: Size, what: &str) -> Result<Size, TemplateError> {
         if size.bytes > MAX_RENDERED_BYTES {
             return Err(Budget { left: 0 }.exceeded(what));
         }
@@ -336,11 +413,9 @@ pub enum Pattern {
 
 impl Pattern {
     /// Compiles `src`; with variables, checks the syntax with a placeholder in each.
-    pub fn parse(src: &str) -> Result<Pattern, String> {
+    pub fn parse(src: &str) -> Result<Pattern, TemplateError> {
         let t = Template::parse(src)?;
-        let compile = |s: &str| {
-            crate::regexes::compile(s).map_err(|e| crate::regexes::regex_message(&e.to_string()))
-        };
+        let compile = |s: &str| crate::regexes::compile(s).map_err(TemplateError::InvalidRegex);
         if !t.has_vars() {
             return compile(src).map(Pattern::Fixed);
         }
@@ -359,27 +434,29 @@ impl Pattern {
         }
     }
 
-    pub fn is_match(&self, s: &str, vars: &Vars) -> Result<bool, String> {
+    pub fn is_match(&self, s: &str, vars: &Vars) -> Result<bool, TemplateError> {
         match self {
             Pattern::Fixed(r) => Ok(r.is_match(s)),
             Pattern::Template(t) => {
                 let re = crate::regexes::compile(&t.render_with(vars, regex::escape)?)
-                    .map_err(|e| e.to_string())?;
+                    .map_err(TemplateError::InvalidRendered)?;
                 Ok(re.is_match(s))
             }
         }
     }
 }
 
-fn lookup<'v>(vars: &'v Vars, name: &str) -> Result<&'v Value, String> {
-    vars.get(name)
-        .ok_or_else(|| format!("{UNBOUND}{name}` is not defined"))
+fn lookup<'v>(vars: &'v Vars, name: &str) -> Result<&'v Value, TemplateError> {
+    vars.get(name).ok_or_else(|| TemplateError::Unbound {
+        name: name.to_string(),
+    })
 }
 
 const UNBOUND: &str = "variable `";
 
-/// The variable an error from rendering is about, when the error is that it has no value. The loader guarantees every
-/// variable is defined where it is used, so at run time this means a capture failed.
+/// The variable a message of an error from rendering (a [`TemplateError`], shown) is about, when the error is that it
+/// has no value: a failure keeps only the message. The loader guarantees every variable is defined where it is used,
+/// so at run time this means a capture failed.
 pub fn unbound_name(message: &str) -> Option<&str> {
     message
         .strip_prefix(UNBOUND)?
@@ -395,7 +472,7 @@ pub fn is_name(s: &str) -> bool {
 }
 
 /// Every variable named in the strings of a JSON value, with the string it sits in.
-pub fn value_vars(v: &Value, out: &mut Vec<(String, String)>) -> Result<(), String> {
+pub fn value_vars(v: &Value, out: &mut Vec<(String, String)>) -> Result<(), TemplateError> {
     match v {
         Value::String(s) => {
             for name in Template::parse(s)?.vars() {
@@ -410,7 +487,7 @@ pub fn value_vars(v: &Value, out: &mut Vec<(String, String)>) -> Result<(), Stri
         Value::Object(o) => {
             for (k, x) in o {
                 if Template::parse(k)?.has_vars() {
-                    return Err(format!("variables are not allowed in object keys ({k:?})"));
+                    return Err(TemplateError::VariableInKey { key: k.clone() });
                 }
                 value_vars(x, out)?;
             }
@@ -426,7 +503,7 @@ pub fn value_vars(v: &Value, out: &mut Vec<(String, String)>) -> Result<(), Stri
 pub fn render_json_cow<'v>(
     v: &'v Value,
     vars: &Vars,
-) -> Result<std::borrow::Cow<'v, Value>, String> {
+) -> Result<std::borrow::Cow<'v, Value>, TemplateError> {
     if has_template(v) {
         render_json(v, vars).map(std::borrow::Cow::Owned)
     } else {
@@ -443,11 +520,16 @@ fn has_template(v: &Value) -> bool {
     }
 }
 
-pub fn render_json(v: &Value, vars: &Vars) -> Result<Value, String> {
+pub fn render_json(v: &Value, vars: &Vars) -> Result<Value, TemplateError> {
     json_in(v, vars, &mut Budget::new(), 0)
 }
 
-fn json_in(v: &Value, vars: &Vars, budget: &mut Budget, depth: usize) -> Result<Value, String> {
+fn json_in(
+    v: &Value,
+    vars: &Vars,
+    budget: &mut Budget,
+    depth: usize,
+) -> Result<Value, TemplateError> {
     if depth > MAX_RENDERED_DEPTH {
         return Err(too_deep(&preview_json(v)));
     }
@@ -469,7 +551,7 @@ fn json_in(v: &Value, vars: &Vars, budget: &mut Budget, depth: usize) -> Result<
                         budget.take(k.len(), || preview_json(v))?;
                         Ok((k.clone(), json_in(x, vars, budget, depth + 1)?))
                     })
-                    .collect::<Result<_, String>>()?,
+                    .collect::<Result<_, TemplateError>>()?,
             )
         }
         other => {
@@ -526,14 +608,26 @@ mod tests {
 
     #[test]
     fn errors_name_the_problem() {
-        assert!(Template::parse("${id").unwrap_err().contains("unclosed"));
+        assert_eq!(
+            Template::parse("${id").unwrap_err(),
+            TemplateError::Unclosed {
+                text: "${id".into()
+            }
+        );
+        assert!(Template::parse("${id")
+            .unwrap_err()
+            .to_string()
+            .contains("unclosed"));
         assert!(Template::parse("${1x}")
             .unwrap_err()
+            .to_string()
             .contains("not a variable name"));
         let err = Template::parse("${nope}")
             .unwrap()
             .render_value(&vars())
             .unwrap_err();
+        assert_eq!(err.unbound(), Some("nope"));
+        let err = err.to_string();
         assert_eq!(err, "variable `nope` is not defined");
         assert_eq!(unbound_name(&err), Some("nope"));
         assert_eq!(unbound_name("variable `a` is odd"), None);
@@ -552,6 +646,7 @@ mod tests {
         assert_eq!(p.as_str(), "^/threads/${id}/runs$");
         assert!(Pattern::parse("(${id}")
             .unwrap_err()
+            .to_string()
             .starts_with("invalid regex"));
     }
 
@@ -583,7 +678,8 @@ mod tests {
                         vars.insert(name, v);
                     }
                     Err(e) => {
-                        assert!(e.contains("larger than 16 MiB"), "{e}");
+                        assert!(matches!(e, TemplateError::TooLarge { .. }), "{e:?}");
+                        assert!(e.to_string().contains("larger than 16 MiB"), "{e}");
                         failed_at = Some(name);
                         break;
                     }
@@ -603,7 +699,7 @@ mod tests {
                 .iter()
                 .find_map(|(name, def)| sizes.define(name, def).err().map(|e| (name.clone(), e)));
             let (name, e) = err.expect("refused");
-            assert!(e.contains("larger than 16 MiB"), "{e}");
+            assert!(e.to_string().contains("larger than 16 MiB"), "{e}");
             let n: u32 = name[1..].parse().unwrap();
             assert!((15..=25).contains(&n), "refused at {name}");
         }
@@ -640,10 +736,10 @@ mod tests {
             }
         }
         let (i, e) = rendered.expect("stopped");
-        assert!(e.contains("more than 128 deep"), "{e}");
+        assert!(e.to_string().contains("more than 128 deep"), "{e}");
         assert_eq!(i, 13);
         let (j, e) = refused.expect("refused");
-        assert!(e.contains("more than 128 deep"), "{e}");
+        assert!(e.to_string().contains("more than 128 deep"), "{e}");
         assert_eq!(i, j);
     }
 

@@ -143,6 +143,65 @@ fn lost_on_the_connection(e: &reqwest::Error) -> bool {
     false
 }
 
+/// Why a prepared request cannot be sent: each names what is wrong, and where a value came from a variable.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A method the HTTP client does not take.
+    Method {
+        method: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A control character in the path (`target`), which came from a variable.
+    ControlInPath { target: String, character: char },
+    /// A URL of `bytes` bytes, past [`MAX_URL_BYTES`]; `shown` is the URL without credentials, cut to 200 characters.
+    UrlTooLong { bytes: usize, shown: String },
+    /// A header name the client cannot send.
+    HeaderName { name: String },
+    /// A header value with a line break or another control character; `shown` is its first 200 characters.
+    HeaderValue { name: String, shown: String },
+    /// The client refused to build it.
+    Client(reqwest::Error),
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildError::Method { source, .. } => write!(f, "{source}"),
+            BuildError::ControlInPath { target, character } => write!(
+                f,
+                "cannot send the request: the path {target:?} holds the control character {character:?} (from a \
+                 variable), so it would not be sent as written"
+            ),
+            BuildError::UrlTooLong { bytes, shown } => write!(
+                f,
+                "cannot send the request: its URL is {bytes} bytes long, and the HTTP client sends at most \
+                 {MAX_URL_BYTES} (a variable in the path or query holds a value that large?): {shown}"
+            ),
+            BuildError::HeaderName { name } => write!(
+                f,
+                "cannot send header `{name}`: it is not a valid header name"
+            ),
+            BuildError::HeaderValue { name, shown } => write!(
+                f,
+                "cannot send header `{name}`: its value {shown:?} holds a line break or another control character, \
+                 which header values cannot"
+            ),
+            BuildError::Client(e) => write!(f, "cannot build the request: {}", error_chain(e)),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BuildError::Method { source, .. } => Some(source.as_ref()),
+            BuildError::Client(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// A request ready to send.
 #[derive(Debug, Clone)]
 pub struct Prepared {
@@ -171,35 +230,36 @@ impl Prepared {
         &self,
         client: &reqwest::Client,
         api_key: Option<&ApiKey>,
-    ) -> Result<reqwest::Request, String> {
-        let method =
-            reqwest::Method::from_bytes(self.method.as_bytes()).map_err(|e| e.to_string())?;
+    ) -> Result<reqwest::Request, BuildError> {
+        let method = reqwest::Method::from_bytes(self.method.as_bytes()).map_err(|e| {
+            BuildError::Method {
+                method: self.method.clone(),
+                source: Box::new(e),
+            }
+        })?;
         // Values come from variables at run time, so they are checked here too; each error names what is wrong.
-        if let Some(c) = self.target.chars().find(|c| c.is_control()) {
-            return Err(format!(
-                "cannot send the request: the path {:?} holds the control character {c:?} (from a variable), so it would not be sent as written",
-                self.target
-            ));
+        if let Some(character) = self.target.chars().find(|c| c.is_control()) {
+            return Err(BuildError::ControlInPath {
+                target: self.target.clone(),
+                character,
+            });
         }
         let url = self.url();
         if url.len() > MAX_URL_BYTES {
-            return Err(format!(
-                "cannot send the request: its URL is {} bytes long, and the HTTP client sends at most {MAX_URL_BYTES} \
-                 (a variable in the path or query holds a value that large?): {}",
-                url.len(),
-                crate::text::preview(&display_url(&url), 200)
-            ));
+            return Err(BuildError::UrlTooLong {
+                bytes: url.len(),
+                shown: crate::text::preview(&display_url(&url), 200),
+            });
         }
         let mut rb = client.request(method, url);
         for (k, v) in &self.headers {
             let name = reqwest::header::HeaderName::from_bytes(k.as_bytes())
-                .map_err(|_| format!("cannot send header `{k}`: it is not a valid header name"))?;
-            let value = reqwest::header::HeaderValue::from_str(v).map_err(|_| {
-                format!(
-                    "cannot send header `{k}`: its value {:?} holds a line break or another control character, which header values cannot",
-                    crate::text::head(v, 200).0
-                )
-            })?;
+                .map_err(|_| BuildError::HeaderName { name: k.clone() })?;
+            let value =
+                reqwest::header::HeaderValue::from_str(v).map_err(|_| BuildError::HeaderValue {
+                    name: k.clone(),
+                    shown: crate::text::head(v, 200).0.into_owned(),
+                })?;
             rb = rb.header(name, value);
         }
         if self.header("accept-encoding").is_none() {
@@ -213,8 +273,7 @@ impl Prepared {
         if let Some(b) = &self.body {
             rb = rb.body(b.clone());
         }
-        rb.build()
-            .map_err(|e| format!("cannot build the request: {}", error_chain(&e)))
+        rb.build().map_err(BuildError::Client)
     }
 
     /// Whether the step sends an `x-api-key` of its own, which then replaces the configured key.
@@ -330,16 +389,36 @@ pub fn incomplete_marker(end: Option<&ReadError>, not_recorded: usize) -> Option
     })
 }
 
+/// An answer recorded incomplete in a way a replay cannot repeat (cut short by the recording's bound); `marker` is
+/// what the recording says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NotReplayable {
+    pub marker: String,
+}
+
+impl std::fmt::Display for NotReplayable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "its recorded answer is incomplete ({}), so it cannot be replayed as it came",
+            self.marker
+        )
+    }
+}
+
+impl std::error::Error for NotReplayable {}
+
 /// How a replay ends an answer recorded with `marker`; an error (why it cannot be replayed) for a recording cut short.
-pub fn replayed_end(marker: &str) -> Result<ReadError, String> {
+pub fn replayed_end(marker: &str) -> Result<ReadError, NotReplayable> {
     let (kind, rest) = marker.split_once(':').unwrap_or((marker, ""));
     match kind.trim() {
         "timeout" => Ok(ReadError::Timeout),
         "too-large" => Ok(ReadError::TooLarge),
         "broken" => Ok(ReadError::Broken(rest.trim().to_string())),
-        _ => Err(format!(
-            "its recorded answer is incomplete ({marker}), so it cannot be replayed as it came"
-        )),
+        _ => Err(NotReplayable {
+            marker: marker.to_string(),
+        }),
     }
 }
 
@@ -578,6 +657,11 @@ mod tests {
         r.headers.push(("x-run".into(), "a\nHost: evil".into()));
         let e = r.build(&client, None).unwrap_err();
         assert!(
+            matches!(&e, BuildError::HeaderValue { name, .. } if name == "x-run"),
+            "{e:?}"
+        );
+        let e = e.to_string();
+        assert!(
             e.starts_with(
                 "cannot send header `x-run`: its value \"a\\nHost: evil\" holds a line break"
             ),
@@ -585,7 +669,7 @@ mod tests {
         );
         let mut r = req();
         r.target = "/ok\nHost: evil".into();
-        let e = r.build(&client, None).unwrap_err();
+        let e = r.build(&client, None).unwrap_err().to_string();
         assert!(
             e.contains("the path \"/ok\\nHost: evil\" holds the control character '\\n'"),
             "{e}"

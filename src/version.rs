@@ -4,6 +4,27 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+/// Why a text is no release number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VersionError {
+    /// Not one to four whole numbers joined by dots; `text` as given.
+    NotAVersion { text: String },
+}
+
+impl fmt::Display for VersionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VersionError::NotAVersion { text } => write!(
+                f,
+                "`{text}` is not a version: write the release's numbers, like 0.10.3"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for VersionError {}
+
 /// A release number: dot-separated whole numbers, compared part by part (`0.9` < `0.10`; missing parts are 0).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Version {
@@ -14,7 +35,7 @@ pub struct Version {
 impl Version {
     /// `0.10.3`, `1`, `0.16`; a leading `v` is allowed. A suffix such as `rc1` or `.dev0` is refused: what came
     /// in a pre-release is not what the API promises.
-    pub fn parse(s: &str) -> Result<Version, String> {
+    pub fn parse(s: &str) -> Result<Version, VersionError> {
         let t = s.trim();
         let digits = t.strip_prefix('v').unwrap_or(t);
         let parts: Option<Vec<u64>> = digits.split('.').map(|p| p.parse().ok()).collect();
@@ -23,9 +44,9 @@ impl Version {
                 parts,
                 text: t.to_string(),
             }),
-            _ => Err(format!(
-                "`{s}` is not a version: write the release's numbers, like 0.10.3"
-            )),
+            _ => Err(VersionError::NotAVersion {
+                text: s.to_string(),
+            }),
         }
     }
 

@@ -13,7 +13,7 @@ use langgraph_conformance::exec::spec::run;
 use langgraph_conformance::fixture::{self, Exchange, Recording};
 use langgraph_conformance::outcome::{Differential, SpecOutcome, State};
 use langgraph_conformance::runner::load_file;
-use langgraph_conformance::target::{DiffMode, Settings, ToleratedDeparture};
+use langgraph_conformance::target::{DiffMode, Settings, SettingsError, ToleratedDeparture};
 use serde_json::{json, Value};
 
 const NAME: &str = "diff::thread_run";
@@ -503,7 +503,7 @@ fn a_live_reference_runs_the_spec_side_by_side_without_the_target_s_key() {
     std::fs::remove_dir_all(&tmp).unwrap();
 }
 
-fn settings_of(env: &[(&str, &str)]) -> Result<Settings, String> {
+fn settings_of(env: &[(&str, &str)]) -> Result<Settings, SettingsError> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let names: Vec<String> = env
         .iter()
@@ -539,22 +539,29 @@ fn the_settings_of_the_mode() {
             .mode,
         DiffMode::Fail
     );
-    let e = settings_of(&[("LANGGRAPH_DIFF", "yes please")]).unwrap_err();
+    let e = settings_of(&[("LANGGRAPH_DIFF", "yes please")])
+        .unwrap_err()
+        .to_string();
     assert!(
         e.starts_with("LANGGRAPH_DIFF: `yes please` is not 1"),
         "{e}"
     );
-    let e = settings_of(&[url, ("LANGGRAPH_REFERENCE_URL", "http://127.0.0.1:8")]).unwrap_err();
+    let e = settings_of(&[url, ("LANGGRAPH_REFERENCE_URL", "http://127.0.0.1:8")])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("set LANGGRAPH_DIFF=1 too"), "{e}");
     let diff = ("LANGGRAPH_DIFF", "1");
-    let e = settings_of(&[url, diff, ("LANGGRAPH_REFERENCE_URL", "127.0.0.1:8")]).unwrap_err();
+    let e = settings_of(&[url, diff, ("LANGGRAPH_REFERENCE_URL", "127.0.0.1:8")])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("http://"), "{e}");
     let e = settings_of(&[
         url,
         diff,
         ("LANGGRAPH_REFERENCE_URL", "http://me:hunter2@h"),
     ])
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(
         e.contains("cannot carry credentials") && !e.contains("hunter2"),
         "{e}"

@@ -63,7 +63,9 @@ fn shown(path: &Path) -> PathBuf {
 /// Compares with the golden `.err` file (see `langgraph_conformance::golden` for BLESS). Returns a description of the
 /// mismatch.
 fn golden(path: &Path, actual: &str) -> Option<String> {
-    langgraph_conformance::golden::check(&path.with_extension("err"), actual).err()
+    langgraph_conformance::golden::check(&path.with_extension("err"), actual)
+        .err()
+        .map(|e| e.to_string())
 }
 
 fn responses(spec: &Path) -> Vec<PathBuf> {
@@ -117,7 +119,7 @@ fn run_against_raw(spec_path: &Path) -> (Result<(), String>, String) {
             tokio::time::timeout(Duration::from_secs(20), run_spec(&s, &client, &name, &spec))
                 .await
                 .unwrap_or_else(|_| panic!("{}: the harness hung", spec_path.display()));
-        (out, server.url.clone())
+        (out.map_err(|e| e.to_string()), server.url.clone())
     })
 }
 
@@ -131,7 +133,7 @@ fn malformed_specs_are_reported_at_file_line_column() {
                 "{}: loaded, but it should be refused",
                 case.display()
             )),
-            Err(msg) => problems.extend(golden(&case, &msg)),
+            Err(e) => problems.extend(golden(&case, &e.to_string())),
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -255,7 +257,8 @@ fn the_api_key_is_sent_but_never_printed() {
         let spec = load_file(&case, shown(&case), &s).expect("valid");
         let report = run_spec(&s, &langgraph_conformance::transport::client(), "k", &spec)
             .await
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(!report.contains("lsv2_sekrit"), "{report}");
         assert!(report.contains("x-api-key: $LANGSMITH_API_KEY"), "{report}");
         let heads = server

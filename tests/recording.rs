@@ -65,6 +65,7 @@ async fn run(s: &Settings, spec_path: &Path) -> Result<(), String> {
     )
     .await
     .expect("the harness never hangs")
+    .map_err(|e| e.to_string())
 }
 
 /// Settings that run against a new loopback server (answering with `id`, a later time, and `status` in step 2) and

@@ -86,7 +86,8 @@ async fn run(
         run_spec(&s, &client, "redirect", &spec),
     )
     .await
-    .expect("the harness never hangs");
+    .expect("the harness never hangs")
+    .map_err(|e| e.to_string());
     let heads = server.requests.lock().unwrap().clone();
     (out, heads)
 }

@@ -11,7 +11,7 @@ use support::scratch;
 
 use langgraph_conformance::results::SpecResult;
 use langgraph_conformance::runner::outputs::after_run;
-use langgraph_conformance::runner::{Planned, Prepare, Suite};
+use langgraph_conformance::runner::{Planned, Prepare, Suite, TestFailure};
 use langgraph_conformance::target::{KnownFailure, Settings};
 
 fn root() -> PathBuf {
@@ -43,7 +43,7 @@ fn run(
     specs_dir: &Path,
     known: &[(&str, &str)],
     report_dir: Option<&Path>,
-) -> Vec<(String, Result<(), String>)> {
+) -> Vec<(String, Result<(), TestFailure>)> {
     let known = known
         .iter()
         .map(|(spec, reason)| KnownFailure {
@@ -59,13 +59,13 @@ fn run_with(
     specs_dir: &Path,
     known: Vec<KnownFailure>,
     report_dir: Option<&Path>,
-) -> Vec<(String, Result<(), String>)> {
+) -> Vec<(String, Result<(), TestFailure>)> {
     let mut s = Settings::from_lookup(|_| None, &root()).expect("settings");
     s.specs_dir = specs_dir.to_path_buf();
     s.known_failures = known;
     s.report_dir = report_dir.map(Path::to_path_buf);
-    let suite = Suite::new(s).unwrap();
-    let verdicts: Vec<(String, Result<(), String>)> = suite
+    let suite = Suite::new(s);
+    let verdicts: Vec<(String, Result<(), TestFailure>)> = suite
         .plan(Prepare::Specs, |_| true)
         .unwrap()
         .into_iter()
@@ -175,8 +175,10 @@ fn known_failures_ratchet_both_ways() {
     let v = run(&d, &[("meta::ok", "used to fail")], None);
     let (_, r) = v.iter().find(|(n, _)| n == "meta::ok").unwrap();
     let e = r.as_ref().unwrap_err();
+    assert!(matches!(e, TestFailure::Passed { .. }), "{e:?}");
     assert!(
-        e.contains("known_failures says it fails (used to fail)"),
+        e.report()
+            .contains("known_failures says it fails (used to fail)"),
         "{e}"
     );
 }
@@ -192,7 +194,7 @@ fn an_intermittent_known_failure_may_pass_or_fail() {
             intermittent: true,
         }]
     };
-    let verdict = |v: &[(String, Result<(), String>)], name: &str| {
+    let verdict = |v: &[(String, Result<(), TestFailure>)], name: &str| {
         v.iter()
             .find(|(n, _)| n == name)
             .map(|(_, r)| r.clone())

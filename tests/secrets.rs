@@ -64,7 +64,8 @@ async fn run(
         ),
     )
     .await
-    .expect("the harness never hangs");
+    .expect("the harness never hangs")
+    .map_err(|e| e.to_string());
     let heads = server.requests.lock().unwrap().join("\n");
     (out, heads)
 }

@@ -49,7 +49,7 @@ impl HeaderCheck {
                     Ok(want) => {
                         out.push(fail(format!("header `{name}` is {v:?}, expected {want:?}")))
                     }
-                    Err(e) => out.push(fail(e)),
+                    Err(e) => out.push(fail(e.to_string())),
                 },
                 (HeaderPred::Matches(re), Some(v)) => match re.is_match(v, vars) {
                     Ok(true) => {}
@@ -57,14 +57,14 @@ impl HeaderCheck {
                         "header `{name}` is {v:?}, which does not match /{}/",
                         re.as_str()
                     ))),
-                    Err(e) => out.push(fail(e)),
+                    Err(e) => out.push(fail(e.to_string())),
                 },
                 (HeaderPred::Contains(t), Some(v)) => match t.render_string(vars) {
                     Ok(part) if v.contains(part.as_str()) => {}
                     Ok(part) => out.push(fail(format!(
                         "header `{name}` is {v:?}, which does not contain {part:?}"
                     ))),
-                    Err(e) => out.push(fail(e)),
+                    Err(e) => out.push(fail(e.to_string())),
                 },
                 (HeaderPred::Compare(cmp, x), Some(v)) => {
                     out.extend(compare(name, v, *cmp, x, vars).map(fail))
@@ -79,7 +79,7 @@ impl HeaderCheck {
 fn compare(name: &str, value: &str, cmp: Cmp, x: &Operand, vars: &Vars) -> Option<String> {
     let want = match x.resolve(cmp.key(), vars) {
         Ok(n) => n,
-        Err(e) => return Some(e),
+        Err(e) => return Some(e.to_string()),
     };
     let expected = match x {
         Operand::Fixed(_) => format!("{} {want}", cmp.words()),

@@ -116,11 +116,11 @@ impl JsonCheck {
     fn check_in(&self, root: &Value, vars: &Vars, subject: &str, root_shown: bool) -> Vec<Failure> {
         let path = match self.path.resolve(vars) {
             Ok(p) => p,
-            Err(e) => return vec![Failure::new(self.loc, e)],
+            Err(e) => return vec![Failure::new(self.loc, e.to_string())],
         };
         let nodes = match path.query(root) {
             Ok(n) => n,
-            Err(e) => return vec![Failure::new(self.loc, e)],
+            Err(e) => return vec![Failure::new(self.loc, e.to_string())],
         };
         let sel = Selection {
             path: &path,
@@ -174,8 +174,8 @@ impl At<'_> {
         Outcome::Fails(vec![Failure::new(self.loc, message)])
     }
 
-    fn cannot(&self, message: String) -> Outcome {
-        Outcome::Cannot(Failure::new(self.loc, message))
+    fn cannot(&self, message: impl std::fmt::Display) -> Outcome {
+        Outcome::Cannot(Failure::new(self.loc, message.to_string()))
     }
 }
 
@@ -219,7 +219,7 @@ fn exists(want: bool, loc: Loc, sel: &Selection) -> Outcome {
 /// `count`: how many nodes the path selects is within the bound.
 fn count(bound: &BoundSpec, loc: Loc, sel: &Selection, vars: &Vars) -> Outcome {
     match bound.resolve("count", vars) {
-        Err(e) => Outcome::Cannot(Failure::new(loc, e)),
+        Err(e) => Outcome::Cannot(Failure::new(loc, e.to_string())),
         Ok(b) if b.contains(sel.nodes.len() as u64) => Outcome::Holds,
         Ok(b) => Outcome::Fails(vec![Failure::new(
             loc,

@@ -89,8 +89,10 @@ fn schema_path(e: &ValidationError<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::ContractError;
     use crate::jsonpath::Path;
     use crate::spec::expect::json::{JsonCheck, Pred};
+    use crate::spec::expect::schema::SchemaError;
     use crate::template::Vars;
     use serde_json::json;
 
@@ -183,10 +185,20 @@ mod tests {
     #[test]
     fn what_a_spec_may_write() {
         let e = SchemaCheck::from_spec(&json!("Thred")).unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                SchemaError::Contract(ContractError::UnknownComponent { near: Some(n), .. }) if n == "Thread"
+            ),
+            "{e:?}"
+        );
+        let e = e.to_string();
         assert!(e.ends_with("did you mean `Thread`?"), "{e}");
-        let e = SchemaCheck::from_spec(&json!(3)).unwrap_err();
+        let e = SchemaCheck::from_spec(&json!(3)).unwrap_err().to_string();
         assert!(e.ends_with("not integer"), "{e}");
-        let e = SchemaCheck::from_spec(&json!({"type": 3})).unwrap_err();
+        let e = SchemaCheck::from_spec(&json!({"type": 3}))
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with("the inline schema is not a valid JSON Schema"),
             "{e}"

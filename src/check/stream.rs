@@ -154,7 +154,7 @@ impl<'a> StreamState<'a> {
             keep(
                 self.ids
                     .feed(*rule, n, name, id)
-                    .map_err(|m| Failure::new(*loc, m).at_level(c.level)),
+                    .map_err(|e| Failure::new(*loc, e.to_string()).at_level(c.level)),
             );
         }
         if let Some((loc, _)) = c.never.iter().find(|(_, p)| p.matches(name)) {
@@ -346,8 +346,8 @@ fn check_data(
     vars: &Vars,
 ) -> Result<(), Failure> {
     if let Some(ic) = &ec.id {
-        ic.check(n, name, id, vars).map_err(|m| {
-            Failure::new(ic.loc, m)
+        ic.check(n, name, id, vars).map_err(|e| {
+            Failure::new(ic.loc, e.to_string())
                 .at_level(ec.level)
                 .with_note(format!("data: {}", preview(data, 300)))
         })?;

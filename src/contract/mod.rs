@@ -10,7 +10,10 @@
 
 mod overlay;
 
+pub use overlay::{EntryError, OverlayError};
+
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use jsonschema::{Draft, Registry, Resource, Validator};
@@ -24,6 +27,93 @@ const OVERLAY: &str = include_str!("../../fixtures/openapi-overlay.yaml");
 /// The document's address for `$ref`s; the schemas never leave the process.
 const BASE: &str = "urn:langgraph-conformance:openapi";
 const COMPONENTS: &str = "#/components/schemas/";
+
+/// Why the OpenAPI document cannot be used, or a schema cannot be compiled against it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ContractError {
+    /// The document is not JSON.
+    NotJson(Arc<serde_json::Error>),
+    /// Not an OpenAPI 3.0 or 3.1 document: `version` is what its `openapi` says (empty when nothing).
+    Version { version: String },
+    /// The overlay does not read, or does not fit the document.
+    Overlay(OverlayError),
+    /// The document's references cannot be resolved.
+    Unusable(Arc<jsonschema::ReferencingError>),
+    /// No component of that name: the nearest name, else the components that are shapes of answers; `count` is
+    /// how many components there are in all.
+    UnknownComponent {
+        name: String,
+        near: Option<String>,
+        answers: Vec<String>,
+        count: usize,
+    },
+    /// The component does not compile.
+    Component {
+        name: String,
+        source: Arc<jsonschema::ValidationError<'static>>,
+    },
+    /// The inline schema is not a JSON Schema: what the meta-schema found first (if it says).
+    InvalidInline(Option<Arc<jsonschema::ValidationError<'static>>>),
+    /// The inline schema does not compile.
+    Inline(Arc<jsonschema::ValidationError<'static>>),
+}
+
+impl fmt::Display for ContractError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ContractError::NotJson(e) => write!(f, "the OpenAPI document is not JSON: {e}"),
+            ContractError::Version { version } => write!(
+                f,
+                "the OpenAPI document is version `{version}`; schema checks read OpenAPI 3.0 and 3.1"
+            ),
+            ContractError::Overlay(e) => write!(f, "{e}"),
+            ContractError::Unusable(e) => write!(f, "the OpenAPI document cannot be used: {e}"),
+            ContractError::UnknownComponent {
+                name,
+                near: Some(near),
+                ..
+            } => write!(
+                f,
+                "`{name}` is not a schema of the API's OpenAPI document; did you mean `{near}`?"
+            ),
+            ContractError::UnknownComponent {
+                name,
+                near: None,
+                answers,
+                count,
+            } => write!(
+                f,
+                "`{name}` is not a schema of the API's OpenAPI document; the shapes of its answers are: {} ({count} \
+                 schemas in all, under `components.schemas` in fixtures/openapi.json)",
+                answers.join(", ")
+            ),
+            ContractError::Component { name, source } => {
+                write!(f, "component `{name}` cannot be compiled: {source}")
+            }
+            ContractError::InvalidInline(e) => write!(
+                f,
+                "the inline schema is not a valid JSON Schema: {}",
+                e.as_deref().map(describe_meta_error).unwrap_or_default()
+            ),
+            ContractError::Inline(e) => write!(f, "the inline schema cannot be compiled: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ContractError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ContractError::NotJson(e) => Some(e.as_ref()),
+            ContractError::Overlay(e) => Some(e),
+            ContractError::Unusable(e) => Some(e.as_ref()),
+            ContractError::Component { source, .. } => Some(source.as_ref()),
+            ContractError::InvalidInline(e) => e.as_deref().map(|e| e as _),
+            ContractError::Inline(e) => Some(e.as_ref()),
+            ContractError::Version { .. } | ContractError::UnknownComponent { .. } => None,
+        }
+    }
+}
 
 pub struct Contract {
     names: Vec<String>,
@@ -40,8 +130,8 @@ impl std::fmt::Debug for Contract {
 }
 
 /// The built-in contract, read once. An error (a broken overlay) is reported by every spec that uses `schema:`.
-pub fn reference() -> Result<&'static Contract, String> {
-    static REFERENCE: OnceLock<Result<Contract, String>> = OnceLock::new();
+pub fn reference() -> Result<&'static Contract, ContractError> {
+    static REFERENCE: OnceLock<Result<Contract, ContractError>> = OnceLock::new();
     REFERENCE
         .get_or_init(|| Contract::new(DOCUMENT, OVERLAY))
         .as_ref()
@@ -49,16 +139,18 @@ pub fn reference() -> Result<&'static Contract, String> {
 }
 
 impl Contract {
-    pub fn new(document: &str, overlay: &str) -> Result<Contract, String> {
-        let mut doc: Value = serde_json::from_str(document)
-            .map_err(|e| format!("the OpenAPI document is not JSON: {e}"))?;
+    pub fn new(document: &str, overlay: &str) -> Result<Contract, ContractError> {
+        let mut doc: Value =
+            serde_json::from_str(document).map_err(|e| ContractError::NotJson(Arc::new(e)))?;
         let version = doc.get("openapi").and_then(Value::as_str).unwrap_or("");
         if !(version.starts_with("3.0") || version.starts_with("3.1")) {
-            return Err(format!(
-                "the OpenAPI document is version `{version}`; schema checks read OpenAPI 3.0 and 3.1"
-            ));
+            return Err(ContractError::Version {
+                version: version.to_string(),
+            });
         }
-        overlay::apply(&mut doc, &overlay::parse(overlay)?)?;
+        overlay::parse(overlay)
+            .and_then(|entries| overlay::apply(&mut doc, &entries))
+            .map_err(ContractError::Overlay)?;
         nullable_to_null(&mut doc);
         let mut names: Vec<String> = doc
             .pointer("/components/schemas")
@@ -70,7 +162,7 @@ impl Contract {
             .draft(Draft::Draft202012)
             .add(BASE, Resource::from_contents(doc))
             .and_then(|r| r.prepare())
-            .map_err(|e| format!("the OpenAPI document cannot be used: {e}"))?;
+            .map_err(|e| ContractError::Unusable(Arc::new(e)))?;
         Ok(Contract {
             names,
             registry,
@@ -79,7 +171,7 @@ impl Contract {
     }
 
     /// The component's validator, compiled on first use. An unknown name gets a did-you-mean or the list of names.
-    pub fn component(&self, name: &str) -> Result<Arc<Validator>, String> {
+    pub fn component(&self, name: &str) -> Result<Arc<Validator>, ContractError> {
         if !self.names.iter().any(|n| n == name) {
             return Err(self.unknown(name));
         }
@@ -93,28 +185,30 @@ impl Contract {
         );
         let v = Arc::new(
             self.compile(&serde_json::json!({ "$ref": pointer }))
-                .map_err(|e| format!("component `{name}` cannot be compiled: {e}"))?,
+                .map_err(|e| ContractError::Component {
+                    name: name.to_string(),
+                    source: Arc::new(e),
+                })?,
         );
         cache.insert(name.to_string(), v.clone());
         Ok(v)
     }
 
     /// A schema written in a spec; its `$ref`s may name components (`$ref: '#/components/schemas/Thread'`).
-    pub fn inline(&self, schema: &Value) -> Result<Validator, String> {
+    pub fn inline(&self, schema: &Value) -> Result<Validator, ContractError> {
         let mut schema = schema.clone();
         point_refs_at_document(&mut schema);
         if !jsonschema::draft202012::meta::is_valid(&schema) {
             let e = jsonschema::draft202012::meta::validate(&schema)
                 .err()
-                .map(|e| describe_meta_error(&e))
-                .unwrap_or_default();
-            return Err(format!("the inline schema is not a valid JSON Schema: {e}"));
+                .map(|e| Arc::new(e.to_owned()));
+            return Err(ContractError::InvalidInline(e));
         }
         self.compile(&schema)
-            .map_err(|e| format!("the inline schema cannot be compiled: {e}"))
+            .map_err(|e| ContractError::Inline(Arc::new(e)))
     }
 
-    fn compile(&self, schema: &Value) -> Result<Validator, String> {
+    fn compile(&self, schema: &Value) -> Result<Validator, jsonschema::ValidationError<'static>> {
         let mut options = jsonschema::options()
             .with_draft(Draft::Draft202012)
             .should_validate_formats(true)
@@ -124,32 +218,30 @@ impl Contract {
             options =
                 options.with_format(format.name(), move |s: &str| format.why_not(s).is_none());
         }
-        options.build(schema).map_err(|e| e.to_string())
+        options.build(schema)
     }
 
-    fn unknown(&self, name: &str) -> String {
-        match crate::spelling::closest(name, self.names.iter().map(String::as_str)) {
-            Some(near) => format!(
-                "`{name}` is not a schema of the API's OpenAPI document; did you mean `{near}`?"
-            ),
-            None => {
-                // The shapes of answers, which is what specs check; request bodies would double the list.
-                let request_words = [
-                    "Request", "Create", "Patch", "Search", "Count", "Update", "Cancel", "Batch",
-                    "Protocol",
-                ];
-                let answers: Vec<&str> = self
-                    .names
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|n| !request_words.iter().any(|w| n.contains(w)))
-                    .collect();
-                format!(
-                    "`{name}` is not a schema of the API's OpenAPI document; the shapes of its answers are: {} ({} schemas in all, under `components.schemas` in fixtures/openapi.json)",
-                    answers.join(", "),
-                    self.names.len()
-                )
-            }
+    fn unknown(&self, name: &str) -> ContractError {
+        let near = crate::spelling::closest(name, self.names.iter().map(String::as_str));
+        // The shapes of answers, which is what specs check; request bodies would double the list.
+        let request_words = [
+            "Request", "Create", "Patch", "Search", "Count", "Update", "Cancel", "Batch",
+            "Protocol",
+        ];
+        let answers = match near {
+            Some(_) => Vec::new(),
+            None => self
+                .names
+                .iter()
+                .filter(|n| !request_words.iter().any(|w| n.contains(w)))
+                .cloned()
+                .collect(),
+        };
+        ContractError::UnknownComponent {
+            name: name.to_string(),
+            near: near.map(str::to_string),
+            answers,
+            count: self.names.len(),
         }
     }
 

@@ -12,7 +12,10 @@ pub fn prepare(req: &RequestTemplate, vars: &Vars, base: &str) -> Result<Prepare
     // A value spliced into the path stays inside its segment: what would end the segment, the path or the URL is
     // percent-encoded, so a captured `abc#frag` cannot drop the rest of the path and the query, nor `abc?admin=1` add
     // parameters, nor `../admin` climb out.
-    let path = req.path.render_with(vars, in_segment).map_err(at)?;
+    let path = req
+        .path
+        .render_with(vars, in_segment)
+        .map_err(|e| at(e.to_string()))?;
     if let Some(seg) = dot_segment(&path) {
         return Err(at(format!(
             "the path became {:?}, whose segment `{seg}` the HTTP client would resolve (sending the request to another \
@@ -35,7 +38,7 @@ pub fn prepare(req: &RequestTemplate, vars: &Vars, base: &str) -> Result<Prepare
     if !req.query.is_empty() {
         let mut pairs = Vec::new();
         for (k, v) in &req.query {
-            let text = match &*render_json_cow(v, vars).map_err(at)? {
+            let text = match &*render_json_cow(v, vars).map_err(|e| at(e.to_string()))? {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
@@ -46,7 +49,7 @@ pub fn prepare(req: &RequestTemplate, vars: &Vars, base: &str) -> Result<Prepare
     }
     let mut headers = Vec::new();
     for (k, t) in &req.headers {
-        let v = t.render_string(vars).map_err(at)?;
+        let v = t.render_string(vars).map_err(|e| at(e.to_string()))?;
         // A credential the step sends itself is hidden like the configured key, should the server reflect it.
         if crate::secrets::is_secret_header(k) {
             crate::secrets::hide_in_run(&v);
@@ -59,10 +62,14 @@ pub fn prepare(req: &RequestTemplate, vars: &Vars, base: &str) -> Result<Prepare
             if !headers.iter().any(|(k, _)| k == "content-type") {
                 headers.push(("content-type".into(), "application/json".into()));
             }
-            let v = render_json_cow(v, vars).map_err(at)?;
+            let v = render_json_cow(v, vars).map_err(|e| at(e.to_string()))?;
             Some(serde_json::to_vec(&*v).expect("a JSON value serialises"))
         }
-        Body::Text(t) => Some(t.render_string(vars).map_err(at)?.into_bytes()),
+        Body::Text(t) => Some(
+            t.render_string(vars)
+                .map_err(|e| at(e.to_string()))?
+                .into_bytes(),
+        ),
     };
     Ok(Prepared {
         method: req.method.clone(),

@@ -77,7 +77,7 @@ pub async fn send(
 ) -> Result<(Head, BodyReader), SendError> {
     let request = prepared
         .build(ctx.client, ctx.api_key)
-        .map_err(|e| SendError::Failed(Failure::new(at, e)))?;
+        .map_err(|e| SendError::Failed(Failure::new(at, e.to_string())))?;
     let sent = Instant::now();
     let answer = crate::transport::send(ctx.client, request);
     tokio::pin!(answer);

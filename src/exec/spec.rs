@@ -4,13 +4,100 @@
 //! also compared with the reference's ([`super::differential`]): its recording, or the same spec run side by side
 //! against a live reference. The outcome is data ([`SpecOutcome`]).
 
+use std::fmt;
+use std::path::PathBuf;
+
 use super::retry::{run_step, StepRun};
 use super::Ctx;
-use crate::fixture::{self, Exchange, Recording};
+use crate::fixture::{self, Exchange, Recording, RecordingError};
 use crate::outcome::{Phase, Ran, SpecOutcome, StepOutcome};
 use crate::spec::{builtins, Spec, Step};
 use crate::target::{RecordMode, Settings};
-use crate::template::{render_json, Vars};
+use crate::template::{render_json, TemplateError, Vars};
+
+/// A variable of the spec (`name`) whose value does not render.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SpecVarError {
+    pub name: String,
+    pub source: TemplateError,
+}
+
+impl fmt::Display for SpecVarError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "in the spec's variable `{}`: {}", self.name, self.source)
+    }
+}
+
+impl std::error::Error for SpecVarError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// What the embedded fixture has no answers for: a test name that names no recording folder, or a spec that has no
+/// recording (or one that does not read).
+#[derive(Debug)]
+enum NoFixture {
+    Folder(RecordingError),
+    NoRecording {
+        test_name: String,
+        source: RecordingError,
+    },
+}
+
+impl fmt::Display for NoFixture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NoFixture::Folder(e) => write!(f, "{e}"),
+            NoFixture::NoRecording { test_name, source } => write!(
+                f,
+                "no recording for this spec in the embedded fixture ({source})\n\
+                 record it from a live server: LANGGRAPH_RECORD=1 LANGGRAPH_URL=<url> cargo test --test conformance -- {test_name}"
+            ),
+        }
+    }
+}
+
+/// Why the drift check fails: there is no committed recording to compare with, or the server answers otherwise.
+#[derive(Debug)]
+enum Drift {
+    Folder(RecordingError),
+    NoRecording(RecordingError),
+    /// `want` and `got` are the recording and the server's answers, normalized.
+    Differs {
+        dir: PathBuf,
+        test_name: String,
+        want: String,
+        got: String,
+    },
+}
+
+impl fmt::Display for Drift {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Drift::Folder(e) => write!(f, "{e}"),
+            Drift::NoRecording(e) => write!(f, "no committed recording to compare with ({e})"),
+            Drift::Differs {
+                dir,
+                test_name,
+                want,
+                got,
+            } => write!(
+                f,
+                "the server no longer answers as the committed recording in {} says (ids and timestamps aside)
+            = diff (- recording, + server):
+{}
+if the change is expected, record again:          LANGGRAPH_RECORD=1 LANGGRAPH_URL=<url> cargo test --test conformance -- --exact {test_name}",
+                dir.display(),
+                crate::text::diff(want, got)
+                    .lines()
+                    .map(|l| format!("     {l}\n"))
+                    .collect::<String>()
+            ),
+        }
+    }
+}
 
 /// Runs one loaded spec against the target `s` describes.
 /// No text of the outcome carries a secret value, even when the server echoes one back; nor does the recording.
@@ -36,11 +123,12 @@ async fn run_unscrubbed(
     spec: &Spec,
     secrets: &crate::secrets::Secrets,
 ) -> SpecOutcome {
-    let error = |e: String| SpecOutcome::error(spec.source.clone(), s.strict, e);
+    let error =
+        |e: &dyn fmt::Display| SpecOutcome::error(spec.source.clone(), s.strict, e.to_string());
     // The fixture server lives as long as this function: it is dropped (and stopped) when the spec ends.
     let (base, builtin_values, _server, replayed) = match where_to(s, test_name).await {
         Ok(w) => w,
-        Err(e) => return error(e),
+        Err(e) => return error(&e),
     };
     let keep = if s.record != RecordMode::Off || s.drift_check {
         Keep::All
@@ -77,7 +165,7 @@ async fn run_unscrubbed(
     });
     let mut run = match target_run {
         Ok(r) => r,
-        Err(e) => return error(e),
+        Err(e) => return error(&e),
     };
     run.out.judge();
     run.kept.exchanges = scrubbed(run.kept.exchanges, secrets);
@@ -123,15 +211,13 @@ async fn where_to(
         Option<wiremock::MockServer>,
         Option<Recording>,
     ),
-    String,
+    NoFixture,
 > {
     let Some(u) = &s.url else {
-        let dir = fixture::dir_for(&s.recordings_dir, test_name).map_err(|e| e.to_string())?;
-        let recording = fixture::load(&dir).map_err(|e| {
-            format!(
-                "no recording for this spec in the embedded fixture ({e})\n\
-                 record it from a live server: LANGGRAPH_RECORD=1 LANGGRAPH_URL=<url> cargo test --test conformance -- {test_name}"
-            )
+        let dir = fixture::dir_for(&s.recordings_dir, test_name).map_err(NoFixture::Folder)?;
+        let recording = fixture::load(&dir).map_err(|source| NoFixture::NoRecording {
+            test_name: test_name.to_string(),
+            source,
         })?;
         let values = recording.values.clone();
         let replayed = s.diff.on().then(|| recording.clone());
@@ -157,7 +243,7 @@ fn record_and_check_drift(s: &Settings, test_name: &str, spec: &Spec, run: &mut 
     keep_recording(s, test_name, &rec, &mut run.out);
     if s.drift_check && run.out.state == crate::outcome::State::Passed {
         if let Err(report) = drift(&s.recordings_dir, test_name, spec, &rec) {
-            run.out.errors.push(report);
+            run.out.errors.push(report.to_string());
         }
     }
     run.out.exchanges = rec.exchanges;
@@ -205,7 +291,7 @@ pub(super) enum Reference {
     /// committed one, read now.
     Recorded(Option<Recording>),
     /// A live reference run side by side; `Err`: it could not run.
-    Live(Result<Box<SideRun>, String>),
+    Live(Result<Box<SideRun>, SpecVarError>),
 }
 
 /// Runs the spec's steps and clean-up against one side; `Err`: the spec's variables cannot be rendered.
@@ -214,7 +300,7 @@ async fn run_side(
     client: &reqwest::Client,
     spec: &Spec,
     side: Side<'_>,
-) -> Result<SideRun, String> {
+) -> Result<SideRun, SpecVarError> {
     let mut builtin_values = side.builtins;
     let receiver = match (side.replaying, spec.uses_webhooks) {
         (false, true) => {
@@ -262,12 +348,17 @@ pub(super) fn with_spec_vars(
     mut vars: Vars,
     builtin_values: &serde_json::Map<String, serde_json::Value>,
     spec: &Spec,
-) -> Result<Vars, String> {
+) -> Result<Vars, SpecVarError> {
     vars.extend(builtin_values.iter().map(|(k, v)| (k.clone(), v.clone())));
     for (k, v) in &spec.vars {
         match render_json(v, &vars) {
             Ok(value) => vars.insert(k.clone(), value),
-            Err(e) => return Err(format!("in the spec's variable `{k}`: {e}")),
+            Err(source) => {
+                return Err(SpecVarError {
+                    name: k.clone(),
+                    source,
+                })
+            }
         };
     }
     Ok(vars)
@@ -424,10 +515,9 @@ fn drift(
     test_name: &str,
     spec: &Spec,
     live: &Recording,
-) -> Result<(), String> {
-    let dir = fixture::dir_for(recordings, test_name).map_err(|e| e.to_string())?;
-    let committed =
-        fixture::load(&dir).map_err(|e| format!("no committed recording to compare with ({e})"))?;
+) -> Result<(), Drift> {
+    let dir = fixture::dir_for(recordings, test_name).map_err(Drift::Folder)?;
+    let committed = fixture::load(&dir).map_err(Drift::NoRecording)?;
     // Steps are numbered from 1 through the steps and then the clean-up, as the recording numbers them.
     let varies = |n: usize| {
         spec.steps
@@ -443,14 +533,12 @@ fn drift(
     if want == got {
         return Ok(());
     }
-    Err(format!(
-        "the server no longer answers as the committed recording in {} says (ids and timestamps aside)
-            = diff (- recording, + server):
-{}
-if the change is expected, record again:          LANGGRAPH_RECORD=1 LANGGRAPH_URL=<url> cargo test --test conformance -- --exact {test_name}",
-        dir.display(),
-        crate::text::diff(&want, &got).lines().map(|l| format!("     {l}\n")).collect::<String>()
-    ))
+    Err(Drift::Differs {
+        dir,
+        test_name: test_name.to_string(),
+        want,
+        got,
+    })
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@ mod scan;
 
 pub use cost::MAX_VISITS;
 
+use std::fmt;
+use std::sync::Arc;
+
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
@@ -21,6 +24,95 @@ pub const MAX_PATH_BYTES: usize = 2048;
 /// How deeply brackets and parentheses may nest. Parsing time about doubles with each nested filter, and deep
 /// nesting exhausts the stack; real paths stay below four.
 pub const MAX_NESTING: usize = 10;
+
+/// Why a JSONPath is refused.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum PathError {
+    /// Longer than [`MAX_PATH_BYTES`].
+    TooLong { bytes: usize },
+    /// Brackets and parentheses nest `depth` deep, past [`MAX_NESTING`].
+    TooDeep { path: String, depth: usize },
+    /// Not JSONPath (RFC 9535); the engine's error says where.
+    Invalid {
+        path: String,
+        source: Arc<serde_json_path::ParseError>,
+    },
+    /// A `match` or `search` (`function`) whose pattern is not a valid regex.
+    InvalidRegex {
+        path: String,
+        function: &'static str,
+        pattern: String,
+        source: regex::Error,
+    },
+    /// Valid, but of a form whose cost cannot be counted before it runs.
+    CostUnknown { path: String },
+}
+
+impl fmt::Display for PathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PathError::TooLong { bytes } => write!(
+                f,
+                "this JSONPath is {bytes} bytes long; the limit is {MAX_PATH_BYTES}"
+            ),
+            PathError::TooDeep { path, depth } => write!(
+                f,
+                "brackets and parentheses nest {depth} deep in JSONPath `{path}`; the limit is {MAX_NESTING}"
+            ),
+            PathError::Invalid { path, source } => write!(f, "invalid JSONPath `{path}`: {source}"),
+            PathError::InvalidRegex {
+                path,
+                function,
+                pattern,
+                source,
+            } => write!(
+                f,
+                "the pattern `{pattern}` given to `{function}` in JSONPath `{path}` is not a valid regex: {}",
+                crate::regexes::regex_message(&source.to_string()).trim_start_matches("invalid regex: ")
+            ),
+            PathError::CostUnknown { path } => write!(
+                f,
+                "JSONPath `{path}` is valid, but the harness cannot work out what it would cost to evaluate; write it \
+                 more simply"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PathError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PathError::Invalid { source, .. } => Some(source.as_ref()),
+            PathError::InvalidRegex { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Why a query was not evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// `path` would visit more than [`MAX_VISITS`] nodes of the document.
+    TooCostly { path: String },
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            QueryError::TooCostly { path } => write!(
+                f,
+                "`{path}` would visit more than {} nodes of this document, so it was not evaluated (the bound keeps a \
+                 check from running for minutes; each `..` inside a filter multiplies the work): make the path more \
+                 specific",
+                thousands(MAX_VISITS)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for QueryError {}
 
 #[derive(Debug, Clone)]
 pub struct Path {
@@ -35,39 +127,37 @@ pub struct Path {
 }
 
 impl Path {
-    pub fn parse(text: &str) -> Result<Path, String> {
+    pub fn parse(text: &str) -> Result<Path, PathError> {
         if text.len() > MAX_PATH_BYTES {
-            return Err(format!(
-                "this JSONPath is {} bytes long; the limit is {MAX_PATH_BYTES}",
-                text.len()
-            ));
+            return Err(PathError::TooLong { bytes: text.len() });
         }
         let scan = scan::scan(text);
         if scan.max_depth > MAX_NESTING {
-            return Err(format!(
-                "brackets and parentheses nest {} deep in JSONPath `{text}`; the limit is {MAX_NESTING}",
-                scan.max_depth
-            ));
+            return Err(PathError::TooDeep {
+                path: text.to_string(),
+                depth: scan.max_depth,
+            });
         }
-        let compiled =
-            JsonPath::parse(text).map_err(|e| format!("invalid JSONPath `{text}`: {e}"))?;
+        let compiled = JsonPath::parse(text).map_err(|e| PathError::Invalid {
+            path: text.to_string(),
+            source: Arc::new(e),
+        })?;
         // An invalid pattern would make `match`/`search` select nothing, so `absent` and `count: 0` would pass.
         for r in &scan.regexes {
             if let Err(e) = crate::regexes::compile(&r.pattern) {
-                return Err(format!(
-                    "the pattern `{}` given to `{}` in JSONPath `{text}` is not a valid regex: {}",
-                    r.pattern,
-                    r.function,
-                    crate::regexes::regex_message(&e.to_string())
-                        .trim_start_matches("invalid regex: ")
-                ));
+                return Err(PathError::InvalidRegex {
+                    path: text.to_string(),
+                    function: r.function,
+                    pattern: r.pattern.clone(),
+                    source: e,
+                });
             }
         }
         let singular = is_singular(text);
         let cost = match singular {
             true => None,
-            false => Some(cost::structure(text).ok_or_else(|| {
-                format!("JSONPath `{text}` is valid, but the harness cannot work out what it would cost to evaluate; write it more simply")
+            false => Some(cost::structure(text).ok_or_else(|| PathError::CostUnknown {
+                path: text.to_string(),
             })?),
         };
         Ok(Path {
@@ -98,19 +188,13 @@ impl Path {
 
     /// The nodes the path selects in `root`, in document order; an error, before any work, when the query would visit
     /// more than `MAX_VISITS` nodes of this document.
-    pub fn query<'v>(&self, root: &'v Value) -> Result<Vec<&'v Value>, String> {
+    pub fn query<'v>(&self, root: &'v Value) -> Result<Vec<&'v Value>, QueryError> {
         if let Some(segments) = &self.walk {
             return Ok(follow(root, segments).into_iter().collect());
         }
         if let Some(c) = &self.cost {
-            cost::estimate(c, root, MAX_VISITS).map_err(|_| {
-                format!(
-                    "`{}` would visit more than {} nodes of this document, so it was not evaluated (the bound keeps a \
-                     check from running for minutes; each `..` inside a filter multiplies the work): make the path \
-                     more specific",
-                    self.text,
-                    thousands(MAX_VISITS)
-                )
+            cost::estimate(c, root, MAX_VISITS).map_err(|_| QueryError::TooCostly {
+                path: self.text.clone(),
             })?;
         }
         Ok(self.compiled.query(root).all())
@@ -414,6 +498,8 @@ mod tests {
     #[test]
     fn invalid_paths_are_rejected_with_the_text() {
         let err = Path::parse("$.a[").unwrap_err();
+        assert!(matches!(err, PathError::Invalid { .. }), "{err:?}");
+        let err = err.to_string();
         assert!(err.contains("`$.a[`"), "{err}");
         assert!(Path::parse("a.b").is_err());
         assert!(Path::parse("$[?@.a == ]").is_err());
@@ -425,22 +511,31 @@ mod tests {
         let t = std::time::Instant::now();
         let err = Path::parse(&filters(21)).unwrap_err();
         assert!(
+            matches!(err, PathError::TooDeep { depth: 21, .. }),
+            "{err:?}"
+        );
+        let err = err.to_string();
+        assert!(
             err.contains("nest 21 deep") && err.contains("the limit is 10"),
             "{err}"
         );
         assert!(t.elapsed() < std::time::Duration::from_secs(1));
         assert!(Path::parse(&filters(MAX_NESTING)).is_ok());
         let parens = format!("$[?{}@.a{}]", "(".repeat(1000), ")".repeat(1000));
-        assert!(Path::parse(&parens).unwrap_err().contains("nest 1001 deep"));
+        assert!(Path::parse(&parens)
+            .unwrap_err()
+            .to_string()
+            .contains("nest 1001 deep"));
         let long = format!("$.{}", "a".repeat(MAX_PATH_BYTES));
         assert!(Path::parse(&long)
             .unwrap_err()
+            .to_string()
             .contains("the limit is 2048"));
     }
 
     #[test]
     fn an_invalid_regex_in_match_or_search_is_refused() {
-        let err = Path::parse("$[?match(@.a, '(')]").unwrap_err();
+        let err = Path::parse("$[?match(@.a, '(')]").unwrap_err().to_string();
         assert!(
             err.starts_with("the pattern `(` given to `match` in JSONPath `$[?match(@.a, '(')]` is not a valid regex: unclosed group"),
             "{err}"
@@ -451,6 +546,7 @@ mod tests {
         );
         assert!(Path::parse("$[?search(@.a, 'x[')]")
             .unwrap_err()
+            .to_string()
             .contains("`search`"));
         assert!(Path::parse("$[?match(@.a, 'a.c') || search(@.b, '^x')]").is_ok());
     }
@@ -484,7 +580,7 @@ mod tests {
         assert_eq!(doc.to_string().len(), 601);
         let p = Path::parse("$..[?@..[?@..[?@..[?@..[?@..[?@.zzz]]]]]]").unwrap();
         let t = std::time::Instant::now();
-        let e = p.query(&doc).unwrap_err();
+        let e = p.query(&doc).unwrap_err().to_string();
         assert!(
             t.elapsed() < std::time::Duration::from_secs(5),
             "{:?}",

@@ -8,11 +8,28 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 
 use super::{Outcome, SpecResult, TargetInfo};
 
+/// The report could not be written out as XML.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct JunitError(pub quick_junit::SerializeError);
+
+impl std::fmt::Display for JunitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot write the JUnit report: {}", self.0)
+    }
+}
+
+impl std::error::Error for JunitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
 pub fn render(
     target: &TargetInfo,
     results: &[SpecResult],
     duration: std::time::Duration,
-) -> Result<String, String> {
+) -> Result<String, JunitError> {
     let mut report = Report::new("langgraph-conformance");
     report.set_time(duration);
     let mut areas: Vec<&str> = results.iter().map(SpecResult::area).collect();
@@ -27,9 +44,7 @@ pub fn render(
         }
         report.add_test_suite(suite);
     }
-    report
-        .to_string()
-        .map_err(|e| format!("cannot write the JUnit report: {e}"))
+    report.to_string().map_err(JunitError)
 }
 
 fn case(r: &SpecResult) -> TestCase {

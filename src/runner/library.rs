@@ -4,32 +4,111 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use super::plan::{Planned, Prepare, Suite};
+use super::outputs::ReportError;
+use super::plan::{Planned, Prepare, SpecsFolderError, Suite};
+use super::reachable::Unreachable;
 use crate::results::SpecResult;
-use crate::target::Settings;
+use crate::target::{Settings, SettingsError};
 
-/// Why the suite could not run at all (a spec that fails is a result, not an error).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why the suite could not run at all (a spec that fails is a result, not an error). Each variant holds the error of
+/// what refused, with the value concerned and the underlying error as its `source()`; shown, it is the line the test
+/// binary prints after `error: `.
+///
+/// ```
+/// use langgraph_conformance::target::SettingsError;
+/// use langgraph_conformance::{run_specs, Error, Settings};
+///
+/// let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+/// let settings = Settings::from_lookup(|name| (name == "LANGGRAPH_TAGS").then(|| "strem".into()), root)?;
+/// let e = run_specs(settings, |_| true).unwrap_err();
+/// assert_eq!(e.to_string(), "LANGGRAPH_TAGS: no spec has the tag `strem`; did you mean `stream`?");
+/// match e {
+///     Error::Settings(SettingsError::NoSpecHasTag { tag, near, .. }) => {
+///         assert_eq!((tag.as_str(), near.as_deref()), ("strem", Some("stream")));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The settings cannot be used: a name that is no setting, a value out of range, a target file that does not
-    /// read.
-    Settings(String),
+    /// read, a tag or capability that no spec uses.
+    Settings(SettingsError),
     /// The specs folder cannot be read.
-    Specs(String),
+    Specs(SpecsFolderError),
     /// The target does not answer.
-    Unreachable(String),
+    Unreachable(Unreachable),
+    /// `--test-threads 0` (the test binary only).
+    NoTestThreads,
+    /// The target's `known_failures` names specs that do not exist (the test binary only).
+    UnknownKnownFailures { specs: Vec<String> },
+    /// The target's `tolerated_departures` names specs that do not exist (the test binary only).
+    UnknownToleratedDepartures { specs: Vec<String> },
+    /// The reports cannot be written (the test binary only).
+    Reports(ReportError),
 }
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Error::Settings(e) | Error::Specs(e) | Error::Unreachable(e) => f.write_str(e),
+            Error::Settings(e) => write!(f, "{e}"),
+            Error::Specs(e) => write!(f, "{e}"),
+            Error::Unreachable(e) => write!(f, "{e}"),
+            Error::NoTestThreads => f.write_str("--test-threads 0 runs nothing: give 1 or more"),
+            Error::UnknownKnownFailures { specs } => write!(
+                f,
+                "the target's known_failures names specs that do not exist: {}",
+                specs.join(", ")
+            ),
+            Error::UnknownToleratedDepartures { specs } => write!(
+                f,
+                "the target's tolerated_departures names specs that do not exist: {}",
+                specs.join(", ")
+            ),
+            Error::Reports(e) => write!(f, "{e}"),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Settings(e) => Some(e),
+            Error::Specs(e) => Some(e),
+            Error::Unreachable(e) => Some(e),
+            Error::Reports(e) => Some(e),
+            Error::NoTestThreads
+            | Error::UnknownKnownFailures { .. }
+            | Error::UnknownToleratedDepartures { .. } => None,
+        }
+    }
+}
+
+impl From<SettingsError> for Error {
+    fn from(e: SettingsError) -> Self {
+        Error::Settings(e)
+    }
+}
+
+impl From<SpecsFolderError> for Error {
+    fn from(e: SpecsFolderError) -> Self {
+        Error::Specs(e)
+    }
+}
+
+impl From<Unreachable> for Error {
+    fn from(e: Unreachable) -> Self {
+        Error::Unreachable(e)
+    }
+}
+
+impl From<ReportError> for Error {
+    fn from(e: ReportError) -> Self {
+        Error::Reports(e)
+    }
+}
 
 /// Runs every spec of `settings.specs_dir` that `selected` lets through (by test name, `threads::create`), as
 /// many at once as `settings.concurrency` says, and returns the results in name order. Specs the target lacks a
@@ -54,16 +133,15 @@ pub fn run_specs(
     selected: impl Fn(&str) -> bool + Sync,
 ) -> Result<Vec<SpecResult>, Error> {
     if let Some(url) = settings.url.clone() {
-        super::reachable::check(&url, settings.api_key.as_ref()).map_err(Error::Unreachable)?;
+        super::reachable::check(&url, settings.api_key.as_ref())?;
         let found = crate::discovery::discover(&url, settings.api_key.as_ref());
         settings.apply(&found);
     }
     let workers = settings.concurrency;
-    let suite = Suite::new(settings).map_err(Error::Settings)?;
-    suite.check_names_in_specs().map_err(Error::Settings)?;
+    let suite = Suite::new(settings);
+    suite.check_names_in_specs()?;
     let planned: Vec<Planned> = suite
-        .plan(Prepare::Specs, &selected)
-        .map_err(Error::Specs)?
+        .plan(Prepare::Specs, &selected)?
         .into_iter()
         .filter(|p| selected(&p.name) && suite.settings.tags.selects(&p.tags))
         .collect();

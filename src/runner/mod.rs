@@ -17,6 +17,8 @@ use libtest_mimic::{Arguments, FormatSetting, Trial};
 pub use command_line::CommandLine;
 pub use library::{run_specs, Error};
 pub use plan::{load_file, run_spec, Planned, Prepare, Suite};
+pub use plan::{LoadError, SpecFailed, SpecsFolderError, TestFailure};
+pub use reachable::Unreachable;
 
 use crate::secrets::display_url;
 use crate::target::{RecordMode, Settings};
@@ -47,10 +49,12 @@ pub enum Progress {
 /// libtest's: 0 when every spec that ran passed (or failed as the target's baseline expects), 101 otherwise, 2 for
 /// a setting or folder that cannot be used.
 pub fn run(settings: Settings, command: CommandLine, progress: Progress) -> ExitCode {
+    // What refuses a run may quote the target (a connection error names its URL): never with its credentials.
+    let secrets = settings.secrets();
     match run_or_refuse(settings, command, progress) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", secrets.scrub(&e.to_string()));
             ExitCode::from(2)
         }
     }
@@ -61,7 +65,7 @@ fn run_or_refuse(
     mut settings: Settings,
     command: CommandLine,
     progress: Progress,
-) -> Result<ExitCode, String> {
+) -> Result<ExitCode, Error> {
     let CommandLine { mut args, filters } = command;
     // The name filters libtest-mimic cannot hold, applied beside its own.
     let more = CommandLine {
@@ -72,12 +76,12 @@ fn run_or_refuse(
         filters,
     };
     if args.test_threads == Some(0) {
-        return Err("--test-threads 0 runs nothing: give 1 or more".into());
+        return Err(Error::NoTestThreads);
     }
     know_the_target(&mut settings, args.list)?;
     // `--test-threads` (and nextest, which runs one spec per process) still decide.
     args.test_threads = args.test_threads.or(Some(settings.concurrency));
-    let suite = Suite::new(settings)?;
+    let suite = Suite::new(settings);
     suite.show_progress(progress == Progress::Line);
     suite.check_names_in_specs()?;
     let terse_list = args.list && matches!(args.format, Some(FormatSetting::Terse));
@@ -127,12 +131,11 @@ fn run_or_refuse(
 
 /// Before anything runs: says what the suite runs against, checks that a live target answers, and finds out what
 /// it has. A listing finds out too (silently): nextest learns from it which specs are skipped.
-fn know_the_target(settings: &mut Settings, listing: bool) -> Result<(), String> {
+fn know_the_target(settings: &mut Settings, listing: bool) -> Result<(), Unreachable> {
     if !listing {
         announce_target(settings);
         if let Some(url) = &settings.url {
-            reachable::check(url, settings.api_key.as_ref())
-                .map_err(|e| settings.secrets().scrub(&e))?;
+            reachable::check(url, settings.api_key.as_ref())?;
         }
     }
     if let Some(url) = settings.url.clone() {
@@ -154,7 +157,7 @@ fn plan(
     args: &Arguments,
     more: &CommandLine,
     terse_list: bool,
-) -> Result<Vec<Planned>, String> {
+) -> Result<Vec<Planned>, Error> {
     let prepare = match (args.list, terse_list) {
         (false, _) => Prepare::Specs,
         (true, true) if !args.ignored && suite.settings.tags.is_empty() => Prepare::Names,
@@ -170,17 +173,11 @@ fn plan(
     let planned = suite.plan(prepare, selected)?;
     let stale = suite.unknown_known_failures(&planned);
     if !stale.is_empty() {
-        return Err(format!(
-            "the target's known_failures names specs that do not exist: {}",
-            stale.join(", ")
-        ));
+        return Err(Error::UnknownKnownFailures { specs: stale });
     }
     let stale = suite.unknown_tolerated_departures(&planned);
     if !stale.is_empty() {
-        return Err(format!(
-            "the target's tolerated_departures names specs that do not exist: {}",
-            stale.join(", ")
-        ));
+        return Err(Error::UnknownToleratedDepartures { specs: stale });
     }
     Ok(planned
         .into_iter()

@@ -1,12 +1,97 @@
 //! What a run leaves for people and CI: the warnings of specs that passed, the summary by area, the specs ignored
 //! for lack of a capability, and, with `LANGGRAPH_REPORT_DIR`, `junit.xml` and `report.json`.
 
-use std::path::Path;
+use std::fmt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::Planned;
+use crate::results::junit::JunitError;
 use crate::results::{json, junit, summary, DiffInfo, Outcome, SpecResult, TargetInfo};
 use crate::target::{DiffMode, Settings};
+
+/// Why the reports of a run could not be written.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// The report folder cannot be made.
+    CreateDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    /// A report cannot be written.
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    Junit(JunitError),
+    /// Under nextest: a step of keeping the parts of the run in `dir` failed.
+    Parts {
+        step: PartsStep,
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    /// Under nextest: a part that does not read as a result.
+    Part {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
+
+/// What was being done with the parts of a run under nextest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PartsStep {
+    CreateParts,
+    CreateLock,
+    Lock,
+    WritePart,
+    ReadParts,
+    ReadPart,
+}
+
+impl fmt::Display for PartsStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PartsStep::CreateParts => "cannot create parts",
+            PartsStep::CreateLock => "cannot create a lock",
+            PartsStep::Lock => "cannot lock",
+            PartsStep::WritePart => "cannot write a part",
+            PartsStep::ReadParts => "cannot read parts",
+            PartsStep::ReadPart => "cannot read a part",
+        })
+    }
+}
+
+impl fmt::Display for ReportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReportError::CreateDir { dir, source } => {
+                write!(f, "cannot create {}: {source}", dir.display())
+            }
+            ReportError::Write { path, source } => {
+                write!(f, "cannot write {}: {source}", path.display())
+            }
+            ReportError::Junit(e) => write!(f, "{e}"),
+            ReportError::Parts { step, dir, source } => {
+                write!(f, "{step} in {}: {source}", dir.display())
+            }
+            ReportError::Part { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for ReportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReportError::CreateDir { source, .. }
+            | ReportError::Write { source, .. }
+            | ReportError::Parts { source, .. } => Some(source),
+            ReportError::Junit(e) => Some(e),
+            ReportError::Part { source, .. } => Some(source),
+        }
+    }
+}
 
 /// `--list`: each spec's test name, with its tags beside it.
 pub fn list(planned: &[&Planned]) {
@@ -42,7 +127,7 @@ pub fn after_run(
     settings: &Settings,
     results: &[SpecResult],
     took: Duration,
-) -> Result<(), String> {
+) -> Result<(), ReportError> {
     for r in results {
         if r.outcome == Outcome::Passed && !r.report.is_empty() {
             eprintln!("\n---- {} passed, with warnings ----\n{}", r.name, r.report);
@@ -73,7 +158,10 @@ pub fn after_run(
     let Some(dir) = &settings.report_dir else {
         return Ok(());
     };
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::CreateDir {
+        dir: dir.clone(),
+        source,
+    })?;
     if let Some(run) = std::env::var_os("NEXTEST_RUN_ID") {
         return merge_parts(dir, &run.to_string_lossy(), &target, results);
     }
@@ -91,12 +179,15 @@ fn write_reports(
     target: &TargetInfo,
     results: &[SpecResult],
     took: Duration,
-) -> Result<(), String> {
+) -> Result<(), ReportError> {
     let write = |name: &str, text: String| {
         let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        std::fs::write(&path, text).map_err(|source| ReportError::Write { path, source })
     };
-    write("junit.xml", junit::render(target, results, took)?)?;
+    write(
+        "junit.xml",
+        junit::render(target, results, took).map_err(ReportError::Junit)?,
+    )?;
     write("report.json", json::render(target, results, took))
 }
 
@@ -108,17 +199,22 @@ fn merge_parts(
     run: &str,
     target: &TargetInfo,
     results: &[SpecResult],
-) -> Result<(), String> {
-    let err = |what: &str, e: std::io::Error| format!("{what} in {}: {e}", dir.display());
+) -> Result<(), ReportError> {
+    let err = |step: PartsStep| {
+        move |source| ReportError::Parts {
+            step,
+            dir: dir.to_path_buf(),
+            source,
+        }
+    };
     let run: String = run
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
     let parts = dir.join("parts").join(run);
-    std::fs::create_dir_all(&parts).map_err(|e| err("cannot create parts", e))?;
-    let lock =
-        std::fs::File::create(dir.join(".lock")).map_err(|e| err("cannot create a lock", e))?;
-    lock.lock().map_err(|e| err("cannot lock", e))?;
+    std::fs::create_dir_all(&parts).map_err(err(PartsStep::CreateParts))?;
+    let lock = std::fs::File::create(dir.join(".lock")).map_err(err(PartsStep::CreateLock))?;
+    lock.lock().map_err(err(PartsStep::Lock))?;
     for r in results {
         let name: String = r
             .name
@@ -133,13 +229,13 @@ fn merge_parts(
             .collect();
         let text = serde_json::to_string(r).expect("a result serialises");
         std::fs::write(parts.join(format!("{name}.json")), text)
-            .map_err(|e| err("cannot write a part", e))?;
+            .map_err(err(PartsStep::WritePart))?;
     }
     let mut all: Vec<SpecResult> = Vec::new();
-    for entry in std::fs::read_dir(&parts).map_err(|e| err("cannot read parts", e))? {
-        let path = entry.map_err(|e| err("cannot read parts", e))?.path();
-        let text = std::fs::read_to_string(&path).map_err(|e| err("cannot read a part", e))?;
-        all.push(serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?);
+    for entry in std::fs::read_dir(&parts).map_err(err(PartsStep::ReadParts))? {
+        let path = entry.map_err(err(PartsStep::ReadParts))?.path();
+        let text = std::fs::read_to_string(&path).map_err(err(PartsStep::ReadPart))?;
+        all.push(serde_json::from_str(&text).map_err(|source| ReportError::Part { path, source })?);
     }
     all.sort_by(|a, b| a.name.cmp(&b.name));
     let took = all.iter().map(|r| r.duration).sum();

@@ -3,16 +3,126 @@
 //! runs its spec when libtest-mimic calls it, and records how it came out.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use libtest_mimic::{Completion, Failed, Trial};
 
+use super::Error;
 use crate::outcome::SpecOutcome;
 use crate::results::{FirstFailure, Outcome, SpecResult};
-use crate::spec::read::read_source;
+use crate::source::SpecError;
+use crate::spec::read::{read_source, SourceError};
 use crate::spec::{discover, load_spec, Spec, SpecFile};
-use crate::target::Settings;
+use crate::target::{Settings, SettingsError};
+
+/// The specs folder cannot be read.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct SpecsFolderError {
+    pub dir: PathBuf,
+    pub source: std::io::Error,
+}
+
+impl fmt::Display for SpecsFolderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot read the specs folder {}: {}",
+            self.dir.display(),
+            self.source
+        )
+    }
+}
+
+impl std::error::Error for SpecsFolderError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// Why a spec file gives no spec; shown, it is the report to print.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The file cannot be read, or is not UTF-8.
+    Read(SourceError),
+    /// The spec is not valid.
+    Invalid(SpecError),
+    /// Loading it panicked (a bug in the harness): `file` as messages show it, and what the panic said.
+    Panicked { file: String, why: String },
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Read(e) => write!(f, "{e}"),
+            LoadError::Invalid(e) => write!(f, "{e}"),
+            LoadError::Panicked { file, why } => write!(
+                f,
+                "error: loading {file} panicked, which is a bug in the harness: {why}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LoadError::Read(e) => Some(e),
+            LoadError::Invalid(e) => Some(e),
+            LoadError::Panicked { .. } => None,
+        }
+    }
+}
+
+/// Why a spec's test failed, with the report libtest shows under the test's name (what the error displays as).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TestFailure {
+    /// The spec failed, or could not be loaded.
+    Failed { report: String },
+    /// A set-up step failed, in a strict run.
+    Blocked { report: String },
+    /// The target's known_failures says the spec fails, and it now fails first otherwise, in a strict run.
+    FailsOtherwise { report: String },
+    /// The target's known_failures says the spec fails, and it passed.
+    Passed { report: String },
+}
+
+impl TestFailure {
+    pub fn report(&self) -> &str {
+        match self {
+            TestFailure::Failed { report }
+            | TestFailure::Blocked { report }
+            | TestFailure::FailsOtherwise { report }
+            | TestFailure::Passed { report } => report,
+        }
+    }
+}
+
+impl fmt::Display for TestFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.report())
+    }
+}
+
+impl std::error::Error for TestFailure {}
+
+/// A spec that failed, as `run_spec` found it; shown, it is the failure report.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SpecFailed(pub Box<SpecOutcome>);
+
+impl fmt::Display for SpecFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::report::render_outcome(&self.0))
+    }
+}
+
+impl std::error::Error for SpecFailed {}
 
 /// What planning reads of a spec file before the tests run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,13 +155,13 @@ pub struct Planned {
     pub tags: Vec<String>,
     /// What the spec needs that the target lacks (capabilities, with why; a newer API): the test is ignored.
     pub missing: Vec<String>,
-    run: Box<dyn FnOnce() -> Result<Completion, String> + Send>,
+    run: Box<dyn FnOnce() -> Result<Completion, TestFailure> + Send>,
 }
 
 impl Planned {
-    /// Loads and runs the spec; the error is the report, ready to print. A blocked spec is ignored at run time,
-    /// with the reason.
-    pub fn run(self) -> Result<Completion, String> {
+    /// Loads and runs the spec; the error says why its test failed, and shows as the report. A blocked spec is
+    /// ignored at run time, with the reason.
+    pub fn run(self) -> Result<Completion, TestFailure> {
         (self.run)()
     }
 
@@ -79,19 +189,19 @@ impl Planned {
 }
 
 impl Suite {
-    pub fn new(settings: Settings) -> Result<Arc<Suite>, String> {
+    pub fn new(settings: Settings) -> Arc<Suite> {
         let known_failures = settings
             .known_failures
             .iter()
             .map(|k| (k.spec.clone(), (k.reason.clone(), k.intermittent)))
             .collect();
-        Ok(Arc::new(Suite {
+        Arc::new(Suite {
             run_slots: super::slots::Slots::new(settings.run_concurrency),
             settings,
             known_failures,
             results: Mutex::new(Vec::new()),
             progress: std::sync::atomic::AtomicBool::new(false),
-        }))
+        })
     }
 
     /// Whether finished specs are counted on standard error as they come.
@@ -127,10 +237,8 @@ impl Suite {
 
     /// Refuses tag and capability names that no spec uses: a typo (`LANGGRAPH_TAGS=strem`, a capability `stores`)
     /// would otherwise select nothing, or skip what it meant to run, and say nothing.
-    pub fn check_names_in_specs(&self) -> Result<(), String> {
-        let dir = &self.settings.specs_dir;
-        let files = discover(dir)
-            .map_err(|e| format!("cannot read the specs folder {}: {e}", dir.display()))?;
+    pub fn check_names_in_specs(&self) -> Result<(), Error> {
+        let files = self.spec_files()?;
         let headers = parallel_map(files, |f| Header::read(&f.path));
         let tags: std::collections::BTreeSet<&str> = headers
             .iter()
@@ -145,21 +253,37 @@ impl Suite {
         let t = &self.settings.tags;
         for tag in t.include.iter().chain(&t.exclude) {
             if !tags.contains(tag.as_str()) {
-                return Err(unknown("LANGGRAPH_TAGS: no spec has the tag", tag, &tags));
+                let (near, in_use) = nearest(tag, &tags);
+                return Err(Error::Settings(SettingsError::NoSpecHasTag {
+                    tag: tag.clone(),
+                    near,
+                    in_use,
+                }));
             }
         }
         let mut declared: Vec<&String> = self.settings.capabilities.iter().collect();
         declared.sort();
         for c in declared {
             if !caps.contains(c.as_str()) {
-                let what = format!(
-                    "{}: no spec needs the capability",
-                    self.settings.capabilities_from
-                );
-                return Err(unknown(&what, c, &caps));
+                let (near, in_use) = nearest(c, &caps);
+                return Err(Error::Settings(SettingsError::NoSpecNeeds {
+                    capability: c.clone(),
+                    declared_in: self.settings.capabilities_from.clone(),
+                    near,
+                    in_use,
+                }));
             }
         }
         Ok(())
+    }
+
+    /// The entries of the specs folder.
+    fn spec_files(&self) -> Result<Vec<SpecFile>, SpecsFolderError> {
+        let dir = &self.settings.specs_dir;
+        discover(dir).map_err(|source| SpecsFolderError {
+            dir: dir.clone(),
+            source,
+        })
     }
 
     /// Known failures that name no spec: a baseline that went stale, or a typo.
@@ -196,10 +320,8 @@ impl Suite {
         self: &Arc<Self>,
         prepare: Prepare,
         selected: impl Fn(&str) -> bool + Sync,
-    ) -> Result<Vec<Planned>, String> {
-        let dir = &self.settings.specs_dir;
-        let files = discover(dir)
-            .map_err(|e| format!("cannot read the specs folder {}: {e}", dir.display()))?;
+    ) -> Result<Vec<Planned>, SpecsFolderError> {
+        let files = self.spec_files()?;
         Ok(parallel_map(files, |file| {
             let prepare = match selected(&file.test_name) {
                 true => prepare,
@@ -267,7 +389,7 @@ impl Suite {
                     loaded.unwrap_or_else(|| load_file(&file.path, shown, &suite.settings));
                 let spec = match loaded {
                     Ok(s) => s,
-                    Err(report) => return suite.finish_unloadable(&name, &shown_text, report),
+                    Err(e) => return suite.finish_unloadable(&name, &shown_text, e.to_string()),
                 };
                 let _slot = spec.starts_runs.then(|| suite.run_slots.take());
                 let started = Instant::now();
@@ -276,7 +398,10 @@ impl Suite {
                     crate::exec::spec::run(settings, &client, name_ref, spec_ref).await
                 }) {
                     Ok(o) => o,
-                    Err(report) => return suite.finish_unloadable(&name, &shown_text, report),
+                    Err(e) => {
+                        let report = format!("error: cannot start the async runtime: {e}");
+                        return suite.finish_unloadable(&name, &shown_text, report);
+                    }
                 };
                 suite.finish(name, shown_text, tags, started, &o)
             }),
@@ -291,7 +416,7 @@ impl Suite {
         tags: Vec<String>,
         started: Instant,
         o: &SpecOutcome,
-    ) -> Result<Completion, String> {
+    ) -> Result<Completion, TestFailure> {
         let mut r = SpecResult::of(name, file, tags, started.elapsed(), o);
         let verdict = self.judge(&mut r);
         self.record(r);
@@ -300,7 +425,7 @@ impl Suite {
 
     /// The test's verdict for a result, and its outcome with the target's baseline applied. A blocked spec passes
     /// its test (its subject was not tested; the spec of the set-up's operation fails), unless the run is strict.
-    fn judge(&self, r: &mut SpecResult) -> Result<Completion, String> {
+    fn judge(&self, r: &mut SpecResult) -> Result<Completion, TestFailure> {
         let known = self.known_failures.get(&r.name).cloned();
         if let (Outcome::Passed, Some((why, true))) = (&r.outcome, &known) {
             r.report = format!(
@@ -315,8 +440,12 @@ impl Suite {
             (Outcome::Blocked(why), _) if !self.settings.strict => {
                 Ok(Completion::ignored_with(format!("blocked: {why}")))
             }
-            (Outcome::Blocked(_), _) => Err(r.report.clone()),
-            (Outcome::Failed, None) => Err(r.report.clone()),
+            (Outcome::Blocked(_), _) => Err(TestFailure::Blocked {
+                report: r.report.clone(),
+            }),
+            (Outcome::Failed, None) => Err(TestFailure::Failed {
+                report: r.report.clone(),
+            }),
             (Outcome::Failed, Some(why)) => {
                 let now = r.first_failure.as_ref().map_or("", |f| f.message.as_str());
                 if !crate::results::matrix::same_failure(&why, now) {
@@ -328,7 +457,9 @@ impl Suite {
                     r.report = format!("{note}\n{}", r.report);
                     if self.settings.strict {
                         r.outcome = Outcome::Failed;
-                        return Err(r.report.clone());
+                        return Err(TestFailure::FailsOtherwise {
+                            report: r.report.clone(),
+                        });
                     }
                 }
                 r.outcome = Outcome::ExpectedFailure(why);
@@ -341,7 +472,9 @@ impl Suite {
                     r.report
                 );
                 r.outcome = Outcome::Failed;
-                Err(r.report.clone())
+                Err(TestFailure::Passed {
+                    report: r.report.clone(),
+                })
             }
             (Outcome::Skipped(_) | Outcome::ExpectedFailure(_), _) => Ok(Completion::Completed),
         }
@@ -353,7 +486,7 @@ impl Suite {
         name: &str,
         file: &str,
         report: String,
-    ) -> Result<Completion, String> {
+    ) -> Result<Completion, TestFailure> {
         let first = report.lines().next().unwrap_or("").to_string();
         let mut r = SpecResult {
             name: name.into(),
@@ -388,16 +521,15 @@ thread_local! {
         const { std::cell::OnceCell::new() };
 }
 
-/// Runs `work` to its end on this thread's runtime, with this thread's client.
+/// Runs `work` to its end on this thread's runtime, with this thread's client; an error when the runtime cannot start.
 fn on_this_thread<F: std::future::Future>(
     work: impl FnOnce(reqwest::Client) -> F,
-) -> Result<F::Output, String> {
+) -> std::io::Result<F::Output> {
     LOCAL.with(|cell| {
         if cell.get().is_none() {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
-                .build()
-                .map_err(|e| format!("error: cannot start the async runtime: {e}"))?;
+                .build()?;
             let _ = cell.set((runtime, crate::transport::client()));
         }
         let (runtime, client) = cell.get().expect("set just above");
@@ -435,29 +567,26 @@ impl Header {
     }
 }
 
-/// `what `name``, with the nearest known name, or all of them when none is near.
-fn unknown(what: &str, name: &str, known: &std::collections::BTreeSet<&str>) -> String {
+/// The name nearest `name` among `known`; when none is near, all of them (in use).
+fn nearest(name: &str, known: &std::collections::BTreeSet<&str>) -> (Option<String>, Vec<String>) {
     match crate::spelling::closest(name, known.iter().copied()) {
-        Some(n) => format!("{what} `{name}`; did you mean `{n}`?"),
-        None => format!(
-            "{what} `{name}`; the names in use: {}",
-            known.iter().copied().collect::<Vec<_>>().join(", ")
-        ),
+        Some(n) => (Some(n.to_string()), Vec::new()),
+        None => (None, known.iter().map(|k| k.to_string()).collect()),
     }
 }
 
-/// Reads and checks one spec file; `shown_as` is the path its messages name. The error is ready to print. A panic
-/// while loading (a bug in the harness) is an error too, so it fails this spec's test and no other.
+/// Reads and checks one spec file; `shown_as` is the path its messages name. The error shows as the report to print.
+/// A panic while loading (a bug in the harness) is an error too, so it fails this spec's test and no other.
 pub fn load_file(
     path: &std::path::Path,
     shown_as: std::path::PathBuf,
     settings: &Settings,
-) -> Result<Spec, String> {
+) -> Result<Spec, LoadError> {
     let shown = shown_as.display().to_string();
     panic_as_error(&shown, || {
-        let src = read_source(path, shown_as)?;
+        let src = read_source(path, shown_as).map_err(LoadError::Read)?;
         let globals: HashSet<String> = settings.vars.keys().cloned().collect();
-        load_spec(Arc::new(src), &globals).map_err(|e| e.to_string())
+        load_spec(Arc::new(src), &globals).map_err(LoadError::Invalid)
     })
 }
 
@@ -500,16 +629,20 @@ fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> V
 }
 
 /// Runs `load`, turning a panic into an error that names the spec.
-fn panic_as_error<T>(shown: &str, load: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+fn panic_as_error<T>(
+    shown: &str,
+    load: impl FnOnce() -> Result<T, LoadError>,
+) -> Result<T, LoadError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)).unwrap_or_else(|panic| {
         let why = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        Err(format!(
-            "error: loading {shown} panicked, which is a bug in the harness: {why}"
-        ))
+        Err(LoadError::Panicked {
+            file: shown.to_string(),
+            why,
+        })
     })
 }
 
@@ -521,17 +654,18 @@ fn display_path(path: &std::path::Path) -> std::path::PathBuf {
         .unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// Runs one loaded spec against the target `s` describes. The error is the failure report, ready to print; warnings
-/// (`should`s that did not hold) of a spec that passed are dropped: `exec::spec::run` has them.
+/// Runs one loaded spec against the target `s` describes. The error holds what came of a spec that failed, and shows
+/// as the failure report; warnings (`should`s that did not hold) of a spec that passed are dropped:
+/// `exec::spec::run` has them.
 pub async fn run_spec(
     s: &Settings,
     client: &reqwest::Client,
     test_name: &str,
     spec: &Spec,
-) -> Result<(), String> {
+) -> Result<(), SpecFailed> {
     let o = crate::exec::spec::run(s, client, test_name, spec).await;
     if o.failed() {
-        Err(crate::report::render_outcome(&o))
+        Err(SpecFailed(Box::new(o)))
     } else {
         Ok(())
     }
@@ -543,11 +677,11 @@ mod tests {
 
     #[test]
     fn a_panic_while_loading_is_that_spec_s_error() {
-        let r: Result<(), String> = panic_as_error("specs/x.yaml", || panic!("boom {}", 1));
+        let r: Result<(), LoadError> = panic_as_error("specs/x.yaml", || panic!("boom {}", 1));
         assert_eq!(
-            r.unwrap_err(),
+            r.unwrap_err().to_string(),
             "error: loading specs/x.yaml panicked, which is a bug in the harness: boom 1"
         );
-        assert_eq!(panic_as_error("specs/x.yaml", || Ok(5)), Ok(5));
+        assert_eq!(panic_as_error("specs/x.yaml", || Ok(5)).unwrap(), 5);
     }
 }

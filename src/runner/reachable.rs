@@ -1,20 +1,61 @@
 //! Whether the target answers at all, asked once before any spec runs: a deployment that is down, or a URL with a
 //! typo, is one clear line and an early end, not a failure of every spec each saying "connection refused".
 
+use std::fmt;
 use std::time::Duration;
 
 use crate::secrets::ApiKey;
+
+/// Why the target is taken to be down. `url` is the target's URL without its credentials.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Unreachable {
+    /// The runtime to ask it in could not start.
+    Runtime(std::io::Error),
+    /// The connection failed.
+    NoAnswer { url: String, source: reqwest::Error },
+    /// Nothing came back `within` the time it has.
+    Timeout { url: String, within: Duration },
+}
+
+impl fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unreachable::Runtime(e) => write!(f, "cannot start the async runtime: {e}"),
+            Unreachable::NoAnswer { url, source } => write!(
+                f,
+                "the target {url} does not answer: {}; is it running, and is the URL right?",
+                crate::transport::error_chain(source)
+            ),
+            Unreachable::Timeout { url, within } => write!(
+                f,
+                "the target {url} does not answer within {}s; is it running, and is the URL right?",
+                within.as_secs()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Unreachable {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Unreachable::Runtime(e) => Some(e),
+            Unreachable::NoAnswer { source, .. } => Some(source),
+            Unreachable::Timeout { .. } => None,
+        }
+    }
+}
 
 /// How long the target has to answer: enough for a cold start of a serverless deployment's front door, short enough
 /// that a run against nothing ends at once.
 const WITHIN: Duration = Duration::from_secs(4);
 
 /// `Ok` when anything answers `GET <url>/ok`, whatever the status: only the connection is in question here.
-pub fn check(url: &str, key: Option<&ApiKey>) -> Result<(), String> {
+pub fn check(url: &str, key: Option<&ApiKey>) -> Result<(), Unreachable> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        .map_err(Unreachable::Runtime)?;
     let client = crate::transport::client();
     let probe = format!("{url}/ok");
     let mut request = client.get(&probe);
@@ -24,16 +65,14 @@ pub fn check(url: &str, key: Option<&ApiKey>) -> Result<(), String> {
     runtime.block_on(async {
         match tokio::time::timeout(WITHIN, request.send()).await {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(format!(
-                "the target {} does not answer: {}; is it running, and is the URL right?",
-                crate::secrets::display_url(url),
-                crate::transport::error_chain(&e)
-            )),
-            Err(_) => Err(format!(
-                "the target {} does not answer within {}s; is it running, and is the URL right?",
-                crate::secrets::display_url(url),
-                WITHIN.as_secs()
-            )),
+            Ok(Err(source)) => Err(Unreachable::NoAnswer {
+                url: crate::secrets::display_url(url),
+                source,
+            }),
+            Err(_) => Err(Unreachable::Timeout {
+                url: crate::secrets::display_url(url),
+                within: WITHIN,
+            }),
         }
     })
 }
@@ -52,6 +91,8 @@ mod tests {
             .port();
         let started = std::time::Instant::now();
         let e = check(&format!("http://127.0.0.1:{port}"), None).unwrap_err();
+        assert!(matches!(e, Unreachable::NoAnswer { .. }), "{e:?}");
+        let e = e.to_string();
         assert!(
             e.starts_with(&format!(
                 "the target http://127.0.0.1:{port} does not answer"
@@ -75,6 +116,6 @@ mod tests {
                 );
             }
         });
-        assert_eq!(check(&format!("http://127.0.0.1:{port}"), None), Ok(()));
+        assert!(check(&format!("http://127.0.0.1:{port}"), None).is_ok());
     }
 }

@@ -26,29 +26,54 @@ pub const KNOWN: [&str; 15] = [
 /// `message` is what an event without an `event:` field is called, so it is no typo of `messages`.
 const ALSO_ALLOWED: [&str; 1] = ["message"];
 
+/// An event name a spec may not use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EventNameError {
+    /// `messages-tuple`, a stream mode whose events are named `messages`; `name` as written.
+    TupleMode { name: String },
+    /// A near miss of `known`, a name the API sends; `name` is the mode part (before any `|`).
+    Typo { name: String, known: &'static str },
+}
+
+impl std::fmt::Display for EventNameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EventNameError::TupleMode { name } => write!(
+                f,
+                "`{name}`: stream mode `messages-tuple` sends events named `messages`; no event is named `messages-tuple`"
+            ),
+            EventNameError::Typo { name, known } => {
+                let hint = if known.starts_with("messages") {
+                    " (stream mode `messages` sends `messages/partial`, `messages/complete` and `messages/metadata`; `messages-tuple` sends `messages`)"
+                } else {
+                    ""
+                };
+                write!(f, "unknown event name `{name}`: did you mean `{known}`?{hint}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for EventNameError {}
+
 /// Refuses a name that is a near miss of a name the API sends, or a stream mode whose events are named otherwise.
 /// A name a spec forbids (`never`) may be such a mode: an implementation could wrongly send it.
-pub fn refuse_typo(name: &str, forbidden: bool) -> Result<(), String> {
+pub fn refuse_typo(name: &str, forbidden: bool) -> Result<(), EventNameError> {
     let mode = name.split('|').next().unwrap_or(name);
     if mode == "messages-tuple" && !forbidden {
-        return Err(format!(
-            "`{name}`: stream mode `messages-tuple` sends events named `messages`; no event is named `messages-tuple`"
-        ));
+        return Err(EventNameError::TupleMode {
+            name: name.to_string(),
+        });
     }
     if KNOWN.contains(&mode) || ALSO_ALLOWED.contains(&mode) {
         return Ok(());
     }
     match closest(mode, KNOWN) {
-        Some(known) => {
-            let hint = if known.starts_with("messages") {
-                " (stream mode `messages` sends `messages/partial`, `messages/complete` and `messages/metadata`; `messages-tuple` sends `messages`)"
-            } else {
-                ""
-            };
-            Err(format!(
-                "unknown event name `{mode}`: did you mean `{known}`?{hint}"
-            ))
-        }
+        Some(known) => Err(EventNameError::Typo {
+            name: mode.to_string(),
+            known,
+        }),
         None => Ok(()),
     }
 }
@@ -111,25 +136,38 @@ mod tests {
     fn typos_of_known_names_are_refused() {
         assert_eq!(
             refuse_typo("eror", false).unwrap_err(),
+            EventNameError::Typo {
+                name: "eror".into(),
+                known: "error"
+            }
+        );
+        assert_eq!(
+            refuse_typo("eror", false).unwrap_err().to_string(),
             "unknown event name `eror`: did you mean `error`?"
         );
         assert!(refuse_typo("updtes", false)
             .unwrap_err()
+            .to_string()
             .contains("did you mean `updates`?"));
         assert!(refuse_typo("metdata", false)
             .unwrap_err()
+            .to_string()
             .contains("did you mean `metadata`?"));
         assert!(refuse_typo("updtes|", false)
             .unwrap_err()
+            .to_string()
             .contains("`updates`"));
         assert!(refuse_typo("Values", false)
             .unwrap_err()
+            .to_string()
             .contains("`values`"));
         assert!(refuse_typo("messages/partal", false)
             .unwrap_err()
+            .to_string()
             .contains("stream mode `messages` sends `messages/partial`"));
         assert!(refuse_typo("messages-tuple", false)
             .unwrap_err()
+            .to_string()
             .contains("sends events named `messages`"));
         assert_eq!(
             refuse_typo("messages-tuple", true),

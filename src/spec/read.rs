@@ -1,41 +1,114 @@
 //! Reading a spec file's text: regular files only, of bounded size, and UTF-8 (the error says where it is not).
 
+use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::source::{Loc, Source, SpecError};
 
+/// Why a spec file's bytes cannot be read; `shown` is the file as messages name it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ReadError {
+    Io {
+        shown: PathBuf,
+        source: std::io::Error,
+    },
+    /// A folder, FIFO, socket or device.
+    NotAFile { shown: PathBuf },
+    /// Larger than [`MAX_SPEC_BYTES`].
+    TooLarge { shown: PathBuf },
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Io { shown, source } => {
+                write!(f, "cannot read {}: {source}", shown.display())
+            }
+            ReadError::NotAFile { shown } => write!(
+                f,
+                "cannot read {}: not a regular file (a folder, FIFO, socket or device)",
+                shown.display()
+            ),
+            ReadError::TooLarge { shown } => write!(
+                f,
+                "cannot read {}: it is larger than {} MiB, the most a spec file may be",
+                shown.display(),
+                MAX_SPEC_BYTES / (1024 * 1024)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReadError::Io { source, .. } => Some(source),
+            ReadError::NotAFile { .. } | ReadError::TooLarge { .. } => None,
+        }
+    }
+}
+
+/// Why a spec file has no text: it cannot be read, or it is not UTF-8 (an error at the first byte that is not).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SourceError {
+    Read(ReadError),
+    NotUtf8(SpecError),
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceError::Read(e) => write!(f, "error: {e}"),
+            SourceError::NotUtf8(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for SourceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SourceError::Read(e) => Some(e),
+            SourceError::NotUtf8(e) => Some(e),
+        }
+    }
+}
+
 /// The largest spec file read. Specs are a few kilobytes; anything near this is a mistake, or not a spec at all.
 pub const MAX_SPEC_BYTES: u64 = 4 * 1024 * 1024;
 
-/// The text of the spec at `path`, shown in messages as `shown_as`. The error is ready to print. Messages quote its
-/// lines only when it is not reached through a link leading out of the folder the link is in (see [`leads_out`]).
-pub fn read_source(path: &Path, shown_as: PathBuf) -> Result<Source, String> {
-    let bytes = read_bytes(path, &shown_as).map_err(|why| format!("error: {why}"))?;
-    text_of(shown_as, bytes, Some(path)).map_err(|e| e.to_string())
+/// The text of the spec at `path`, shown in messages as `shown_as`; the error shows as a line to print. Messages quote
+/// its lines only when it is not reached through a link leading out of the folder the link is in (see [`leads_out`]).
+pub fn read_source(path: &Path, shown_as: PathBuf) -> Result<Source, SourceError> {
+    let bytes = read_bytes(path, &shown_as).map_err(SourceError::Read)?;
+    text_of(shown_as, bytes, Some(path)).map_err(SourceError::NotUtf8)
 }
 
 /// The bytes of the file at `path` (a regular file of at most `MAX_SPEC_BYTES`), or why not (`cannot read ...`),
 /// naming it as `shown_as`.
-pub fn read_bytes(path: &Path, shown_as: &Path) -> Result<Vec<u8>, String> {
-    let cannot = |why: String| format!("cannot read {}: {why}", shown_as.display());
+pub fn read_bytes(path: &Path, shown_as: &Path) -> Result<Vec<u8>, ReadError> {
+    let io = |source| ReadError::Io {
+        shown: shown_as.to_path_buf(),
+        source,
+    };
     // Checked before opening: opening a FIFO would wait for a writer, and a device never ends.
-    let meta = std::fs::metadata(path).map_err(|e| cannot(e.to_string()))?;
+    let meta = std::fs::metadata(path).map_err(io)?;
     if !meta.is_file() {
-        return Err(cannot(
-            "not a regular file (a folder, FIFO, socket or device)".into(),
-        ));
+        return Err(ReadError::NotAFile {
+            shown: shown_as.to_path_buf(),
+        });
     }
-    let file = std::fs::File::open(path).map_err(|e| cannot(e.to_string()))?;
+    let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
     file.take(MAX_SPEC_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| cannot(e.to_string()))?;
+        .map_err(io)?;
     if bytes.len() as u64 > MAX_SPEC_BYTES {
-        return Err(cannot(format!(
-            "it is larger than {} MiB, the most a spec file may be",
-            MAX_SPEC_BYTES / (1024 * 1024)
-        )));
+        return Err(ReadError::TooLarge {
+            shown: shown_as.to_path_buf(),
+        });
     }
     Ok(bytes)
 }
@@ -129,10 +202,17 @@ mod tests {
     #[test]
     fn only_regular_files_of_bounded_size_are_read() {
         let e = read_source(Path::new("/dev/zero"), "zero.yaml".into()).unwrap_err();
+        assert!(
+            matches!(&e, SourceError::Read(ReadError::NotAFile { shown }) if shown == Path::new("zero.yaml")),
+            "{e:?}"
+        );
+        let e = e.to_string();
         assert!(e.contains("zero.yaml: not a regular file"), "{e}");
         let big = std::env::temp_dir().join(format!("lgc-big-{}.yaml", std::process::id()));
         std::fs::write(&big, vec![b'#'; MAX_SPEC_BYTES as usize + 1]).unwrap();
-        let e = read_source(&big, "big.yaml".into()).unwrap_err();
+        let e = read_source(&big, "big.yaml".into())
+            .unwrap_err()
+            .to_string();
         std::fs::remove_file(&big).unwrap();
         assert!(e.contains("larger than 4 MiB"), "{e}");
     }

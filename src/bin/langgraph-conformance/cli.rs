@@ -1,6 +1,41 @@
 //! The command line: each setting as a flag (the environment variable of the same meaning is read when the flag is
 //! not given), and libtest's own arguments passed through.
 
+/// A command line that cannot be taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CliError {
+    /// An option that takes a value, without one; `what` is the form of the value.
+    NeedsValue { flag: String, what: &'static str },
+    /// `--var` with a value that is not `NAME=VALUE`.
+    VarForm { value: String },
+    /// An option this command does not know: the nearest one, if any is near.
+    UnknownOption {
+        flag: String,
+        near: Option<&'static str>,
+    },
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CliError::NeedsValue { flag, what } => write!(f, "{flag} needs a value ({what})"),
+            CliError::VarForm { value } => write!(
+                f,
+                "--var {value}: write NAME=VALUE, e.g. --var assistant_id=my_graph"
+            ),
+            CliError::UnknownOption {
+                flag,
+                near: Some(n),
+            } => write!(f, "unknown option `{flag}`; did you mean `{n}`?"),
+            CliError::UnknownOption { flag, near: None } => {
+                write!(f, "unknown option `{flag}` (see --help)")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CliError {}
+
 /// A setting: its flag, the environment variable it stands for, the form of its value (`None`: a switch), and what
 /// it does. One table, so that `--help` and parsing never disagree.
 pub struct Setting {
@@ -52,7 +87,7 @@ pub struct Command {
     pub version: bool,
 }
 
-pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, CliError> {
     let mut c = Command::default();
     let mut args = args.into_iter();
     while let Some(a) = args.next() {
@@ -60,11 +95,14 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
             _ => (a.clone(), None),
         };
-        let mut value = |what: &str| {
+        let mut value = |what: &'static str| {
             inline
                 .clone()
                 .or_else(|| args.next())
-                .ok_or(format!("{flag} needs a value ({what})"))
+                .ok_or_else(|| CliError::NeedsValue {
+                    flag: flag.clone(),
+                    what,
+                })
         };
         if let Some(s) = SETTINGS.iter().find(|s| s.flag == flag) {
             // A switch takes an inline value too: `--diff=fail`, `--strict=0`.
@@ -75,9 +113,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             c.settings.push((s.var.to_string(), v));
         } else if flag == "--var" {
             let v = value("NAME=VALUE")?;
-            let (name, val) = v.split_once('=').ok_or(format!(
-                "--var {v}: write NAME=VALUE, e.g. --var assistant_id=my_graph"
-            ))?;
+            let (name, val) = v
+                .split_once('=')
+                .ok_or_else(|| CliError::VarForm { value: v.clone() })?;
             c.settings.push((
                 format!("LANGGRAPH_VAR_{}", name.to_ascii_uppercase()),
                 val.to_string(),
@@ -99,10 +137,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 .chain(LIBTEST_SWITCHES.iter().copied())
                 .chain(LIBTEST_VALUES.iter().copied());
             let near = langgraph_conformance::spelling::closest(&flag, known);
-            return Err(match near {
-                Some(n) => format!("unknown option `{flag}`; did you mean `{n}`?"),
-                None => format!("unknown option `{flag}` (see --help)"),
-            });
+            return Err(CliError::UnknownOption { flag, near });
         } else {
             c.libtest.push(a);
         }
@@ -146,7 +181,7 @@ pub fn help() -> String {
 mod tests {
     use super::*;
 
-    fn parse_words(words: &str) -> Result<Command, String> {
+    fn parse_words(words: &str) -> Result<Command, CliError> {
         parse(words.split_whitespace().map(str::to_string))
     }
 
@@ -192,13 +227,23 @@ mod tests {
     fn mistakes_are_named() {
         assert_eq!(
             parse_words("--urll x").unwrap_err(),
+            CliError::UnknownOption {
+                flag: "--urll".into(),
+                near: Some("--url")
+            }
+        );
+        assert_eq!(
+            parse_words("--urll x").unwrap_err().to_string(),
             "unknown option `--urll`; did you mean `--url`?"
         );
         assert_eq!(
-            parse_words("--url").unwrap_err(),
+            parse_words("--url").unwrap_err().to_string(),
             "--url needs a value (URL)"
         );
-        assert!(parse_words("--var x").unwrap_err().contains("NAME=VALUE"));
+        assert!(parse_words("--var x")
+            .unwrap_err()
+            .to_string()
+            .contains("NAME=VALUE"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use langgraph_conformance::runner::{self, Progress};
-use langgraph_conformance::target::Settings;
+use langgraph_conformance::target::{Settings, SettingsError};
 
 fn main() -> ExitCode {
     let command = match cli::parse(std::env::args().skip(1)) {
@@ -62,7 +62,7 @@ fn main() -> ExitCode {
 }
 
 /// The settings: a flag where one was given, the environment variable of the same meaning otherwise.
-fn settings(command: &cli::Command, root: &std::path::Path) -> Result<Settings, String> {
+fn settings(command: &cli::Command, root: &std::path::Path) -> Result<Settings, SettingsError> {
     let flag = |name: &str| {
         command
             .settings

@@ -12,9 +12,9 @@ use super::numbers::{BoundSpec, Cmp, Operand};
 use super::schema::SchemaCheck;
 use super::Level;
 use crate::format::Format;
-use crate::jsonpath::Path;
+use crate::jsonpath::{Path, PathError};
 use crate::source::Loc;
-use crate::template::{Pattern, Template, Vars};
+use crate::template::{Pattern, Template, TemplateError, Vars};
 
 /// An item of `body:` (or of an event's `data:`): a path and what must hold of what it selects.
 #[derive(Debug, Clone)]
@@ -41,10 +41,42 @@ impl From<Path> for CheckPath {
 
 impl CheckPath {
     /// The path, with the variables' values in it when it has any.
-    pub fn resolve(&self, vars: &Vars) -> Result<Cow<'_, Path>, String> {
+    pub fn resolve(&self, vars: &Vars) -> Result<Cow<'_, Path>, CheckPathError> {
         match self {
             CheckPath::Fixed(p) => Ok(Cow::Borrowed(p)),
-            CheckPath::Template(t) => Path::parse(&t.render_string(vars)?).map(Cow::Owned),
+            CheckPath::Template(t) => {
+                let text = t.render_string(vars).map_err(CheckPathError::Template)?;
+                Path::parse(&text)
+                    .map(Cow::Owned)
+                    .map_err(CheckPathError::Path)
+            }
+        }
+    }
+}
+
+/// Why a path with variables has no path once they are known: they do not render, or what they render to is no
+/// JSONPath.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum CheckPathError {
+    Template(TemplateError),
+    Path(PathError),
+}
+
+impl std::fmt::Display for CheckPathError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckPathError::Template(e) => write!(f, "{e}"),
+            CheckPathError::Path(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for CheckPathError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CheckPathError::Template(e) => Some(e),
+            CheckPathError::Path(e) => Some(e),
         }
     }
 }

@@ -6,6 +6,87 @@
 
 use std::fmt;
 
+use crate::spec::event_names::EventNameError;
+
+/// Why a text is no event-name pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NameError {
+    Empty,
+    /// A quantifier or `...` outside a sequence; `name` as written.
+    Quantifier {
+        name: String,
+    },
+    /// A control character in `name`.
+    Control {
+        name: String,
+    },
+    /// A name the API does not send, near one it does.
+    Unknown(EventNameError),
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NameError::Empty => f.write_str("an event name cannot be empty"),
+            NameError::Quantifier { name } => write!(
+                f,
+                "`{name}`: `...`, `?`, `+` and `*` are only allowed in `sequence`; here, write the event name alone"
+            ),
+            NameError::Control { name } => {
+                write!(f, "{name:?}: event names cannot contain control characters")
+            }
+            NameError::Unknown(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for NameError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            NameError::Unknown(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Why a `sequence` cannot be read: what is wrong with its item number `index` (from 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SeqError {
+    /// A quantifier with no name before it (`+`).
+    NoName { index: usize, item: String },
+    /// An item whose name is no event-name pattern.
+    Name { index: usize, error: NameError },
+}
+
+impl SeqError {
+    /// The item the error is about, counted from 0.
+    pub fn index(&self) -> usize {
+        match self {
+            SeqError::NoName { index, .. } | SeqError::Name { index, .. } => *index,
+        }
+    }
+}
+
+impl fmt::Display for SeqError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SeqError::NoName { item, .. } => write!(f, "`{item}` needs an event name before it"),
+            SeqError::Name { error, .. } => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for SeqError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SeqError::Name { error, .. } => Some(error),
+            SeqError::NoName { .. } => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NamePattern {
     Exact(String),
@@ -16,30 +97,30 @@ pub enum NamePattern {
 
 impl NamePattern {
     /// A pattern outside a sequence (no quantifiers, no `...`).
-    pub fn parse(s: &str) -> Result<NamePattern, String> {
+    pub fn parse(s: &str) -> Result<NamePattern, NameError> {
         Self::parse_as(s, false)
     }
 
     /// A name the spec forbids (`never`), which may be a name no correct server sends.
-    pub fn parse_forbidden(s: &str) -> Result<NamePattern, String> {
+    pub fn parse_forbidden(s: &str) -> Result<NamePattern, NameError> {
         Self::parse_as(s, true)
     }
 
-    fn parse_as(s: &str, forbidden: bool) -> Result<NamePattern, String> {
+    fn parse_as(s: &str, forbidden: bool) -> Result<NamePattern, NameError> {
         if s.is_empty() {
-            return Err("an event name cannot be empty".into());
+            return Err(NameError::Empty);
         }
         if s == "..." || s.ends_with(['?', '+', '*']) {
-            return Err(format!(
-                "`{s}`: `...`, `?`, `+` and `*` are only allowed in `sequence`; here, write the event name alone"
-            ));
+            return Err(NameError::Quantifier {
+                name: s.to_string(),
+            });
         }
         if s.chars().any(|c| c.is_control()) {
-            return Err(format!(
-                "{s:?}: event names cannot contain control characters"
-            ));
+            return Err(NameError::Control {
+                name: s.to_string(),
+            });
         }
-        crate::spec::event_names::refuse_typo(s, forbidden)?;
+        crate::spec::event_names::refuse_typo(s, forbidden).map_err(NameError::Unknown)?;
         Ok(if s.ends_with('|') {
             NamePattern::Namespaced(s.to_string())
         } else {
@@ -83,7 +164,7 @@ pub struct SeqPattern {
 }
 
 impl SeqPattern {
-    pub fn parse(items: &[String]) -> Result<SeqPattern, (usize, String)> {
+    pub fn parse(items: &[String]) -> Result<SeqPattern, SeqError> {
         let mut out = Vec::new();
         for (i, s) in items.iter().enumerate() {
             if s == "..." {
@@ -97,9 +178,12 @@ impl SeqPattern {
                 _ => (s.as_str(), None),
             };
             if base.is_empty() {
-                return Err((i, format!("`{s}` needs an event name before it")));
+                return Err(SeqError::NoName {
+                    index: i,
+                    item: s.clone(),
+                });
             }
-            let p = NamePattern::parse(base).map_err(|e| (i, e))?;
+            let p = NamePattern::parse(base).map_err(|error| SeqError::Name { index: i, error })?;
             match q {
                 None => out.push((p, Quant::One)),
                 Some('?') => out.push((p, Quant::Opt)),
@@ -270,7 +354,7 @@ mod tests {
     #[test]
     fn bad_patterns() {
         assert!(NamePattern::parse("").is_err());
-        let e = NamePattern::parse("values+").unwrap_err();
+        let e = NamePattern::parse("values+").unwrap_err().to_string();
         assert!(e.contains("only allowed in `sequence`;"), "{e}");
         assert!(
             !e.contains("subsequence"),
@@ -278,10 +362,10 @@ mod tests {
         );
         assert!(NamePattern::parse("...").is_err());
         let err = SeqPattern::parse(&["a".into(), "+".into()]).unwrap_err();
-        assert_eq!(err.0, 1);
+        assert_eq!(err.index(), 1);
         let err = SeqPattern::parse(&["metadata".into(), "updtes+".into()]).unwrap_err();
-        assert_eq!(err.0, 1);
-        assert!(err.1.contains("did you mean `updates`?"), "{}", err.1);
+        assert_eq!(err.index(), 1);
+        assert!(err.to_string().contains("did you mean `updates`?"), "{err}");
         assert!(NamePattern::parse("eror").is_err());
     }
 }

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde_json::{Number, Value};
 
-use crate::template::{Template, Vars};
+use crate::template::{Template, TemplateError, Vars};
 
 /// A number as compared: whole numbers exactly, others as floating point.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -117,6 +117,89 @@ impl Cmp {
     }
 }
 
+/// Why an operand of `gt`, `ge`, `lt`, `le`, `length` or `count` (the spec key `key`) cannot be read, or has no
+/// number once its variables are known.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum OperandError {
+    /// Its text is not a template, or does not render.
+    Template(TemplateError),
+    /// A number in quotes, with no variable: `gt: "5"`.
+    Quoted { key: String, text: String },
+    /// Text with no variable, which is no number either.
+    NoVariable { key: String, text: String },
+    /// Neither a number nor text: `found` is the JSON type.
+    WrongType { key: String, found: &'static str },
+    /// A number written out where a whole number at least zero is needed (a bound).
+    NotACount { key: String, number: Num },
+    /// The text, rendered, is not a number (`whole`: not a whole number at least zero).
+    NotANumber {
+        key: String,
+        /// The template as written.
+        written: String,
+        rendered: String,
+        /// When the template is one variable alone: its name, and its value (shortened).
+        variable: Option<(String, String)>,
+        whole: bool,
+    },
+}
+
+impl fmt::Display for OperandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OperandError::Template(e) => write!(f, "{e}"),
+            OperandError::Quoted { key, text } => write!(
+                f,
+                "`{key}` takes a number or a `${{variable}}`: write {text} without quotes"
+            ),
+            OperandError::NoVariable { key, text } => write!(
+                f,
+                "`{key}` takes a number or a `${{variable}}`, not {text:?}"
+            ),
+            OperandError::WrongType { key, found } => write!(
+                f,
+                "`{key}` takes a number or a `${{variable}}`, not {found}"
+            ),
+            OperandError::NotACount { key, number } => {
+                write!(f, "`{key}` needs a whole number, not {number}")
+            }
+            OperandError::NotANumber {
+                key,
+                written,
+                rendered,
+                variable,
+                whole,
+            } => {
+                let what = if *whole { "a whole number" } else { "a number" };
+                match variable {
+                    Some((name, shown)) => {
+                        write!(f, "`{key}`: variable `{name}` is {shown}, not {what}")
+                    }
+                    None => write!(
+                        f,
+                        "`{key}`: {written:?} became {rendered:?}, which is not {what}"
+                    ),
+                }
+            }
+        }
+    }
+}
+
+impl std::error::Error for OperandError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            OperandError::Template(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<TemplateError> for OperandError {
+    fn from(e: TemplateError) -> Self {
+        OperandError::Template(e)
+    }
+}
+
 /// A number in the spec: written out, or text with variables whose rendering must be a number.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
@@ -126,27 +209,24 @@ pub enum Operand {
 
 impl Operand {
     /// From the YAML value of `key`: a number, or a string with at least one `${variable}`.
-    pub fn from_value(key: &str, v: &Value) -> Result<Operand, String> {
+    pub fn from_value(key: &str, v: &Value) -> Result<Operand, OperandError> {
         match v {
             Value::Number(n) => Ok(Operand::Fixed(Num::from_json(n))),
             Value::String(s) => {
                 let t = Template::parse(s)?;
+                let (key, text) = (key.to_string(), s.clone());
                 if !t.has_vars() && Num::parse(s).is_some() {
-                    return Err(format!(
-                        "`{key}` takes a number or a `${{variable}}`: write {s} without quotes"
-                    ));
+                    return Err(OperandError::Quoted { key, text });
                 }
                 if !t.has_vars() {
-                    return Err(format!(
-                        "`{key}` takes a number or a `${{variable}}`, not {s:?}"
-                    ));
+                    return Err(OperandError::NoVariable { key, text });
                 }
                 Ok(Operand::Template(t))
             }
-            other => Err(format!(
-                "`{key}` takes a number or a `${{variable}}`, not {}",
-                crate::text::type_of(other)
-            )),
+            other => Err(OperandError::WrongType {
+                key: key.to_string(),
+                found: crate::text::type_of(other),
+            }),
         }
     }
 
@@ -158,48 +238,53 @@ impl Operand {
     }
 
     /// The number, once the variables are known; `key` names the spec key in messages.
-    pub fn resolve(&self, key: &str, vars: &Vars) -> Result<Num, String> {
+    pub fn resolve(&self, key: &str, vars: &Vars) -> Result<Num, OperandError> {
         match self {
             Operand::Fixed(n) => Ok(*n),
             Operand::Template(t) => {
                 let text = t.render_string(vars)?;
-                Num::parse(&text).ok_or_else(|| not_a(key, t, vars, &text, "a number"))
+                Num::parse(&text).ok_or_else(|| not_a(key, t, vars, text, false))
             }
         }
     }
 
     /// A whole number at least zero (a bound of `length` or `count`).
-    fn resolve_count(&self, key: &str, vars: &Vars) -> Result<u64, String> {
+    fn resolve_count(&self, key: &str, vars: &Vars) -> Result<u64, OperandError> {
         match self {
-            Operand::Fixed(n) => n
-                .as_count()
-                .ok_or_else(|| format!("`{key}` needs a whole number, not {n}")),
+            Operand::Fixed(n) => n.as_count().ok_or_else(|| OperandError::NotACount {
+                key: key.to_string(),
+                number: *n,
+            }),
             Operand::Template(t) => {
                 let text = t.render_string(vars)?;
                 Num::parse(&text)
                     .and_then(Num::as_count)
-                    .ok_or_else(|| not_a(key, t, vars, &text, "a whole number"))
+                    .ok_or_else(|| not_a(key, t, vars, text, true))
             }
         }
     }
 }
 
 /// "`ge`: variable `before` is "abc", not a number" (or, for text around the variables, what the text became).
-fn not_a(key: &str, t: &Template, vars: &Vars, text: &str, what: &str) -> String {
+fn not_a(key: &str, t: &Template, vars: &Vars, rendered: String, whole: bool) -> OperandError {
     let names: Vec<&str> = t.vars().collect();
     let lone = matches!(names.as_slice(), [name] if t.source() == format!("${{{name}}}"));
-    match (names.as_slice(), lone) {
+    let variable = match (names.as_slice(), lone) {
         ([name], true) => {
             let shown = vars
                 .get(*name)
                 .map(|v| crate::text::preview(&v.to_string(), 100))
                 .unwrap_or_default();
-            format!("`{key}`: variable `{name}` is {shown}, not {what}")
+            Some((name.to_string(), shown))
         }
-        _ => format!(
-            "`{key}`: {:?} became {text:?}, which is not {what}",
-            t.source()
-        ),
+        _ => None,
+    };
+    OperandError::NotANumber {
+        key: key.to_string(),
+        written: t.source(),
+        rendered,
+        variable,
+        whole,
     }
 }
 
@@ -261,7 +346,7 @@ impl BoundSpec {
         out
     }
 
-    pub fn resolve(&self, key: &str, vars: &Vars) -> Result<Bound, String> {
+    pub fn resolve(&self, key: &str, vars: &Vars) -> Result<Bound, OperandError> {
         let end = |o: &Option<Operand>| o.as_ref().map(|o| o.resolve_count(key, vars)).transpose();
         Ok(Bound {
             min: end(&self.min)?,
@@ -341,23 +426,41 @@ mod tests {
             "a captured header is text"
         );
         assert_eq!(
-            op(json!("${word}")).resolve("ge", &vars()).unwrap_err(),
+            op(json!("${word}"))
+                .resolve("ge", &vars())
+                .unwrap_err()
+                .to_string(),
             "`ge`: variable `word` is \"abc\", not a number"
         );
         assert_eq!(
-            op(json!("${n}x")).resolve("ge", &vars()).unwrap_err(),
+            op(json!("${n}x"))
+                .resolve("ge", &vars())
+                .unwrap_err()
+                .to_string(),
             "`ge`: \"${n}x\" became \"3x\", which is not a number"
         );
         assert_eq!(
             Operand::from_value("gt", &json!("5")).unwrap_err(),
+            OperandError::Quoted {
+                key: "gt".into(),
+                text: "5".into()
+            }
+        );
+        assert_eq!(
+            Operand::from_value("gt", &json!("5"))
+                .unwrap_err()
+                .to_string(),
             "`gt` takes a number or a `${variable}`: write 5 without quotes"
         );
         assert_eq!(
-            Operand::from_value("gt", &json!("five")).unwrap_err(),
+            Operand::from_value("gt", &json!("five"))
+                .unwrap_err()
+                .to_string(),
             "`gt` takes a number or a `${variable}`, not \"five\""
         );
         assert!(Operand::from_value("gt", &json!([1]))
             .unwrap_err()
+            .to_string()
             .contains("not array"));
     }
 
@@ -380,7 +483,7 @@ mod tests {
             max: None,
         };
         assert_eq!(
-            half.resolve("count", &vars()).unwrap_err(),
+            half.resolve("count", &vars()).unwrap_err().to_string(),
             "`count`: variable `half` is 2.5, not a whole number"
         );
         assert_eq!(BoundSpec::exactly(2).to_string(), "exactly 2");

@@ -6,7 +6,46 @@ use std::sync::Arc;
 use jsonschema::Validator;
 use serde_json::Value;
 
+use crate::contract::ContractError;
 use crate::text::type_of;
+
+/// Why `schema:` cannot be compiled.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum SchemaError {
+    /// The contract cannot be read, the component is not in it, or the schema does not compile.
+    Contract(ContractError),
+    /// Neither a component's name nor a mapping: `found` is the JSON type written.
+    WrongType { found: &'static str },
+}
+
+impl std::fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SchemaError::Contract(e) => write!(f, "{e}"),
+            SchemaError::WrongType { found } => write!(
+                f,
+                "`schema` is a component name of the API's OpenAPI document (`schema: Thread`) or an inline JSON \
+                 Schema (a mapping), not {found}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SchemaError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SchemaError::Contract(e) => Some(e),
+            SchemaError::WrongType { .. } => None,
+        }
+    }
+}
+
+impl From<ContractError> for SchemaError {
+    fn from(e: ContractError) -> Self {
+        SchemaError::Contract(e)
+    }
+}
 
 /// `schema:`, compiled.
 #[derive(Clone)]
@@ -31,7 +70,7 @@ impl SchemaCheck {
     }
 
     /// From what a spec wrote after `schema:`: a component name, or an inline schema (a mapping).
-    pub fn from_spec(written: &Value) -> Result<SchemaCheck, String> {
+    pub fn from_spec(written: &Value) -> Result<SchemaCheck, SchemaError> {
         let contract = crate::contract::reference()?;
         match written {
             Value::String(name) => Ok(SchemaCheck {
@@ -42,10 +81,9 @@ impl SchemaCheck {
                 component: None,
                 validator: Arc::new(contract.inline(written)?),
             }),
-            other => Err(format!(
-                "`schema` is a component name of the API's OpenAPI document (`schema: Thread`) or an inline JSON Schema (a mapping), not {}",
-                type_of(other)
-            )),
+            other => Err(SchemaError::WrongType {
+                found: type_of(other),
+            }),
         }
     }
 }

@@ -152,8 +152,8 @@ impl Loader<'_> {
     }
 
     /// An error at `at`, in whichever file it is (with the uses that lead there).
-    fn err(&self, at: Loc, msg: impl Into<String>) -> SpecError {
-        SpecError::among(self.src, &self.origins, at, msg)
+    fn err(&self, at: Loc, msg: impl std::fmt::Display) -> SpecError {
+        SpecError::among(self.src, &self.origins, at, msg.to_string())
     }
 
     /// The first `needle` at or after `from`, in `from`'s file.

@@ -65,7 +65,8 @@ impl Loader<'_> {
 
     fn sequence(&self, s: Spanned<Vec<Spanned<String>>>) -> R<(Loc, SeqPattern)> {
         let items: Vec<String> = s.value.iter().map(|i| i.value.clone()).collect();
-        let pat = SeqPattern::parse(&items).map_err(|(i, e)| self.err(self.loc(&s.value[i]), e))?;
+        let pat =
+            SeqPattern::parse(&items).map_err(|e| self.err(self.loc(&s.value[e.index()]), e))?;
         Ok((self.loc(&s), pat))
     }
 

@@ -515,7 +515,7 @@ impl Loader<'_> {
                 format!("cannot read the shared steps `{}`: {why}", u.name),
             )
         };
-        let bytes = crate::spec::read::read_bytes(path, path).map_err(cannot)?;
+        let bytes = crate::spec::read::read_bytes(path, path).map_err(|e| cannot(e.to_string()))?;
         let src = crate::spec::read::source_from_bytes(path.to_path_buf(), bytes).map_err(|e| {
             cannot(format!(
                 "{}:{}:{} is not UTF-8",
@@ -826,7 +826,7 @@ pub fn load_shared_file(path: &Path, globals: &HashSet<String>) -> Result<Vec<St
         .to_string_lossy()
         .replace('\\', "/");
     let src = crate::spec::read::read_source(path, path.to_path_buf())
-        .map_err(|e| SpecError::new(&Source::new(path, ""), Loc::default(), e))?;
+        .map_err(|e| SpecError::new(&Source::new(path, ""), Loc::default(), e.to_string()))?;
     let raw: RawSharedFile =
         super::parse_yaml(&src.text).map_err(|(l, m)| SpecError::new(&src, l, m))?;
     let mut names = Vec::new();

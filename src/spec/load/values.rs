@@ -87,7 +87,7 @@ impl Loader<'_> {
     }
 
     /// A JSONPath error, pointing at the regex pattern inside the path when that is what is wrong.
-    fn path_err(&self, s: &Spanned<String>, e: String) -> SpecError {
+    fn path_err(&self, s: &Spanned<String>, e: crate::jsonpath::PathError) -> SpecError {
         let at = Path::invalid_pattern(&s.value)
             .and_then(|p| self.find_from(self.loc(s), &p))
             .unwrap_or(self.loc(s));
