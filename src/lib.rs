@@ -6,8 +6,10 @@
 //!
 //! - [`run_specs`] runs a specs folder against the target a [`Settings`] describes and returns each spec's
 //!   [`SpecResult`] (its [`Outcome`], every expectation not met, the report as text);
-//! - [`exec::spec::run`] runs one loaded spec and returns its [`SpecOutcome`]: the state it ended in and each step
-//!   with what it found, as data;
+//! - [`discover`] finds the spec files of a folder, [`load_file`] reads and checks one ([`load_spec`] checks a text,
+//!   [`load_shared_file`] a file of shared steps), and [`run_one`] runs one loaded [`Spec`] and returns its
+//!   [`SpecOutcome`]: the state it ended in and each step with what it found, as data, which [`render_outcome`]
+//!   renders for people;
 //! - [`runner::run`] is the whole test binary: libtest's arguments, the summary, the reports.
 //!
 //! ```
@@ -65,6 +67,11 @@ pub mod version;
 pub mod wire;
 
 pub use outcome::{SpecOutcome, State, StepOutcome};
+pub use report::render_outcome;
 pub use results::{Outcome, SpecResult};
-pub use runner::{run_specs, Error};
-pub use target::Settings;
+pub use runner::{load_file, run_one, run_specs, Error};
+pub use source::Source;
+pub use spec::discover::{discover, SpecFile};
+pub use spec::load::load_shared_file;
+pub use spec::{load_spec, Spec};
+pub use target::{KnownFailure, Settings, SettingsError};

@@ -7,7 +7,9 @@ use std::sync::Mutex;
 use super::outputs::ReportError;
 use super::plan::{Planned, Prepare, SpecsFolderError, Suite};
 use super::reachable::Unreachable;
+use crate::outcome::SpecOutcome;
 use crate::results::SpecResult;
+use crate::spec::Spec;
 use crate::target::{Settings, SettingsError};
 
 /// Why the suite could not run at all (a spec that fails is a result, not an error). Each variant holds the error of
@@ -15,8 +17,7 @@ use crate::target::{Settings, SettingsError};
 /// binary prints after `error: `.
 ///
 /// ```
-/// use langgraph_conformance::target::SettingsError;
-/// use langgraph_conformance::{run_specs, Error, Settings};
+/// use langgraph_conformance::{run_specs, Error, Settings, SettingsError};
 ///
 /// let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
 /// let settings = Settings::from_lookup(|name| (name == "LANGGRAPH_TAGS").then(|| "strem".into()), root)?;
@@ -43,9 +44,15 @@ pub enum Error {
     /// `--test-threads 0` (the test binary only).
     NoTestThreads,
     /// The target's `known_failures` names specs that do not exist (the test binary only).
-    UnknownKnownFailures { specs: Vec<String> },
+    UnknownKnownFailures {
+        /// The names that name no spec.
+        specs: Vec<String>,
+    },
     /// The target's `tolerated_departures` names specs that do not exist (the test binary only).
-    UnknownToleratedDepartures { specs: Vec<String> },
+    UnknownToleratedDepartures {
+        /// The names that name no spec.
+        specs: Vec<String>,
+    },
     /// The reports cannot be written (the test binary only).
     Reports(ReportError),
 }
@@ -172,4 +179,35 @@ pub fn run_specs(
     results.extend(suite.results());
     results.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(results)
+}
+
+thread_local! {
+    /// This thread's HTTP client for [`run_one`]: a spec after another on one thread reuses its connections, as the
+    /// test binary's threads do. A connection made on a runtime that has ended is closed, and the pool drops it.
+    static CLIENT: reqwest::Client = crate::transport::client();
+}
+
+/// Runs one loaded spec (see [`crate::load_file`]) against the target `settings` describes, and says how it went. No
+/// text of the outcome carries a secret value; [`crate::render_outcome`] renders it for people, and
+/// [`SpecOutcome::failed`] is the verdict. `test_name` (`threads::create`) names the spec's recording, which the
+/// embedded fixture replays and a recording run writes.
+///
+/// The HTTP client is this thread's, made on first use, so that specs run one after another reuse its connections.
+/// Unlike [`run_specs`], nothing is checked first: neither that the target answers nor what it has.
+///
+/// ```
+/// use langgraph_conformance::{load_file, run_one, Settings};
+///
+/// let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+/// let settings = Settings::from_lookup(|_name| None, root)?;
+/// let path = root.join("specs/meta/ok.yaml");
+/// let spec = load_file(&path, "specs/meta/ok.yaml".into(), &settings)?;
+/// let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// let outcome = runtime.block_on(run_one(&settings, "meta::ok", &spec));
+/// assert!(!outcome.failed(), "{}", langgraph_conformance::render_outcome(&outcome));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub async fn run_one(settings: &Settings, test_name: &str, spec: &Spec) -> SpecOutcome {
+    let client = CLIENT.with(reqwest::Client::clone);
+    crate::exec::spec::run(settings, &client, test_name, spec).await
 }

@@ -15,7 +15,7 @@ use std::time::Instant;
 use libtest_mimic::{Arguments, FormatSetting, Trial};
 
 pub use command_line::CommandLine;
-pub use library::{run_specs, Error};
+pub use library::{run_one, run_specs, Error};
 pub use plan::{load_file, run_spec, Planned, Prepare, Suite};
 pub use plan::{LoadError, SpecFailed, SpecsFolderError, TestFailure};
 pub use reachable::Unreachable;
