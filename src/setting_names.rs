@@ -5,7 +5,8 @@
 
 use std::fmt;
 
-use crate::spelling::closest;
+/// The nearest of some names, for a front end's own did-you-mean (its flags), as the settings' own messages have.
+pub use crate::spelling::closest;
 
 /// A `LANGGRAPH_*` name that is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,11 +14,16 @@ use crate::spelling::closest;
 pub enum SettingNameError {
     /// No setting of this suite (nor of the official servers): the nearest setting, if one is near.
     Unknown {
+        /// The name, as given.
         name: String,
+        /// The nearest setting.
         near: Option<&'static str>,
     },
     /// A setting (or a variable override) that means something only against a live target, given without a URL.
-    FixtureOnly { name: String },
+    FixtureOnly {
+        /// The setting.
+        name: String,
+    },
 }
 
 impl fmt::Display for SettingNameError {
@@ -46,7 +52,9 @@ impl std::error::Error for SettingNameError {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NotABool {
+    /// The setting.
     pub name: String,
+    /// Its value, as given.
     pub value: String,
 }
 
@@ -74,12 +82,15 @@ pub enum Kind {
 /// One setting.
 #[derive(Debug)]
 pub struct Setting {
+    /// The environment variable, `LANGGRAPH_URL`.
     pub name: &'static str,
+    /// What kind of value it takes.
     pub kind: Kind,
     /// It only means something against a live target (`LANGGRAPH_URL`).
     pub live_only: bool,
-    /// For `--help`: the form of the value, and what it does.
+    /// For `--help`: the form of the value (`URL`, `DIR`).
     pub value: &'static str,
+    /// What it does, in a line.
     pub help: &'static str,
 }
 
@@ -231,6 +242,7 @@ const SERVERS_OWN: &[&str] = &[
     "LANGGRAPH_WEBHOOKS",
 ];
 
+/// The setting of that name, if it is one.
 pub fn setting(name: &str) -> Option<&'static Setting> {
     SETTINGS.iter().find(|s| s.name == name)
 }

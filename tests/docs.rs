@@ -11,10 +11,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use langgraph_conformance::source::Source;
-use langgraph_conformance::spec::load::load_shared_file;
-use langgraph_conformance::spec::load_spec;
-use langgraph_conformance::target::Settings;
+use langgraph_conformance::{load_shared_file, load_spec, Settings, Source};
 
 const README: &str = "specs/README.md";
 
@@ -111,7 +108,7 @@ fn readme_examples_load() {
                                 problems.push(format!(
                                     "{README}:{}: the error shown differs from the loader's (- README, + loader):\n{}",
                                     want.line,
-                                    langgraph_conformance::text::diff(&want.text, &got)
+                                    similar::TextDiff::from_lines(&want.text, &got).unified_diff()
                                 ));
                             }
                         }

@@ -6,11 +6,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use langgraph_conformance::exec::spec::run;
-use langgraph_conformance::outcome::SpecOutcome;
-use langgraph_conformance::report::render_outcome;
-use langgraph_conformance::runner::load_file;
-use langgraph_conformance::target::Settings;
+use langgraph_conformance::{load_file, render_outcome, run_one, Settings, SpecOutcome};
 
 /// Writes `text` as a spec and each answer as a response file, in a fresh folder.
 fn case(name: &str, spec: &str, answers: &[String]) -> (PathBuf, Vec<PathBuf>) {
@@ -48,13 +44,9 @@ async fn against(
     all.extend_from_slice(env);
     let s: Settings = support::settings_from(&all, recordings);
     let spec = load_file(spec_path, spec_path.to_path_buf(), &s).expect("valid spec");
-    let client = langgraph_conformance::transport::client();
-    let out = tokio::time::timeout(
-        Duration::from_secs(30),
-        run(&s, &client, "hostile::case", &spec),
-    )
-    .await
-    .expect("the harness never hangs");
+    let out = tokio::time::timeout(Duration::from_secs(30), run_one(&s, "hostile::case", &spec))
+        .await
+        .expect("the harness never hangs");
     let lines = server
         .requests
         .lock()
@@ -121,10 +113,9 @@ async fn report_against(url: &str, extra: &str) -> String {
     .unwrap();
     let s: Settings = support::settings_from(&[("LANGGRAPH_URL", url)], &dir);
     let spec = load_file(&path, path.clone(), &s).expect("valid spec");
-    let client = langgraph_conformance::transport::client();
     let out = tokio::time::timeout(
         Duration::from_secs(40),
-        run(&s, &client, "hostile::message", &spec),
+        run_one(&s, "hostile::message", &spec),
     )
     .await
     .expect("the harness never hangs");
@@ -262,13 +253,7 @@ async fn a_retried_step_keeps_a_bounded_recording() {
         ];
         let s: Settings = support::settings_from(&env, &recordings);
         let spec = load_file(&spec_path, spec_path.clone(), &s).expect("valid spec");
-        let out = run(
-            &s,
-            &langgraph_conformance::transport::client(),
-            "hostile::retry",
-            &spec,
-        )
-        .await;
+        let out = run_one(&s, "hostile::retry", &spec).await;
         let attempts = server.requests.lock().unwrap().len();
         server.requests.lock().unwrap().clear();
         assert!(attempts > 5, "{attempts} attempts");
@@ -357,8 +342,7 @@ async fn an_incomplete_answer_is_recorded_as_such_and_replays_as_the_same_failur
         // Replayed by the embedded fixture: the same failure, not a pass.
         let s: Settings = support::settings_from(&[], &recordings);
         let loaded = load_file(&path, path.clone(), &s).unwrap();
-        let client = langgraph_conformance::transport::client();
-        let replay = tokio::time::timeout(Duration::from_secs(10), run(&s, &client, "hostile::case", &loaded))
+        let replay = tokio::time::timeout(Duration::from_secs(10), run_one(&s, "hostile::case", &loaded))
             .await
             .expect("the replay never hangs");
         let replay_report = render_outcome(&replay);

@@ -176,7 +176,11 @@ fn imports(src: &Path) -> BTreeMap<String, BTreeMap<String, BTreeSet<String>>> {
         let code = without_unit_tests(&without_comments(&text));
         let mut used = crate_paths(&code, "crate::");
         if top == "bin" {
-            used.extend(crate_paths(&code, "langgraph_conformance::"));
+            // The binaries use the library's public API: its public modules, and items at its root, which are none.
+            let modules = crate_paths(&code, "langgraph_conformance::")
+                .into_iter()
+                .filter(|m| src.join(m).is_dir() || src.join(format!("{m}.rs")).is_file());
+            used.extend(modules);
         }
         used.remove(&top);
         let shown = format!("src/{}", rel.display());

@@ -5,8 +5,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use langgraph_conformance::runner::{load_file, run_spec};
-use langgraph_conformance::target::Settings;
+use langgraph_conformance::{load_file, Settings};
 
 const SPEC: &str = "\
 version: 1
@@ -58,10 +57,9 @@ fn settings(url: Option<&str>, env: &[(&str, &str)], recordings: &Path) -> Setti
 
 async fn run(s: &Settings, spec_path: &Path) -> Result<(), String> {
     let spec = load_file(spec_path, spec_path.to_path_buf(), s).expect("valid spec");
-    let client = langgraph_conformance::transport::client();
     tokio::time::timeout(
         std::time::Duration::from_secs(20),
-        run_spec(s, &client, "threads::roundtrip", &spec),
+        support::run_spec(s, "threads::roundtrip", &spec),
     )
     .await
     .expect("the harness never hangs")

@@ -7,8 +7,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use langgraph_conformance::runner::{load_file, run_spec};
-use langgraph_conformance::target::Settings;
+use langgraph_conformance::{load_file, Settings};
 
 const KEY: &str = "lsv2_sk_redirect_test";
 
@@ -80,10 +79,9 @@ async fn run(
     let server = support::raw_server::start(answers).await;
     let s = settings(&server.url, record_dir);
     let spec = load_file(spec_path, spec_path.to_path_buf(), &s).expect("valid spec");
-    let client = langgraph_conformance::transport::client();
     let out = tokio::time::timeout(
         Duration::from_secs(20),
-        run_spec(&s, &client, "redirect", &spec),
+        support::run_spec(&s, "redirect", &spec),
     )
     .await
     .expect("the harness never hangs")

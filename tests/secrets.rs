@@ -7,8 +7,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use langgraph_conformance::runner::{load_file, run_spec};
-use langgraph_conformance::target::Settings;
+use langgraph_conformance::{load_file, Settings};
 
 const KEY: &str = "lsv2_sk_reflected_0123";
 /// What may never appear: the key, the URL's password (as written and decoded), and base64("me:p@ss").
@@ -56,12 +55,7 @@ async fn run(
     let spec = load_file(&spec_path, spec_path.clone(), &s).expect("valid spec");
     let out = tokio::time::timeout(
         Duration::from_secs(20),
-        run_spec(
-            &s,
-            &langgraph_conformance::transport::client(),
-            "secrets::reflect",
-            &spec,
-        ),
+        support::run_spec(&s, "secrets::reflect", &spec),
     )
     .await
     .expect("the harness never hangs")

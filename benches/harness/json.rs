@@ -8,9 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use langgraph_conformance::runner::{load_file, run_spec};
-use langgraph_conformance::spec::Spec;
-use langgraph_conformance::target::Settings;
+use langgraph_conformance::{load_file, render_outcome, run_one, Settings, Spec};
 use serde_json::{json, Value};
 
 use crate::child::{spec_folder, Child, HARNESS};
@@ -47,13 +45,12 @@ fn request_phase(mode: Mode, url: &str, dir: &Path, requests: usize, table: &mut
             load_file(&path, path.clone(), &settings).expect("the bench spec loads")
         })
         .collect();
-    let harness_client = langgraph_conformance::transport::client();
     let plain_client = plain_client();
     let harness = || {
         let start = Instant::now();
         rt.block_on(async {
             for spec in &specs {
-                run_spec(&settings, &harness_client, "bench::json", spec)
+                run_spec(&settings, "bench::json", spec)
                     .await
                     .unwrap_or_else(|r| panic!("a bench spec failed:\n{r}"));
             }
@@ -249,6 +246,17 @@ pub fn plain_main() {
         .build()
         .expect("a runtime")
         .block_on(plain_loop(&plain_client(), &url, requests));
+}
+
+/// Runs a loaded spec as the runner does (on this thread's HTTP client, whose connections the next spec reuses): the
+/// report, when it fails.
+pub async fn run_spec(settings: &Settings, test_name: &str, spec: &Spec) -> Result<(), String> {
+    let o = run_one(settings, test_name, spec).await;
+    if o.failed() {
+        Err(render_outcome(&o))
+    } else {
+        Ok(())
+    }
 }
 
 /// A default reqwest client. This build of reqwest has no bundled TLS crypto provider, so the process installs one

@@ -3,9 +3,7 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 
-use langgraph_conformance::runner::load_file;
-use langgraph_conformance::spec::{discover, SpecFile};
-use langgraph_conformance::target::Settings;
+use langgraph_conformance::{discover, load_file, Settings, SpecFile};
 
 use crate::measure::{fmt_duration, median, times, Estimate, Mode, Row, Table, Target};
 

@@ -1,4 +1,4 @@
-//! End to end: one long event stream through the runner's own path (`load_file`, `run_spec`: the HTTP client, the
+//! End to end: one long event stream through the runner's own path (`load_file`, `run_one`: the HTTP client, the
 //! body reader, the SSE parser and the stream checks, with a JSONPath check on every event) from a loopback server.
 //!
 //! Besides speed, this holds the memory promise of `check/stream.rs`: events are checked as they arrive and not
@@ -8,13 +8,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use langgraph_conformance::runner::{load_file, run_spec};
-use langgraph_conformance::spec::Spec;
-use langgraph_conformance::target::Settings;
+use langgraph_conformance::{load_file, Settings, Spec};
 
 use serde_json::Value;
 
-use crate::json::{paired, ratio_row, PAIRS};
+use crate::json::{paired, ratio_row, run_spec, PAIRS};
 use crate::measure::{
     fmt_count, fmt_duration, mb_per_s, median, mib, Estimate, Mode, Row, Table, Target,
 };
@@ -46,11 +44,10 @@ pub fn bench(mode: Mode, table: &mut Table) {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let client = langgraph_conformance::transport::client();
-    let mut run = |updates, iters| measure(&rt, &client, updates, iters, table);
+    let mut run = |updates, iters| measure(&rt, updates, iters, table);
     let short = run(mode.pick(10_000, 100), mode.iterations(2, 5));
     let long = run(mode.pick(100_000, 1_000), mode.iterations(1, 3));
-    baselines(&rt, &client, &long, mode, table);
+    baselines(&rt, &long, mode, table);
     memory_row(short, long, table);
 }
 
@@ -63,7 +60,6 @@ struct Peak {
 
 fn measure(
     rt: &tokio::runtime::Runtime,
-    client: &reqwest::Client,
     updates: usize,
     (warmup, timed): (usize, usize),
     table: &mut Table,
@@ -72,7 +68,7 @@ fn measure(
     let settings = settings(&server.url);
     let spec = long_stream_spec(updates, &settings);
     let run = || {
-        rt.block_on(run_spec(&settings, client, "bench::long_stream", &spec))
+        rt.block_on(run_spec(&settings, "bench::long_stream", &spec))
             .unwrap_or_else(|report| panic!("the long stream failed its checks:\n{report}"))
     };
     // The warm-up pays what a process pays once (the allocator's arenas, the connection setup) before any peak is
@@ -120,13 +116,7 @@ fn measure(
 }
 
 /// The long stream once more, harness and loop alternately; then serde_json on its payloads from memory.
-fn baselines(
-    rt: &tokio::runtime::Runtime,
-    client: &reqwest::Client,
-    long: &Peak,
-    mode: Mode,
-    table: &mut Table,
-) {
+fn baselines(rt: &tokio::runtime::Runtime, long: &Peak, mode: Mode, table: &mut Table) {
     let updates = long.updates;
     let server = server::start(updates, Framing::Crlf);
     let settings = settings(&server.url);
@@ -134,7 +124,7 @@ fn baselines(
     let plain_client = crate::json::plain_client();
     let harness = || {
         let start = Instant::now();
-        rt.block_on(run_spec(&settings, client, "bench::long_stream", &spec))
+        rt.block_on(run_spec(&settings, "bench::long_stream", &spec))
             .unwrap_or_else(|report| panic!("the long stream failed its checks:\n{report}"));
         start.elapsed()
     };

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use langgraph_conformance::results::matrix::{build, Column};
 use langgraph_conformance::runner::{self, Progress};
-use langgraph_conformance::target::{project_root, Settings, SettingsError};
+use langgraph_conformance::{Settings, SettingsError};
 
 /// Why the matrix could not be made.
 #[derive(Debug)]
@@ -258,11 +258,12 @@ fn run(t: &Target, out: &Path, diff: bool) -> Result<serde_json::Value, MatrixEr
                     .flatten()
             })
     };
-    let settings =
-        Settings::from_lookup(lookup, &project_root()).map_err(|source| MatrixError::Settings {
-            target: t.name.clone(),
-            source,
-        })?;
+    // A tool of this repository: its specs and fixtures are the ones beside it.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let settings = Settings::from_lookup(lookup, root).map_err(|source| MatrixError::Settings {
+        target: t.name.clone(),
+        source,
+    })?;
     eprintln!("matrix: running the suite against {}", t.name);
     let command = runner::CommandLine::parse(vec!["--quiet".into()]);
     let code = runner::run(settings, command, Progress::Off);
@@ -311,7 +312,7 @@ fn keep_intermittent(old: &str, yaml: &str) -> String {
     #[derive(serde::Deserialize)]
     struct Old {
         #[serde(default)]
-        known_failures: Vec<langgraph_conformance::target::KnownFailure>,
+        known_failures: Vec<langgraph_conformance::KnownFailure>,
     }
     let sometimes: Vec<_> = serde_saphyr::from_str::<Old>(old)
         .map(|o| o.known_failures)

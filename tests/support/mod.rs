@@ -25,8 +25,8 @@ pub fn scratch(what: &str) -> std::path::PathBuf {
 pub fn settings_from(
     env: &[(&str, &str)],
     recordings: &std::path::Path,
-) -> langgraph_conformance::target::Settings {
-    let mut s = langgraph_conformance::target::Settings::from_lookup(
+) -> langgraph_conformance::Settings {
+    let mut s = langgraph_conformance::Settings::from_lookup(
         |k| {
             env.iter()
                 .find(|(n, _)| *n == k)
@@ -37,4 +37,19 @@ pub fn settings_from(
     .expect("settings");
     s.recordings_dir = recordings.to_path_buf();
     s
+}
+
+/// Runs a loaded spec and judges it as its test would: the report, when it fails (warnings of a spec that passes are
+/// left out).
+pub async fn run_spec(
+    s: &langgraph_conformance::Settings,
+    test_name: &str,
+    spec: &langgraph_conformance::Spec,
+) -> Result<(), String> {
+    let o = langgraph_conformance::run_one(s, test_name, spec).await;
+    if o.failed() {
+        Err(langgraph_conformance::render_outcome(&o))
+    } else {
+        Ok(())
+    }
 }

@@ -136,7 +136,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, CliError
                 .chain(["--var", "--help"])
                 .chain(LIBTEST_SWITCHES.iter().copied())
                 .chain(LIBTEST_VALUES.iter().copied());
-            let near = langgraph_conformance::spelling::closest(&flag, known);
+            let near = langgraph_conformance::setting_names::closest(&flag, known);
             return Err(CliError::UnknownOption { flag, near });
         } else {
             c.libtest.push(a);

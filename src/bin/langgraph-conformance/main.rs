@@ -10,7 +10,7 @@ use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use langgraph_conformance::runner::{self, Progress};
-use langgraph_conformance::target::{Settings, SettingsError};
+use langgraph_conformance::{Settings, SettingsError};
 
 fn main() -> ExitCode {
     let command = match cli::parse(std::env::args().skip(1)) {
