@@ -66,6 +66,14 @@ pub mod transport;
 pub mod version;
 pub mod wire;
 
+// The crate's own tests share the loopback servers and helpers of `tests/support/` with the integration tests, which
+// name the crate by its name and use only its public items.
+#[cfg(test)]
+extern crate self as langgraph_conformance;
+#[cfg(test)]
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 pub use outcome::{SpecOutcome, State, StepOutcome};
 pub use report::render_outcome;
 pub use results::{Outcome, SpecResult};

@@ -781,4 +781,58 @@ mod tests {
             assert!(!idempotent(&m.parse().unwrap()), "{m}");
         }
     }
+
+    /// Against servers that close kept-alive connections under the client: idempotent requests are sent again,
+    /// once, on a new connection; others are not.
+    mod stale_connections {
+        use std::sync::atomic::Ordering;
+
+        use super::super::*;
+        use crate::support::idle_closer;
+
+        fn request(method: &str, base: &str) -> Prepared {
+            Prepared {
+                method: method.into(),
+                base: base.into(),
+                target: "/ok".into(),
+                headers: vec![],
+                body: None,
+            }
+        }
+
+        #[tokio::test]
+        async fn idempotent_requests_survive_stale_pooled_connections() {
+            let server = idle_closer::start(1).await;
+            let client = client();
+            for i in 0..50 {
+                let method = ["GET", "PUT", "DELETE", "HEAD", "OPTIONS"][i % 5];
+                let r = request(method, &server.url).build(&client, None).unwrap();
+                let resp = send(&client, r).await;
+                assert!(
+                    resp.as_ref().is_ok_and(|r| r.status() == 200),
+                    "request {i} ({method}): {resp:?}"
+                );
+            }
+        }
+
+        #[tokio::test]
+        async fn other_requests_are_not_repeated() {
+            let server = idle_closer::start(1).await;
+            let client = client();
+            let first = request("POST", &server.url).build(&client, None).unwrap();
+            assert!(send(&client, first).await.is_ok());
+            let second = request("POST", &server.url).build(&client, None).unwrap();
+            let err = send(&client, second).await.unwrap_err();
+            assert_eq!(server.connections.load(Ordering::SeqCst), 1, "{err}");
+        }
+
+        #[tokio::test]
+        async fn a_request_is_repeated_at_most_once() {
+            let server = idle_closer::start(0).await;
+            let client = client();
+            let r = request("GET", &server.url).build(&client, None).unwrap();
+            assert!(send(&client, r).await.is_err());
+            assert_eq!(server.connections.load(Ordering::SeqCst), 2);
+        }
+    }
 }
