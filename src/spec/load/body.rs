@@ -17,8 +17,8 @@ use crate::spec::raw::{RawBound, RawJsonCheck};
 type ReadPred = fn(&Loader<'_>, &mut RawJsonCheck) -> R<Option<(Loc, Pred)>>;
 
 /// The predicates of a JSON check, in the order the loader reads them (and so reports their failures) and messages
-/// list them. `RawJsonCheck` has a field for each and `specs/spec.schema.json` a property: tests/spec_schema.rs
-/// holds both to this list.
+/// list them. `RawJsonCheck` has a field for each and `specs/spec.schema.json` a property: `tests/predicates.rs`,
+/// beside this file, holds both to this list.
 const PREDICATES: [(&str, ReadPred); 17] = [
     ("exists", |l, c| {
         Ok(c.exists.as_ref().map(|e| (l.loc(e), Pred::Exists(e.value))))

@@ -12,7 +12,8 @@ use crate::spec::raw::{OrderedMap, RawHeaderCheck};
 type ReadPred = fn(&Loader<'_>, &RawHeaderCheck) -> R<Option<(Loc, HeaderPred)>>;
 
 /// The predicates of a header check, in the order the loader reads them and messages list them. `RawHeaderCheck`
-/// has a field for each and `specs/spec.schema.json` a property (tests/spec_schema.rs holds both to this list).
+/// has a field for each and `specs/spec.schema.json` a property (`tests/predicates.rs`, beside this file, holds both to
+/// this list).
 const PREDICATES: [(&str, ReadPred); 9] = [
     ("equals", |l, h| {
         h.equals

@@ -45,8 +45,6 @@ use super::{Spec, Step, FORMAT_VERSION};
 use crate::source::{Loc, Origin, Source, SpecError};
 use crate::template::is_name;
 
-pub use body::PRED_KEYS;
-pub use headers::HEADER_PRED_KEYS;
 pub use uses::load_shared_file;
 
 /// How deeply lists and mappings may nest in a spec. Specs need under ten levels; the bound keeps every recursive

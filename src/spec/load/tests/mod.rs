@@ -1,3 +1,6 @@
+mod fuzz;
+mod predicates;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 

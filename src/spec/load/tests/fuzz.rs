@@ -6,8 +6,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use langgraph_conformance::spec::load_spec;
-use langgraph_conformance::spec::read::source_from_bytes;
+use crate::spec::load_spec;
+use crate::spec::read::source_from_bytes;
 
 /// Mutated inputs per run; about two seconds in a debug build.
 const CASES: usize = 1000;
