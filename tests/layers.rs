@@ -210,7 +210,7 @@ fn top_module(rel: &Path) -> String {
     first.strip_suffix(".rs").unwrap_or(&first).to_string()
 }
 
-/// Files that are modules declared `#[cfg(test)] mod name;`.
+/// Files that are modules declared `#[cfg(test)] mod name;`, and every file in the folder of one (its submodules).
 fn test_only_files(src: &Path) -> BTreeSet<PathBuf> {
     let mut out = BTreeSet::new();
     for file in rust_files(src) {
@@ -231,7 +231,11 @@ fn test_only_files(src: &Path) -> BTreeSet<PathBuf> {
                 .unwrap_or(name.len());
             if name[end..].trim_start().starts_with(';') {
                 out.insert(dir.join(format!("{}.rs", &name[..end])));
-                out.insert(dir.join(&name[..end]).join("mod.rs"));
+                let folder = dir.join(&name[..end]);
+                out.insert(folder.join("mod.rs"));
+                if folder.is_dir() {
+                    out.extend(rust_files(&folder));
+                }
             }
         }
     }

@@ -3,17 +3,15 @@
 //! the conformance binary does.
 #![cfg(unix)]
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
-use support::scratch;
-
-use langgraph_conformance::runner::{Planned, Prepare, Suite};
-use langgraph_conformance::target::Settings;
 use libtest_mimic::Arguments;
+
+use crate::runner::plan::{Planned, Prepare, Suite};
+use crate::support::{self, scratch};
+use crate::target::Settings;
 
 const GOOD: &str = "version: 1\nname: good\nsteps:\n  - request: {method: GET, path: /ok}\n    expect: {status: 200}\n";
 

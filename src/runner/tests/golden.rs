@@ -10,19 +10,19 @@
 //!   with the same report when the run is strict.
 //! - `golden/_shared/*.yaml`: shared steps the cases use (`use: thread/create`), some with a mistake on purpose.
 //!
-//! `BLESS=1 cargo test --test golden` rewrites the `.err` files from the current output (never where `CI` is set);
-//! review the diff.
-
-mod support;
+//! The cases are under `tests/golden/`. `BLESS=1 cargo test --lib golden` rewrites the `.err` files from the current
+//! output (never where `CI` is set); review the diff.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use langgraph_conformance::exec::spec::run;
-use langgraph_conformance::outcome::{SpecOutcome, State};
-use langgraph_conformance::report::render_outcome;
-use langgraph_conformance::runner::{load_file, run_spec};
-use langgraph_conformance::target::Settings;
+use crate::exec::spec::run;
+use crate::outcome::{SpecOutcome, State};
+use crate::report::render_outcome;
+use crate::runner::plan::load_file;
+use crate::runner::plan::run_spec;
+use crate::support;
+use crate::target::Settings;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -60,10 +60,9 @@ fn shown(path: &Path) -> PathBuf {
         .to_path_buf()
 }
 
-/// Compares with the golden `.err` file (see `langgraph_conformance::golden` for BLESS). Returns a description of the
-/// mismatch.
+/// Compares with the golden `.err` file (see `crate::golden` for BLESS). Returns a description of the mismatch.
 fn golden(path: &Path, actual: &str) -> Option<String> {
-    langgraph_conformance::golden::check(&path.with_extension("err"), actual)
+    crate::golden::check(&path.with_extension("err"), actual)
         .err()
         .map(|e| e.to_string())
 }
@@ -94,7 +93,7 @@ fn verdict_against_raw(spec_path: &Path, strict: bool) -> (SpecOutcome, String) 
         let mut s = settings(Some(&server.url));
         s.strict = strict;
         let spec = load_file(spec_path, shown(spec_path), &s).expect("the case's spec is valid");
-        let client = langgraph_conformance::transport::client();
+        let client = crate::transport::client();
         let v = tokio::time::timeout(Duration::from_secs(20), run(&s, &client, "case", &spec))
             .await
             .unwrap_or_else(|_| panic!("{}: the harness hung", spec_path.display()));
@@ -109,7 +108,7 @@ fn run_against_raw(spec_path: &Path) -> (Result<(), String>, String) {
         let server = support::raw_server::start(responses(spec_path)).await;
         let s = settings(Some(&server.url));
         let spec = load_file(spec_path, shown(spec_path), &s).expect("the case's spec is valid");
-        let client = langgraph_conformance::transport::client();
+        let client = crate::transport::client();
         let name = spec_path
             .file_stem()
             .unwrap()
@@ -255,7 +254,7 @@ fn the_api_key_is_sent_but_never_printed() {
         )
         .expect("settings");
         let spec = load_file(&case, shown(&case), &s).expect("valid");
-        let report = run_spec(&s, &langgraph_conformance::transport::client(), "k", &spec)
+        let report = run_spec(&s, &crate::transport::client(), "k", &spec)
             .await
             .unwrap_err()
             .to_string();
@@ -279,7 +278,7 @@ fn a_retried_step_is_sent_until_it_holds_and_clean_up_runs_after() {
         let server = support::raw_server::start(responses(&case)).await;
         let s = settings(Some(&server.url));
         let spec = load_file(&case, shown(&case), &s).expect("valid");
-        let v = run(&s, &langgraph_conformance::transport::client(), "k", &spec).await;
+        let v = run(&s, &crate::transport::client(), "k", &spec).await;
         assert!(!v.failed(), "{}", render_outcome(&v));
         let heads = server.requests.lock().unwrap().clone();
         let lines: Vec<&str> = heads

@@ -3,18 +3,18 @@
 //! server departs nowhere; `LANGGRAPH_DIFF=fail` fails the spec, `tolerated_departures` excuses a departure, and a
 //! tolerance that excuses nothing is stale.
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
-use langgraph_conformance::departures::Kind;
-use langgraph_conformance::exec::spec::run;
-use langgraph_conformance::fixture::{self, Exchange, Recording};
-use langgraph_conformance::outcome::{Differential, SpecOutcome, State};
-use langgraph_conformance::runner::load_file;
-use langgraph_conformance::target::{DiffMode, Settings, SettingsError, ToleratedDeparture};
 use serde_json::{json, Value};
+
+use crate::departures::Kind;
+use crate::exec::spec::run;
+use crate::fixture::{self, Exchange, Recording};
+use crate::outcome::{Differential, SpecOutcome, State};
+use crate::runner::plan::load_file;
+use crate::support;
+use crate::target::{DiffMode, Settings, SettingsError, ToleratedDeparture};
 
 const NAME: &str = "diff::thread_run";
 
@@ -163,7 +163,7 @@ fn against_spec(
         let server = support::departing::start(&tmp.join("answers"), answers).await;
         let s = settings(&server.url, mode, &recordings, tolerated);
         let spec = load_file(&spec_path, spec_path.clone(), &s).expect("a valid spec");
-        let client = langgraph_conformance::transport::client();
+        let client = crate::transport::client();
         tokio::time::timeout(Duration::from_secs(20), run(&s, &client, NAME, &spec))
             .await
             .expect("the harness never hangs")
@@ -317,7 +317,7 @@ fn a_long_list_ends_in_a_note_of_how_many_more() {
 
 #[test]
 fn reports_carry_every_departure() {
-    use langgraph_conformance::results::{json, junit, summary, DiffInfo, SpecResult, TargetInfo};
+    use crate::results::{json, junit, summary, DiffInfo, SpecResult, TargetInfo};
     let mut t = thread();
     t.as_object_mut().unwrap().remove("interrupts");
     t["ttl"] = json!(60);
@@ -470,7 +470,7 @@ fn a_live_reference_runs_the_spec_side_by_side_without_the_target_s_key() {
             &tmp.join("no-recordings"),
         );
         let spec = load_file(&spec_path, spec_path.clone(), &s).expect("a valid spec");
-        let client = langgraph_conformance::transport::client();
+        let client = crate::transport::client();
         let o = tokio::time::timeout(Duration::from_secs(20), run(&s, &client, NAME, &spec))
             .await
             .expect("the harness never hangs");

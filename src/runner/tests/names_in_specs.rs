@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
-use langgraph_conformance::runner::{Error, Suite};
-use langgraph_conformance::target::{Settings, SettingsError};
+use crate::runner::library::Error;
+use crate::runner::plan::Suite;
+use crate::target::{Settings, SettingsError};
 
 fn check(env: &[(&str, &str)]) -> Result<(), Error> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

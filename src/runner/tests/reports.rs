@@ -2,17 +2,14 @@
 //! report of the documented shape; a target's known failures ratchet both ways (a new failure fails the run, and so
 //! does a known failure that now passes).
 
-mod support;
-
 use std::path::{Path, PathBuf};
-
 use std::time::Duration;
-use support::scratch;
 
-use langgraph_conformance::results::SpecResult;
-use langgraph_conformance::runner::outputs::after_run;
-use langgraph_conformance::runner::{Planned, Prepare, Suite, TestFailure};
-use langgraph_conformance::target::{KnownFailure, Settings};
+use crate::results::SpecResult;
+use crate::runner::outputs::after_run;
+use crate::runner::plan::{Planned, Prepare, Suite, TestFailure};
+use crate::support::scratch;
+use crate::target::{KnownFailure, Settings};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
