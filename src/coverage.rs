@@ -1,6 +1,6 @@
 //! What the suite covers: each operation of the API's OpenAPI document against the spec steps that call it, and each
 //! stream mode against the specs that ask for it. The tables are Markdown, for README.md, which a test of this module
-//! keeps up to date.
+//! keeps up to date; nothing else uses them, so the module is built for the tests alone.
 
 use std::collections::BTreeMap;
 

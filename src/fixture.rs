@@ -23,22 +23,30 @@ pub const FIXTURE_ERROR_HEADER: &str = "x-conformance-fixture-error";
 /// (see `transport::incomplete_marker`), so it fails as the live run did instead of passing on what had arrived.
 pub const INCOMPLETE_HEADER: &str = "x-conformance-incomplete";
 
+/// One request and its answer, as a recording keeps them (secrets hidden).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exchange {
+    /// The step, from 1 through the steps and then the clean-up.
     pub step: usize,
+    /// The request's method.
     pub method: String,
     /// Path and query string.
     pub target: String,
+    /// The request's JSON body, if it had one.
     pub request_json: Option<Value>,
+    /// The answer's status code.
     pub status: u16,
+    /// The status line's reason phrase.
     pub reason: String,
+    /// The answer's headers, in order.
     pub headers: Vec<(String, String)>,
+    /// The answer's body, as it came.
     pub body: Vec<u8>,
 }
 
 impl Exchange {
     /// The exchange as it may be written into a recording: every secret of `secrets` hidden, wherever it stands.
-    pub fn scrubbed(&self, secrets: &crate::secrets::Secrets) -> Exchange {
+    pub(crate) fn scrubbed(&self, secrets: &crate::secrets::Secrets) -> Exchange {
         Exchange {
             step: self.step,
             method: self.method.clone(),

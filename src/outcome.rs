@@ -1,6 +1,6 @@
 //! How one spec went, as data: the state it ended in, each step with what it found, and what the run could not do.
-//! Front ends render it (text in [`crate::report`], JUnit and JSON in [`crate::results`]); nothing here is text
-//! made for a reader, apart from the messages of the expectations themselves.
+//! Front ends render it (text with [`crate::render_outcome`], JUnit and JSON in [`crate::results`]); nothing here is
+//! text made for a reader, apart from the messages of the expectations themselves.
 //!
 //! The state follows who is at fault. A spec *fails* when what it tests departs; it is *blocked* when a step that
 //! only prepares the test (`setup: true`: create a thread, start a run) did not do what the spec needs, so the
@@ -8,15 +8,17 @@
 
 use std::sync::Arc;
 
-use crate::check::{Failure, Level};
-use crate::departures::Departure;
-use crate::fixture::Exchange;
+pub use crate::check::{Failure, Level};
+pub use crate::departures::{Departure, Kind};
+pub use crate::fixture::Exchange;
 use crate::source::Source;
 
 /// Whether a step is one of the spec's steps or of its clean-up (`finally`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    /// One of the spec's `steps`.
     Step,
+    /// One of its clean-up steps (`finally`).
     CleanUp,
 }
 
@@ -33,6 +35,7 @@ impl Phase {
 /// Whether a step was sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ran {
+    /// Sent, and its answer checked.
     Yes,
     /// Not sent, with the reason: it uses a value an earlier step did not capture.
     Skipped(String),
@@ -41,16 +44,19 @@ pub enum Ran {
 /// One step of a spec, and what it found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepOutcome {
+    /// Whether it is one of the spec's steps or of its clean-up.
     pub phase: Phase,
     /// 1-based, within its phase.
     pub number: usize,
     /// How many steps its phase has.
     pub of: usize,
+    /// Its `name`, or the request it sends (`GET /threads/${thread_id}`) when it has none.
     pub name: String,
     /// The line the step starts on in the spec file.
     pub line: u32,
     /// The step prepares what the spec tests (`setup: true`).
     pub setup: bool,
+    /// Whether it was sent.
     pub ran: Ran,
     /// Expectations that did not hold, at any level.
     pub failures: Vec<Failure>,
@@ -70,6 +76,7 @@ impl StepOutcome {
 /// Where a spec ended, before the target's baseline is considered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum State {
+    /// Every `must` held (and every `should`, in a strict run), and nothing went wrong around the spec.
     Passed,
     /// What the spec tests departs from what it expects (or the spec could not run at all).
     Failed,
@@ -80,7 +87,9 @@ pub enum State {
 /// How one spec went.
 #[derive(Debug, Clone)]
 pub struct SpecOutcome {
+    /// The spec's file, as messages show it, with the shared steps it uses: [`Failure::loc`] is a place in it.
     pub source: Arc<Source>,
+    /// Where it ended.
     pub state: State,
     /// Every step, the clean-up's included, in the order they came.
     pub steps: Vec<StepOutcome>,
@@ -118,7 +127,9 @@ pub struct Differential {
 /// One departure, with its step's name and whether the target file tolerates it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
+    /// Where and how the target's answer departs.
     pub departure: Departure,
+    /// The name of the step whose answer it is.
     pub step_name: String,
     /// The reason of the `tolerated_departures` entry that covers it.
     pub tolerated: Option<String>,
@@ -137,7 +148,7 @@ impl Differential {
 
 impl SpecOutcome {
     /// An outcome with no steps yet.
-    pub fn new(source: Arc<Source>, strict: bool) -> SpecOutcome {
+    pub(crate) fn new(source: Arc<Source>, strict: bool) -> SpecOutcome {
         SpecOutcome {
             source,
             state: State::Passed,
@@ -151,7 +162,7 @@ impl SpecOutcome {
     }
 
     /// A spec that could not run at all.
-    pub fn error(source: Arc<Source>, strict: bool, error: String) -> SpecOutcome {
+    pub(crate) fn error(source: Arc<Source>, strict: bool, error: String) -> SpecOutcome {
         let mut o = SpecOutcome::new(source, strict);
         o.errors.push(error);
         o.state = State::Failed;
@@ -159,7 +170,7 @@ impl SpecOutcome {
     }
 
     /// Sets the state from the steps and errors: see the module's documentation.
-    pub fn judge(&mut self) {
+    pub(crate) fn judge(&mut self) {
         let strict = self.strict;
         let of_spec = |s: &&StepOutcome| s.phase == Phase::Step;
         self.state = if !self.errors.is_empty()
@@ -190,6 +201,8 @@ impl SpecOutcome {
         };
     }
 
+    /// Whether the spec failed: the verdict of its test, before the target's baseline (`known_failures`) is
+    /// considered.
     pub fn failed(&self) -> bool {
         self.state == State::Failed
     }
@@ -202,10 +215,12 @@ impl SpecOutcome {
             .flat_map(|s| s.failures.iter().map(move |f| (s, f)))
     }
 
+    /// How many of the spec's own `must`s did not hold.
     pub fn musts_failed(&self) -> usize {
         self.unmet().filter(|(_, f)| f.level == Level::Must).count()
     }
 
+    /// How many of the spec's own `should`s did not hold.
     pub fn shoulds_failed(&self) -> usize {
         self.unmet()
             .filter(|(_, f)| f.level == Level::Should)
@@ -240,7 +255,7 @@ impl SpecOutcome {
     }
 
     /// Every text the outcome holds, passed through `f` (secrets are scrubbed so before anything is shown).
-    pub fn map_text(&mut self, f: impl Fn(&str) -> String) {
+    pub(crate) fn map_text(&mut self, f: impl Fn(&str) -> String) {
         for s in &mut self.steps {
             for fail in &mut s.failures {
                 fail.message = f(&fail.message);

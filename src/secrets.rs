@@ -12,7 +12,9 @@ pub const REDACTED: &str = "<redacted>";
 /// The API key, and the environment variable it came from (what a curl line names instead of the value).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiKey {
+    /// The key, sent as `x-api-key` and never printed.
     pub value: String,
+    /// `LANGGRAPH_API_KEY` or `LANGSMITH_API_KEY`.
     pub var: &'static str,
 }
 
@@ -137,6 +139,7 @@ impl Secrets {
         }
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.read().pattern.is_none()
     }
@@ -226,6 +229,7 @@ pub async fn scoped<F: std::future::Future>(secrets: std::sync::Arc<Secrets>, f:
 }
 
 /// As `scoped`, for code that is not async (tests).
+#[cfg(test)]
 pub fn sync_scoped<R>(secrets: std::sync::Arc<Secrets>, f: impl FnOnce() -> R) -> R {
     let scrub: std::sync::Arc<dyn crate::text::Scrub> = secrets.clone();
     RUN.sync_scope(secrets, || crate::text::SCRUB.sync_scope(scrub, f))

@@ -12,14 +12,16 @@ use std::sync::Arc;
 /// A 1-based position in a spec file. Line 0 means "unknown".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Loc {
+    /// The line, from 1.
     pub line: u32,
+    /// The column, from 1, in characters.
     pub col: u32,
     /// The file: 0 for the spec itself, `n` for the shared steps of the spec's `n`th origin (see [`Source`]).
     pub origin: u32,
 }
 
 impl Loc {
-    pub fn new(line: u32, col: u32) -> Self {
+    pub(crate) fn new(line: u32, col: u32) -> Self {
         Loc {
             line,
             col,
@@ -28,7 +30,7 @@ impl Loc {
     }
 
     /// The same place, in the file of origin `origin`.
-    pub fn in_origin(self, origin: u32) -> Self {
+    pub(crate) fn in_origin(self, origin: u32) -> Self {
         Loc { origin, ..self }
     }
 
@@ -49,16 +51,19 @@ pub struct Origin {
 /// the shared steps it uses.
 #[derive(Debug)]
 pub struct Source {
+    /// The path messages show.
     pub path: PathBuf,
+    /// The file's text.
     pub text: String,
     /// The uses of shared steps, in the order the loader met them; `Loc::origin` `n` is the `n`th.
-    pub origins: Vec<Origin>,
+    pub(crate) origins: Vec<Origin>,
     /// The path it was read from, to decide (once, when a message would quote it) whether its lines may be quoted.
     read_from: Option<PathBuf>,
     quotable: std::sync::OnceLock<bool>,
 }
 
 impl Source {
+    /// A spec's text, shown in messages as `path` (which is not read).
     pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
         Source {
             path: path.into(),
@@ -72,7 +77,7 @@ impl Source {
     /// The text of the file at `read_from`, shown as `path`. Messages quote its lines unless the file was reached
     /// through a link that leads out of the folder the link is in ([`leads_out`]): a link named
     /// `x.yaml` can point at any file, and its lines are not the author's spec.
-    pub fn read_from(
+    pub(crate) fn read_from(
         path: impl Into<PathBuf>,
         text: impl Into<String>,
         read_from: impl Into<PathBuf>,
@@ -83,14 +88,14 @@ impl Source {
         }
     }
 
-    pub fn quotable(&self) -> bool {
+    pub(crate) fn quotable(&self) -> bool {
         *self
             .quotable
             .get_or_init(|| self.read_from.as_deref().is_none_or(|p| !leads_out(p)))
     }
 
     /// The same file, knowing the uses of shared steps it makes (so reports can show their lines).
-    pub fn with_origins(&self, origins: Vec<Origin>) -> Source {
+    pub(crate) fn with_origins(&self, origins: Vec<Origin>) -> Source {
         Source {
             path: self.path.clone(),
             text: self.text.clone(),
@@ -155,7 +160,7 @@ impl Source {
 
     /// Finds the first occurrence of `needle` at or after `from`, so that values inside a JSON body (which carry no
     /// position of their own) can still be pointed at precisely.
-    pub fn find_from(&self, from: Loc, needle: &str) -> Option<Loc> {
+    pub(crate) fn find_from(&self, from: Loc, needle: &str) -> Option<Loc> {
         let (src, here) = self.locate(from);
         src.find_here(here, needle)
             .map(|l| l.in_origin(from.origin))
@@ -288,6 +293,7 @@ pub struct SpecError {
     pub file: PathBuf,
     /// The place in `file` (its `origin` is 0).
     pub loc: Loc,
+    /// What is wrong, in one sentence or a few.
     pub message: String,
     snippet: String,
     /// For an error inside shared steps: where they are used (`path:line:col` and the line), innermost first.
@@ -295,7 +301,7 @@ pub struct SpecError {
 }
 
 impl SpecError {
-    pub fn new(src: &Source, loc: Loc, message: impl Into<String>) -> Self {
+    pub(crate) fn new(src: &Source, loc: Loc, message: impl Into<String>) -> Self {
         SpecError::among(src, &src.origins, loc, message)
     }
 

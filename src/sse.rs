@@ -12,6 +12,7 @@
 /// One thing the stream said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SseItem {
+    /// An event a blank line dispatched.
     Event(SseEvent),
     /// The text after `:`, one leading space removed.
     Comment(String),
@@ -20,21 +21,33 @@ pub enum SseItem {
     /// At the end of the body: a last line without a line ending, and/or the event that a blank line would have
     /// dispatched.
     Unterminated {
+        /// The last line, which no line ending ended.
         partial_line: Option<String>,
+        /// The event no blank line dispatched.
         event: Option<SseEvent>,
     },
     /// Something the parser will not take: past a limit, or not UTF-8. A test stops reading here.
     Fault(SseFault),
 }
 
+/// What the parser will not take.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SseFault {
     /// A line longer than the limit; its bytes are dropped up to the next line ending.
-    LineTooLong { limit: usize },
+    LineTooLong {
+        /// [`SseLimits::line_bytes`].
+        limit: usize,
+    },
     /// The `data` lines of one event add up to more than the limit; the event is dropped up to its blank line.
-    EventTooLarge { limit: usize },
+    EventTooLarge {
+        /// [`SseLimits::data_bytes`].
+        limit: usize,
+    },
     /// An `event` name longer than the limit; the event is dropped up to its blank line.
-    NameTooLong { limit: usize },
+    NameTooLong {
+        /// [`SseLimits::name_bytes`].
+        limit: usize,
+    },
     /// Bytes that are not UTF-8 outside any dispatched event (a comment, or an event without data). Inside an
     /// event they are reported on the event (`SseEvent::invalid_utf8`).
     InvalidUtf8(StreamPos),
@@ -49,10 +62,12 @@ pub struct StreamPos {
     pub line: u64,
 }
 
+/// One dispatched event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SseEvent {
     /// The `event` field, or "message" when there was none.
     pub event: String,
+    /// The `data` lines, joined with "\n".
     pub data: String,
     /// The last event ID as of this event (it carries over from earlier events).
     pub id: Option<String>,
@@ -93,6 +108,19 @@ impl SseEvent {
     }
 }
 
+/// The parser: [`SseParser::feed`] it the body's chunks as they come, then [`SseParser::finish`] it.
+///
+/// ```
+/// use langgraph_conformance::sse::{SseItem, SseParser};
+///
+/// let mut parser = SseParser::new();
+/// let mut items = Vec::new();
+/// parser.feed(b"event: values\ndata: {\"a\"", &mut items);
+/// parser.feed(b": 1}\n\n", &mut items);
+/// parser.finish(&mut items);
+/// let SseItem::Event(e) = &items[0] else { panic!("{items:?}") };
+/// assert_eq!((e.event.as_str(), e.data.as_str()), ("values", "{\"a\": 1}"));
+/// ```
 pub struct SseParser {
     limits: SseLimits,
     line: Vec<u8>,
@@ -125,10 +153,12 @@ impl Default for SseParser {
 }
 
 impl SseParser {
+    /// A parser with the default limits ([`SseLimits::DEFAULT`]).
     pub fn new() -> Self {
         Self::with_limits(SseLimits::DEFAULT)
     }
 
+    /// A parser with these limits.
     pub fn with_limits(limits: SseLimits) -> Self {
         SseParser {
             limits,
@@ -148,6 +178,8 @@ impl SseParser {
         }
     }
 
+    /// Reads the next chunk of the body; what it completes is pushed onto `out`. A chunk may end anywhere: in a
+    /// line, in a line ending, in a character.
     pub fn feed(&mut self, mut chunk: &[u8], out: &mut Vec<SseItem>) {
         if !self.bom_checked {
             // Hold back the first bytes until we know whether they are a BOM.
@@ -345,6 +377,8 @@ impl SseParser {
         }
     }
 
+    /// Ends the stream: what the body's end leaves unfinished (a line, an event) is reported as
+    /// [`SseItem::Unterminated`].
     pub fn finish(&mut self, out: &mut Vec<SseItem>) {
         if !self.bom_checked {
             self.bom_checked = true;

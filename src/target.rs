@@ -15,34 +15,62 @@ use crate::spec::duration::{parse_duration, DurationError};
 use crate::template::{is_name, Vars};
 use crate::version::VersionError;
 
-/// Why the settings cannot be used. No variant holds a credential: a URL is kept as [`display_url`] shows it.
+/// Why the settings cannot be used. No variant holds a credential: a URL is kept as it is shown, without them.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum SettingsError {
     /// A `LANGGRAPH_*` name that is no setting, or a live-only one without a URL.
     Name(SettingNameError),
-    /// A setting (`name`) that is set but is not UTF-8.
-    NotUtf8 { name: String },
-    /// The API key (from the variable `var`) holds a control character.
-    KeyControl { var: &'static str },
-    /// A URL setting (`setting`) that is not http or https; `url` without its credentials.
-    NotHttp { setting: &'static str, url: String },
+    /// A setting that is set but is not UTF-8.
+    NotUtf8 {
+        /// The setting.
+        name: String,
+    },
+    /// The API key holds a control character.
+    KeyControl {
+        /// The variable it came from.
+        var: &'static str,
+    },
+    /// A URL setting that is not http or https.
+    NotHttp {
+        /// The setting.
+        setting: &'static str,
+        /// Its value, without credentials.
+        url: String,
+    },
     /// The target file cannot be read.
     TargetFileUnreadable {
+        /// The target file.
         path: PathBuf,
+        /// Why not.
         source: std::io::Error,
     },
     /// The target file is not one: YAML that does not read, or an unknown key.
     TargetFileInvalid {
+        /// The target file.
         path: PathBuf,
+        /// What the YAML reader said.
         source: Box<serde_saphyr::Error>,
     },
     /// A target file `version` other than 1.
-    TargetFileVersion { path: PathBuf, version: u32 },
-    /// The target file's `api_version` is no version; `file` as given.
-    ApiVersion { file: String, source: VersionError },
+    TargetFileVersion {
+        /// The target file.
+        path: PathBuf,
+        /// The version it gives.
+        version: u32,
+    },
+    /// The target file's `api_version` is no version.
+    ApiVersion {
+        /// The target file, as given.
+        file: String,
+        /// Why it is none.
+        source: VersionError,
+    },
     /// `LANGGRAPH_RECORD` is none of 1, force, 0.
-    RecordMode { value: String },
+    RecordMode {
+        /// Its value.
+        value: String,
+    },
     /// A boolean setting that is no boolean.
     NotABool(NotABool),
     /// `LANGGRAPH_RECORD` without `LANGGRAPH_URL`.
@@ -51,37 +79,59 @@ pub enum SettingsError {
     DriftCheckWithoutUrl,
     /// `LANGGRAPH_TIMEOUT` is no duration.
     Timeout(DurationError),
-    /// A `LANGGRAPH_VAR_<NAME>` (`name`, as set) that names no variable of the target; `known` are the overrides
-    /// there are.
-    OverridesNothing { name: String, known: Vec<String> },
+    /// A `LANGGRAPH_VAR_<NAME>` that names no variable of the target.
+    OverridesNothing {
+        /// The variable, as set.
+        name: String,
+        /// The overrides there are.
+        known: Vec<String>,
+    },
     /// A variable of the target whose name is no variable name.
-    NotAVariableName { name: String },
+    NotAVariableName {
+        /// The name.
+        name: String,
+    },
     /// An item of `LANGGRAPH_TAGS` that is no tag.
-    NotATag { part: String },
-    /// A count setting (`name`, counting `what`) that is no number from 1 to 256.
+    NotATag {
+        /// The item.
+        part: String,
+    },
+    /// A count setting that is no number from 1 to 256.
     NotACount {
+        /// The setting.
         name: &'static str,
+        /// Its value.
         value: String,
+        /// What it counts.
         what: &'static str,
     },
     /// `LANGGRAPH_DIFF` is none of 0, 1, fail.
-    DiffMode { value: String },
+    DiffMode {
+        /// Its value.
+        value: String,
+    },
     /// `LANGGRAPH_REFERENCE_URL` without `LANGGRAPH_DIFF`.
     ReferenceWithoutDiff,
     /// `LANGGRAPH_REFERENCE_URL` with credentials in it.
     ReferenceCredentials,
-    /// A tag of `LANGGRAPH_TAGS` that no spec has: the nearest tag, else every tag in use.
+    /// A tag of `LANGGRAPH_TAGS` that no spec has.
     NoSpecHasTag {
+        /// The tag.
         tag: String,
+        /// The nearest tag a spec has.
         near: Option<String>,
+        /// Every tag in use, when none is near.
         in_use: Vec<String>,
     },
-    /// A capability the target declares (in `declared_in`: its target file or `LANGGRAPH_CAPABILITIES`) that no spec
-    /// needs: the nearest one, else every capability known.
+    /// A capability the target declares that no spec needs.
     NoSpecNeeds {
+        /// The capability.
         capability: String,
+        /// Where it is declared: the target file or `LANGGRAPH_CAPABILITIES`.
         declared_in: String,
+        /// The nearest capability a spec needs.
         near: Option<String>,
+        /// Every capability known, when none is near.
         in_use: Vec<String>,
     },
 }
@@ -216,6 +266,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Whether and when a live run writes what the server answered into the record folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordMode {
+    /// Nothing is recorded (`LANGGRAPH_RECORD` unset or `0`).
     Off,
     /// `LANGGRAPH_RECORD=1`: specs that pass.
     Passed,
@@ -223,22 +274,34 @@ pub enum RecordMode {
     Force,
 }
 
+/// Everything a run needs to know: what it runs against, which specs, how, and where what it reads and writes is.
+/// Made from settings by their environment variables' names ([`Settings::from_lookup`]); its fields may be changed
+/// after.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// A live deployment; `None` runs the embedded fixture.
     pub url: Option<String>,
+    /// `LANGGRAPH_API_KEY` (or `LANGSMITH_API_KEY`): sent as `x-api-key`, never printed.
     pub api_key: Option<ApiKey>,
     /// Write what the live target answered into `record_dir`.
     pub record: RecordMode,
     /// `LANGGRAPH_STRICT=1`: a `should` that does not hold fails its test too.
     pub strict: bool,
+    /// `LANGGRAPH_RECORD_DIR`: where recordings are written (by default, `recordings_dir`).
     pub record_dir: PathBuf,
     /// Compare what the live target answered with the committed recordings (ids and timestamps aside).
     pub drift_check: bool,
+    /// The recordings the embedded fixture replays and the drift check and differential mode compare with:
+    /// `fixtures/recordings/` under the root given.
     pub recordings_dir: PathBuf,
+    /// `LANGGRAPH_SPECS`: the specs folder (by default, `specs/` under the root given).
     pub specs_dir: PathBuf,
+    /// `LANGGRAPH_TIMEOUT`: how long a step may take unless it says (30 s).
     pub default_timeout: Duration,
+    /// The capabilities of the target's graph and deployment: a spec that `requires` one it lacks is skipped.
     pub capabilities: HashSet<String>,
+    /// The target's variables (`${assistant_id}`): the conformance graph's, with the target file's and
+    /// `LANGGRAPH_VAR_*` over them.
     pub vars: Vars,
     /// Where the capabilities came from, for the message on specs skipped for lack of one.
     pub capabilities_from: String,
@@ -313,7 +376,9 @@ struct TargetFile {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KnownFailure {
+    /// The spec's test name, `threads::create`.
     pub spec: String,
+    /// How it fails, in one line: the run notes when it fails otherwise.
     pub reason: String,
     /// The target fails it only sometimes (a race of its own): a pass is no reason to take it off the list, and
     /// each run says which it was.
@@ -325,11 +390,14 @@ pub struct KnownFailure {
 /// (or none are named) and none of the excluded ones.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TagFilter {
+    /// Tags of which a spec must have one (any, when empty).
     pub include: Vec<String>,
+    /// Tags of which a spec must have none (`!crons`).
     pub exclude: Vec<String>,
 }
 
 impl TagFilter {
+    /// Reads `stream,!crons`: tags separated by commas, each excluded with a `!` in front.
     pub fn parse(s: &str) -> Result<TagFilter, SettingsError> {
         let mut f = TagFilter::default();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -347,10 +415,12 @@ impl TagFilter {
         Ok(f)
     }
 
+    /// Whether it selects every spec.
     pub fn is_empty(&self) -> bool {
         self.include.is_empty() && self.exclude.is_empty()
     }
 
+    /// Whether a spec with these tags runs.
     pub fn selects(&self, tags: &[String]) -> bool {
         (self.include.is_empty() || tags.iter().any(|t| self.include.contains(t)))
             && !tags.iter().any(|t| self.exclude.contains(t))
@@ -381,8 +451,10 @@ fn read_target_file(path: &Path) -> Result<TargetFile, SettingsError> {
     Ok(t)
 }
 
-/// The project folder: where `specs/` and `fixtures/` are.
-pub fn project_root() -> PathBuf {
+/// The project folder, where `specs/` and `fixtures/` are, for the test binary alone: the package cargo runs it for
+/// (`CARGO_MANIFEST_DIR`), or this package's folder as built. A front end gives its root to
+/// [`Settings::from_lookup`] instead.
+pub(crate) fn project_root() -> PathBuf {
     std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
@@ -425,7 +497,7 @@ fn api_key(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<ApiKey>, S
 
 impl Settings {
     /// The secret values of this run, to keep out of what is printed and recorded.
-    pub fn secrets(&self) -> std::sync::Arc<Secrets> {
+    pub(crate) fn secrets(&self) -> std::sync::Arc<Secrets> {
         let key = self.api_key.as_ref().map(|k| k.value.clone());
         let make = || std::sync::Arc::new(Secrets::new(key.as_deref(), self.url.as_deref()));
         let (k, u, made) = self
@@ -439,7 +511,9 @@ impl Settings {
         }
     }
 
-    pub fn from_env() -> Result<Settings, SettingsError> {
+    /// The settings from the environment, with the specs and fixtures of the package cargo runs for
+    /// (`CARGO_MANIFEST_DIR`; see [`project_root`]).
+    pub(crate) fn from_env() -> Result<Settings, SettingsError> {
         if let Some(e) = unreadable_setting(std::env::vars_os()) {
             return Err(e);
         }
@@ -468,7 +542,7 @@ impl Settings {
 
     /// Takes in what the target was found to have: the capabilities, unless declared (then a difference is only
     /// noted), and the API version, unless the target file gives one. Returns the lines to show.
-    pub fn apply(&mut self, d: &crate::discovery::Discovery) -> Vec<String> {
+    pub(crate) fn apply(&mut self, d: &crate::discovery::Discovery) -> Vec<String> {
         let mut lines = Vec::new();
         if let Some(s) = &d.server {
             lines.push(format!("server: {s}"));
@@ -510,7 +584,7 @@ impl Settings {
     }
 
     /// Why a spec that needs `capability` is skipped here.
-    pub fn lacks(&self, capability: &str) -> String {
+    pub(crate) fn lacks(&self, capability: &str) -> String {
         match self.found_missing.get(capability) {
             Some(why) => format!("{capability} (found missing: {why})"),
             None => format!("{capability} (not in {})", self.capabilities_from),
@@ -526,7 +600,11 @@ impl Settings {
         Ok(check_names(names, self.url.is_some())?)
     }
 
-    /// `lookup` reads one environment variable; `vars_from_env` lists `LANGGRAPH_VAR_*`.
+    /// The settings `lookup` gives by their environment variables' names (`LANGGRAPH_URL`, ...; `None` for one not
+    /// set), over the defaults of `root`. `root` is a folder laid out as this package: `fixtures/target.yaml` (the
+    /// conformance graph's variables and capabilities, which the recordings were made with), `fixtures/recordings/`
+    /// (what the embedded fixture replays) and `specs/` (unless `LANGGRAPH_SPECS` names another folder). Nothing else
+    /// is read from it; the folders can be changed in the fields after.
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
         root: &Path,
@@ -534,7 +612,8 @@ impl Settings {
         Self::from_lookup_and_names(lookup, root, &[])
     }
 
-    /// `var_names_in_env` are the `LANGGRAPH_VAR_*` variables set, so that one that overrides nothing is an error.
+    /// As [`Settings::from_lookup`]; `var_names_in_env` are the `LANGGRAPH_VAR_*` variables set, so that one that
+    /// overrides nothing is an error.
     pub fn from_lookup_and_names(
         lookup: impl Fn(&str) -> Option<String>,
         root: &Path,
@@ -708,9 +787,12 @@ pub struct DiffSettings {
 /// `LANGGRAPH_DIFF`: off (unset, `0`), on (`1`: departures are findings), or `fail` (a departure fails its spec).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DiffMode {
+    /// Answers are not compared.
     #[default]
     Off,
+    /// Departures are reported, as findings.
     Report,
+    /// A departure the target file does not tolerate fails its spec.
     Fail,
 }
 
@@ -719,8 +801,11 @@ pub enum DiffMode {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ToleratedDeparture {
+    /// The spec's test name.
     pub spec: String,
+    /// Where in its answers, as reports give it (`$.interrupts`, `header content-location`), `*` matching any text.
     pub r#where: String,
+    /// Why the target departs there, in one line.
     pub reason: String,
 }
 
@@ -752,6 +837,7 @@ fn glob(pattern: &str, text: &str) -> bool {
 }
 
 impl DiffSettings {
+    /// Whether answers are compared at all.
     pub fn on(&self) -> bool {
         self.mode != DiffMode::Off
     }

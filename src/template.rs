@@ -14,6 +14,7 @@ use std::fmt;
 use regex::Regex;
 use serde_json::Value;
 
+/// Variables by name, as `${name}` in a spec uses them.
 pub type Vars = HashMap<String, Value>;
 
 /// Why a template (or a pattern, or a JSON value with templates in it) cannot be read or rendered.
@@ -41,6 +42,7 @@ pub enum TemplateError {
 impl TemplateError {
     /// The variable that has no value, when that is the error. The loader guarantees every variable is defined where
     /// it is used, so at run time this means a capture failed.
+    #[cfg(test)]
     pub fn unbound(&self) -> Option<&str> {
         match self {
             TemplateError::Unbound { name } => Some(name),
@@ -163,6 +165,7 @@ impl Template {
     }
 
     /// The value: a lone variable keeps its JSON type; anything else is a string.
+    #[cfg(test)]
     pub fn render_value(&self, vars: &Vars) -> Result<Value, TemplateError> {
         self.value_in(vars, &mut Budget::new(), 0)
     }

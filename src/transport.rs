@@ -149,6 +149,10 @@ fn lost_on_the_connection(e: &reqwest::Error) -> bool {
 pub enum BuildError {
     /// A method the HTTP client does not take.
     Method {
+        #[expect(
+            dead_code,
+            reason = "the method as written: shown by `Debug`, and no message needs it yet"
+        )]
         method: String,
         source: Box<dyn std::error::Error + Send + Sync>,
     },

@@ -8,8 +8,11 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum VersionError {
-    /// Not one to four whole numbers joined by dots; `text` as given.
-    NotAVersion { text: String },
+    /// Not one to four whole numbers joined by dots.
+    NotAVersion {
+        /// The text, as given.
+        text: String,
+    },
 }
 
 impl fmt::Display for VersionError {

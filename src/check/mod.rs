@@ -24,11 +24,12 @@ pub struct Failure {
     pub diff: Option<String>,
     /// Further lines that help, such as the events received before a stall.
     pub notes: Vec<String>,
+    /// The level of the expectation: a `must` fails its spec, a `should` warns (and fails a strict run).
     pub level: Level,
 }
 
 impl Failure {
-    pub fn new(loc: Loc, message: impl Into<String>) -> Self {
+    pub(crate) fn new(loc: Loc, message: impl Into<String>) -> Self {
         Failure {
             loc,
             message: message.into(),
@@ -38,7 +39,7 @@ impl Failure {
         }
     }
 
-    pub fn at_level(mut self, level: Level) -> Self {
+    pub(crate) fn at_level(mut self, level: Level) -> Self {
         self.level = level;
         self
     }
@@ -48,12 +49,12 @@ impl Failure {
         self.level == Level::Must || strict
     }
 
-    pub fn with_diff(mut self, diff: String) -> Self {
+    pub(crate) fn with_diff(mut self, diff: String) -> Self {
         self.diff = Some(diff);
         self
     }
 
-    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+    pub(crate) fn with_note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self
     }

@@ -10,7 +10,7 @@
 
 mod overlay;
 
-pub use overlay::{EntryError, OverlayError};
+pub use overlay::OverlayError;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -245,6 +245,7 @@ impl Contract {
         }
     }
 
+    #[cfg(test)]
     pub fn names(&self) -> &[String] {
         &self.names
     }

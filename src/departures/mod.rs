@@ -79,6 +79,7 @@ pub struct Departure {
     /// Where: `status`, `header content-location`, `body`, `$.config.configurable`, `events of mode updates`,
     /// `after the last event`, `event 3 (values) $.messages[0].type`.
     pub r#where: String,
+    /// What kind of departure.
     pub kind: Kind,
     /// What the reference had there, in words (`200`, `/threads/<id>/runs/<id>`, `object`, `absent`, `2 items`).
     pub reference: String,

@@ -11,10 +11,9 @@ use crate::fixture::Exchange;
 use crate::spec::Step;
 use crate::template::Vars;
 
-/// The last attempt of a step, and how many were made.
+/// The last attempt of a step, and how a retried one went.
 pub struct StepRun {
     pub last: Attempt,
-    pub attempts: u32,
     /// Set when the step was tried more than once: how, for the report.
     pub retry_note: Option<String>,
 }
@@ -97,7 +96,6 @@ pub async fn run_step(
                 });
             return StepRun {
                 last: a,
-                attempts,
                 retry_note,
             };
         }

@@ -5,8 +5,10 @@ use serde::Serialize;
 
 use super::{DepartureResult, FirstFailure, SpecResult, TargetInfo, Totals};
 
+/// The report's `format`, which says what the file is.
 pub const FORMAT: &str = "langgraph-conformance-report";
-/// 2: outcomes `blocked` and `skipped` (was `ignored`), totals to match, `clean_up_problems` and `unmet`.
+/// The report's `version`. 2: outcomes `blocked` and `skipped` (was `ignored`), totals to match,
+/// `clean_up_problems` and `unmet`.
 /// 3: the differential mode: `target.diff`, each spec's `departures` and `comparison`, totals of departures.
 pub const VERSION: u32 = 3;
 
@@ -95,6 +97,7 @@ struct Failure<'a> {
     message: &'a str,
 }
 
+/// `report.json`: the results of a run against `target` that took `duration`.
 pub fn render(
     target: &TargetInfo,
     results: &[SpecResult],

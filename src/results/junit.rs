@@ -25,6 +25,7 @@ impl std::error::Error for JunitError {
     }
 }
 
+/// `junit.xml`: the results of a run against `target` that took `duration`.
 pub fn render(
     target: &TargetInfo,
     results: &[SpecResult],

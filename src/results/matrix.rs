@@ -11,7 +11,9 @@ use serde_json::Value;
 
 /// One target's column: its name and its `report.json`.
 pub struct Column {
+    /// The target's name, as the matrix heads its column.
     pub name: String,
+    /// The `report.json` of the run against it ([`super::json`]).
     pub report: Value,
 }
 
@@ -19,17 +21,21 @@ pub struct Column {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "kebab-case")]
 pub enum Cell {
+    /// Passed there.
     Passed,
-    /// With the first failure, shortened.
+    /// Failed there.
     Failed {
+        /// The first failure, shortened.
         reason: String,
     },
     /// A set-up step failed: the subject was not tested there.
     Blocked {
+        /// Which set-up step, and how it failed.
         reason: String,
     },
     /// Not run there: the target lacks a capability.
     Skipped {
+        /// Which capability.
         reason: String,
     },
     /// Not in this target's run.
@@ -67,7 +73,7 @@ impl Cell {
 
 /// A departure's place with its indexes and event numbers as `*`: `event 3 (values) $.messages[0].name` →
 /// `event * (values) $.messages[*].name`, which a `tolerated_departures` entry can use as it is.
-pub fn pattern(place: &str) -> String {
+pub(crate) fn pattern(place: &str) -> String {
     static INDEX: std::sync::LazyLock<regex::Regex> =
         std::sync::LazyLock::new(|| regex::Regex::new(r"\[-?\d+\]").expect("static regex"));
     static EVENT: std::sync::LazyLock<regex::Regex> =
@@ -78,14 +84,14 @@ pub fn pattern(place: &str) -> String {
 
 /// Whether a failure message is still the one a baseline's reason was made from (`short` of it, or a hand-written
 /// beginning of it).
-pub fn same_failure(reason: &str, message: &str) -> bool {
+pub(crate) fn same_failure(reason: &str, message: &str) -> bool {
     let now = short(message);
     let reason = reason.trim().trim_end_matches('…');
     now == reason || now.trim_end_matches('…').starts_with(reason)
 }
 
 /// A first line, without its trailing details or ids (which change from run to run), at most 100 characters.
-pub fn short(message: &str) -> String {
+pub(crate) fn short(message: &str) -> String {
     static ID: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
             r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
@@ -106,6 +112,7 @@ pub fn short(message: &str) -> String {
 pub struct Departures {
     /// Departures proper that nothing tolerates.
     pub count: usize,
+    /// Keys the target adds (`kind: extra`).
     pub additions: usize,
     /// Whether the answers were compared at all.
     pub compared: bool,
@@ -129,7 +136,9 @@ impl Departures {
     }
 }
 
+/// The runs against several targets, side by side: [`build`] makes it, and it renders as Markdown and JSON.
 pub struct Matrix {
+    /// The targets' names, in the order of the columns.
     pub targets: Vec<String>,
     /// Spec name → one cell per target.
     pub rows: BTreeMap<String, Vec<Cell>>,
@@ -140,6 +149,7 @@ pub struct Matrix {
     pub diff: Vec<Option<String>>,
 }
 
+/// The matrix of these runs: every spec any of them ran, with a cell per target.
 pub fn build(columns: &[Column]) -> Matrix {
     let mut names = BTreeSet::new();
     for c in columns {
@@ -371,6 +381,7 @@ impl Matrix {
         }
     }
 
+    /// The matrix as JSON (`matrix.json`), for tools.
     pub fn json(&self) -> String {
         #[derive(Serialize)]
         struct Out<'a> {

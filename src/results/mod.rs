@@ -1,5 +1,7 @@
-//! What a run found, spec by spec, and the forms CI and people read it in: an end-of-run summary by area
-//! ([`summary`]), JUnit XML ([`junit`]) and a versioned JSON report ([`json`]).
+//! What a run found, spec by spec ([`SpecResult`]), and the forms CI and people read it in: an end-of-run summary by
+//! area ([`summary`]), JUnit XML ([`junit`]) and a versioned JSON report ([`json`]); and the reports of runs against
+//! several targets side by side ([`matrix`]). Each form names the target a run was against
+//! ([`TargetInfo`], from the settings with [`crate::runner::target_info`]).
 
 pub mod json;
 pub mod junit;
@@ -16,7 +18,10 @@ use crate::outcome::{Ran, SpecOutcome, State};
 /// How one spec came out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
+    /// Every `must` held (and every `should`, in a strict run).
     Passed,
+    /// An expectation of the spec's subject did not hold, the spec could not run, or the target's baseline says
+    /// it fails and it passed.
     Failed,
     /// A set-up step could not prepare what the spec tests, with the reason: the subject was not tested. Not a
     /// failure of the subject; the spec that tests the set-up's operation says what is wrong.
@@ -38,6 +43,7 @@ impl Outcome {
         }
     }
 
+    /// As reports name it: `passed`, `failed`, `blocked`, `skipped`, `expected-failure`.
     pub fn name(&self) -> &'static str {
         match self {
             Outcome::Passed => "passed",
@@ -54,10 +60,13 @@ impl Outcome {
 pub struct FirstFailure {
     /// `step` or `clean-up step`.
     pub phase: String,
+    /// The step's number in its phase, from 1 (0 for what kept the spec from running).
     pub step: usize,
+    /// The step's name.
     pub step_name: String,
     /// `file:line:col` of the expectation.
     pub at: String,
+    /// What was expected and what came instead.
     pub message: String,
 }
 
@@ -68,31 +77,42 @@ pub struct Unmet {
     pub level: String,
     /// `step` or `clean-up step`.
     pub phase: String,
+    /// The step's number in its phase, from 1.
     pub step: usize,
+    /// The step's name.
     pub step_name: String,
     /// The step prepares what the spec tests.
     pub setup: bool,
     /// `file:line:col` of the expectation (of the step, for a step not sent).
     pub at: String,
+    /// What was expected and what came instead, or why the step was not sent.
     pub message: String,
     /// `-` expected, `+` actual, when there are two sides to compare.
     pub diff: Option<String>,
 }
 
+/// How one spec came out, as reports give it: its [`Outcome`] (the target's baseline considered), counts, where it
+/// first failed, every expectation not met, and the report as people read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpecResult {
     /// The test name, `threads::create`.
     pub name: String,
     /// The spec file, as messages show it.
     pub file: String,
+    /// Its tags.
     pub tags: Vec<String>,
+    /// How it came out.
     pub outcome: Outcome,
+    /// How long it took.
     pub duration: Duration,
+    /// How many `must`s of its steps did not hold.
     pub musts_failed: usize,
+    /// How many `should`s of its steps did not hold.
     pub shoulds_failed: usize,
     /// Problems of the clean-up steps: warnings, never failures.
     #[serde(default)]
     pub clean_up_problems: usize,
+    /// The expectation that decided a failure (or a block), or the error that kept the spec from running.
     pub first_failure: Option<FirstFailure>,
     /// Every expectation not met and every step not sent, in the order of the steps.
     #[serde(default)]
@@ -112,6 +132,7 @@ pub struct DiffResult {
     /// Whether the answers were compared at all (the notes say why not).
     #[serde(default)]
     pub compared: bool,
+    /// Every departure found, in the order of the steps.
     pub departures: Vec<DepartureResult>,
     /// What limited the comparison (no recording, steps not sent, the reference failing the spec itself).
     #[serde(default)]
@@ -126,10 +147,15 @@ pub struct DiffResult {
 pub struct DepartureResult {
     /// Numbered from 1 through the steps and then the clean-up, as recordings number them.
     pub step: usize,
+    /// The step's name.
     pub step_name: String,
+    /// Where in the answer, as [`crate::outcome::Departure::where`] gives it.
     pub r#where: String,
+    /// What kind of departure.
     pub kind: Kind,
+    /// What the reference had there, in words.
     pub reference: String,
+    /// What the target had there, in words.
     pub target: String,
     /// A key the target adds (`kind: extra`): an addition rather than a departure.
     pub addition: bool,
@@ -193,10 +219,12 @@ impl DiffResult {
         self.departures.iter().filter(|d| d.counts()).count()
     }
 
+    /// Keys the target adds.
     pub fn additions(&self) -> usize {
         self.departures.iter().filter(|d| d.addition).count()
     }
 
+    /// Departures the target file tolerates.
     pub fn tolerated(&self) -> usize {
         self.departures
             .iter()
@@ -281,6 +309,7 @@ impl SpecResult {
         }
     }
 
+    /// The result of a spec not run, for `reason` (a capability the target lacks).
     pub fn skipped(name: &str, file: &str, tags: Vec<String>, reason: String) -> SpecResult {
         SpecResult {
             name: name.into(),
@@ -333,7 +362,9 @@ fn unmet(o: &SpecOutcome) -> Vec<Unmet> {
 pub struct TargetInfo {
     /// `None`: the embedded fixture.
     pub url: Option<String>,
+    /// Its capabilities, sorted.
     pub capabilities: Vec<String>,
+    /// Whether the run was strict (`LANGGRAPH_STRICT`).
     pub strict: bool,
     /// The differential mode, when it is on.
     pub diff: Option<DiffInfo>,
@@ -346,7 +377,7 @@ pub struct DiffInfo {
     pub fail: bool,
     /// The live reference's URL; `None`: the recordings.
     pub reference: Option<String>,
-    /// Whether graph state was compared against the recordings (see `target::DiffSettings::same_graph`).
+    /// Whether graph state was compared against the recordings (see [`crate::DiffSettings::same_graph`]).
     pub same_graph: bool,
 }
 
@@ -362,6 +393,7 @@ impl DiffInfo {
 }
 
 impl TargetInfo {
+    /// The target in words: its URL, or the embedded fixture.
     pub fn label(&self) -> String {
         self.url
             .clone()
@@ -372,20 +404,30 @@ impl TargetInfo {
 /// Counts by outcome.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Totals {
+    /// Specs that passed.
     pub passed: usize,
+    /// Specs that failed.
     pub failed: usize,
+    /// Specs blocked by a set-up step.
     pub blocked: usize,
+    /// Specs skipped for lack of a capability.
     pub skipped: usize,
+    /// Specs that failed as the target's baseline expects.
     pub expected_failures: usize,
+    /// `must`s not met, in all.
     pub musts_failed: usize,
+    /// `should`s not met, in all.
     pub shoulds_failed: usize,
-    /// Departures proper that nothing tolerates, additions, and tolerated departures (differential mode).
+    /// Departures proper that nothing tolerates (differential mode).
     pub departures: usize,
+    /// Keys the targets add (differential mode).
     pub additions: usize,
+    /// Departures the target file tolerates (differential mode).
     pub tolerated_departures: usize,
 }
 
 impl Totals {
+    /// The counts of these results.
     pub fn of<'a>(results: impl IntoIterator<Item = &'a SpecResult>) -> Totals {
         let mut t = Totals::default();
         for r in results {

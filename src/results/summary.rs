@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use super::{Outcome, SpecResult, TargetInfo, Totals};
 
+/// The summary people read at the end of a run against `target`.
 pub fn render(target: &TargetInfo, results: &[SpecResult]) -> String {
     let mut areas: BTreeMap<&str, Vec<&SpecResult>> = BTreeMap::new();
     for r in results {

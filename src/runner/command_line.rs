@@ -16,10 +16,10 @@ const TAKES_VALUE: &[&str] = &[
 /// What the suite was asked to run.
 #[derive(Debug, Clone, Default)]
 pub struct CommandLine {
-    pub args: Arguments,
+    pub(crate) args: Arguments,
     /// Name filters beyond the first, which libtest-mimic cannot hold: a spec runs when any filter selects it. Empty
     /// when there is one filter or none (it is then in `args.filter`).
-    pub filters: Vec<String>,
+    pub(crate) filters: Vec<String>,
 }
 
 impl CommandLine {

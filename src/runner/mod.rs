@@ -1,12 +1,15 @@
-//! The test binary's main: every spec file becomes one libtest-mimic trial named from its path ([`plan`]), run
+//! The test binary's main: every spec file becomes one libtest-mimic trial named from its path (`plan`), run
 //! against the target the environment describes, each test thread with a runtime and HTTP client of its own; after
-//! the run, what it found, in the forms people and CI read ([`outputs`]).
+//! the run, what it found, in the forms people and CI read (`outputs`).
+//!
+//! A test binary is `fn main() -> ExitCode { langgraph_conformance::runner::main() }` (`harness = false`); a command
+//! of its own makes its [`crate::Settings`] and [`CommandLine`] and calls [`run`].
 
 mod command_line;
-mod library;
-pub mod outputs;
-pub mod plan;
-mod reachable;
+pub(crate) mod library;
+pub(crate) mod outputs;
+pub(crate) mod plan;
+pub(crate) mod reachable;
 mod slots;
 
 use std::process::ExitCode;
@@ -15,16 +18,19 @@ use std::time::Instant;
 use libtest_mimic::{Arguments, FormatSetting, Trial};
 
 pub use command_line::CommandLine;
-pub use library::{run_one, run_specs, Error};
-pub use plan::{load_file, run_spec, Planned, Prepare, Suite};
-pub use plan::{LoadError, SpecFailed, SpecsFolderError, TestFailure};
-pub use reachable::Unreachable;
+pub use outputs::target_info;
+
+use library::Error;
+use plan::{Planned, Prepare, Suite};
+use reachable::Unreachable;
 
 use crate::secrets::display_url;
 use crate::target::{RecordMode, Settings};
 
 /// Runs the suite as a libtest-compatible test binary (`cargo test --test conformance -- ARGS`), with the settings
-/// from the environment.
+/// from the environment. The specs and fixtures are those of the package cargo runs the test binary for (its
+/// `CARGO_MANIFEST_DIR`, laid out as this one: see [`Settings::from_lookup`]); run elsewhere, those this package was
+/// built from. A front end that keeps them somewhere else calls [`run`].
 pub fn main() -> ExitCode {
     let command = CommandLine::parse(std::env::args().skip(1).collect());
     let settings = match Settings::from_env() {
@@ -40,7 +46,9 @@ pub fn main() -> ExitCode {
 /// Whether a line on standard error counts the specs as they finish (for a terminal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
+    /// Nothing but what libtest prints.
     Off,
+    /// One line that counts the specs as they finish, rewritten in place.
     Line,
 }
 

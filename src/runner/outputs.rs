@@ -16,24 +16,34 @@ use crate::target::{DiffMode, Settings};
 pub enum ReportError {
     /// The report folder cannot be made.
     CreateDir {
+        /// The folder (`LANGGRAPH_REPORT_DIR`).
         dir: PathBuf,
+        /// Why not.
         source: std::io::Error,
     },
     /// A report cannot be written.
     Write {
+        /// The report's file.
         path: PathBuf,
+        /// Why not.
         source: std::io::Error,
     },
+    /// The JUnit report cannot be made.
     Junit(JunitError),
     /// Under nextest: a step of keeping the parts of the run in `dir` failed.
     Parts {
+        /// What was being done.
         step: PartsStep,
+        /// The report folder.
         dir: PathBuf,
+        /// Why it failed.
         source: std::io::Error,
     },
     /// Under nextest: a part that does not read as a result.
     Part {
+        /// The part's file.
         path: PathBuf,
+        /// Why it does not read.
         source: serde_json::Error,
     },
 }
@@ -42,11 +52,17 @@ pub enum ReportError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PartsStep {
+    /// Making the folder of the run's parts.
     CreateParts,
+    /// Making the lock file.
     CreateLock,
+    /// Taking the lock.
     Lock,
+    /// Writing this process's part.
     WritePart,
+    /// Listing the parts.
     ReadParts,
+    /// Reading a part.
     ReadPart,
 }
 
@@ -106,6 +122,7 @@ pub fn list(planned: &[&Planned]) {
     }
 }
 
+/// The target `settings` describe, as reports name it ([`crate::results`]).
 pub fn target_info(settings: &Settings) -> TargetInfo {
     let mut capabilities: Vec<String> = settings.capabilities.iter().cloned().collect();
     capabilities.sort();

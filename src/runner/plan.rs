@@ -22,7 +22,9 @@ use crate::target::{Settings, SettingsError};
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct SpecsFolderError {
+    /// The folder.
     pub dir: PathBuf,
+    /// Why it cannot be read.
     pub source: std::io::Error,
 }
 
@@ -51,8 +53,13 @@ pub enum LoadError {
     Read(SourceError),
     /// The spec is not valid.
     Invalid(SpecError),
-    /// Loading it panicked (a bug in the harness): `file` as messages show it, and what the panic said.
-    Panicked { file: String, why: String },
+    /// Loading it panicked (a bug in the harness).
+    Panicked {
+        /// The file, as messages show it.
+        file: String,
+        /// What the panic said.
+        why: String,
+    },
 }
 
 impl fmt::Display for LoadError {
@@ -112,16 +119,19 @@ impl fmt::Display for TestFailure {
 impl std::error::Error for TestFailure {}
 
 /// A spec that failed, as `run_spec` found it; shown, it is the failure report.
+#[cfg(test)]
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SpecFailed(pub Box<SpecOutcome>);
 
+#[cfg(test)]
 impl fmt::Display for SpecFailed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&crate::report::render_outcome(&self.0))
     }
 }
 
+#[cfg(test)]
 impl std::error::Error for SpecFailed {}
 
 /// What planning reads of a spec file before the tests run.
@@ -656,7 +666,8 @@ fn display_path(path: &std::path::Path) -> std::path::PathBuf {
 
 /// Runs one loaded spec against the target `s` describes. The error holds what came of a spec that failed, and shows
 /// as the failure report; warnings (`should`s that did not hold) of a spec that passed are dropped:
-/// `exec::spec::run` has them.
+/// `exec::spec::run` has them. For the tests: a front end has [`crate::run_one`].
+#[cfg(test)]
 pub async fn run_spec(
     s: &Settings,
     client: &reqwest::Client,

@@ -13,9 +13,19 @@ pub enum Unreachable {
     /// The runtime to ask it in could not start.
     Runtime(std::io::Error),
     /// The connection failed.
-    NoAnswer { url: String, source: reqwest::Error },
-    /// Nothing came back `within` the time it has.
-    Timeout { url: String, within: Duration },
+    NoAnswer {
+        /// The target's URL, without its credentials.
+        url: String,
+        /// What the HTTP client said.
+        source: reqwest::Error,
+    },
+    /// Nothing came back in the time it has.
+    Timeout {
+        /// The target's URL, without its credentials.
+        url: String,
+        /// The time it had.
+        within: Duration,
+    },
 }
 
 impl fmt::Display for Unreachable {

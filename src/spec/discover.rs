@@ -18,6 +18,7 @@ const MAX_ENTRIES: usize = 100_000;
 pub struct SpecFile {
     /// `stateless::stream_updates` for `specs/stateless/stream_updates.yaml`.
     pub test_name: String,
+    /// Where it is.
     pub path: PathBuf,
     /// Why this entry cannot be loaded as a spec; its test fails with this.
     pub problem: Option<String>,

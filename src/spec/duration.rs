@@ -16,26 +16,34 @@ pub const MIN_DURATION: Duration = Duration::from_millis(1);
 pub enum DurationError {
     /// Not a number with a unit.
     NotADuration {
+        /// The text, as given.
         text: String,
     },
     /// A unit finer than milliseconds (`ns`, `us`, `µs`).
     UnitTooFine {
+        /// The text, as given.
         text: String,
+        /// The unit.
         unit: String,
     },
     /// Hours, which are written in minutes.
     Hours {
+        /// The text, as given.
         text: String,
     },
-    /// Longer than [`MAX_DURATION`].
+    /// Longer than a day.
     TooLong {
+        /// The text, as given.
         text: String,
     },
+    /// Zero, which would never wait.
     Zero {
+        /// The text, as given.
         text: String,
     },
-    /// Shorter than [`MIN_DURATION`].
+    /// Shorter than a millisecond.
     TooShort {
+        /// The text, as given.
         text: String,
     },
 }

@@ -33,21 +33,26 @@ pub use load::load_spec;
 /// The version of the spec format this harness reads.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// A spec, loaded and checked: what [`crate::run_one`] runs.
 #[derive(Debug)]
 pub struct Spec {
+    /// Its file, with the shared steps it uses.
     pub source: Arc<Source>,
+    /// Its `name`: what it tests, in a sentence.
     pub name: String,
+    /// Its `description`, if it has one.
     pub description: Option<String>,
+    /// Its `tags`, which `LANGGRAPH_TAGS` selects specs by.
     pub tags: Vec<String>,
     /// Capabilities of the target this spec needs (for example `input-interrupt` or `crons`).
     pub requires: Vec<String>,
     /// The API version from which what the spec checks holds: an older target skips it.
-    pub since: Option<crate::version::Version>,
+    pub(crate) since: Option<crate::version::Version>,
     /// The spec's own variables, in order; each may use the target's variables.
     pub vars: Vec<(String, Value)>,
-    pub steps: Vec<Step>,
+    pub(crate) steps: Vec<Step>,
     /// Clean-up steps: run after `steps` whether they passed or not.
-    pub finally: Vec<Step>,
+    pub(crate) finally: Vec<Step>,
     /// The spec uses `${webhook_url}` or receives webhook calls: the harness starts a receiver for it.
     pub uses_webhooks: bool,
     /// The spec starts runs (`POST` to a `…/runs`, `…/runs/stream`, `…/runs/wait` or `…/runs/batch`): it takes one

@@ -79,6 +79,8 @@ pub struct RawStep {
 #[serde(deny_unknown_fields)]
 pub struct RawSharedFile {
     pub version: Spanned<u32>,
+    // For people reading the file: accepted, and not used.
+    #[allow(dead_code)]
     #[serde(default)]
     pub description: Option<String>,
     /// Each shared step (or group of steps) by name.
@@ -89,6 +91,8 @@ pub struct RawSharedFile {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDefinition {
+    // For people reading the file: accepted, and not used.
+    #[allow(dead_code)]
     #[serde(default)]
     pub description: Option<String>,
     /// The parameters, in order: `${name}` in the steps stands for the value a use gives (or the default).
@@ -112,6 +116,8 @@ pub struct RawDefinition {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawParam {
+    // For people reading the file: accepted, and not used.
+    #[allow(dead_code)]
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "present")]

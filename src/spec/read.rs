@@ -10,14 +10,23 @@ use crate::source::{Loc, Source, SpecError};
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ReadError {
+    /// It cannot be opened or read.
     Io {
+        /// The file.
         shown: PathBuf,
+        /// Why not.
         source: std::io::Error,
     },
     /// A folder, FIFO, socket or device.
-    NotAFile { shown: PathBuf },
-    /// Larger than [`MAX_SPEC_BYTES`].
-    TooLarge { shown: PathBuf },
+    NotAFile {
+        /// The file.
+        shown: PathBuf,
+    },
+    /// Larger than 4 MiB, the most a spec file may be.
+    TooLarge {
+        /// The file.
+        shown: PathBuf,
+    },
 }
 
 impl fmt::Display for ReadError {
@@ -54,7 +63,9 @@ impl std::error::Error for ReadError {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum SourceError {
+    /// It cannot be read.
     Read(ReadError),
+    /// It is not UTF-8: the error is at the first byte that is not.
     NotUtf8(SpecError),
 }
 
@@ -80,7 +91,8 @@ impl std::error::Error for SourceError {
 pub const MAX_SPEC_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The text of the spec at `path`, shown in messages as `shown_as`; the error shows as a line to print. Messages quote
-/// its lines only when it is not reached through a link leading out of the folder the link is in (see [`leads_out`]).
+/// its lines only when it is not reached through a link leading out of the folder the link is in (see
+/// [`crate::source::leads_out`]).
 pub fn read_source(path: &Path, shown_as: PathBuf) -> Result<Source, SourceError> {
     let bytes = read_bytes(path, &shown_as).map_err(SourceError::Read)?;
     text_of(shown_as, bytes, Some(path)).map_err(SourceError::NotUtf8)
@@ -112,8 +124,6 @@ pub fn read_bytes(path: &Path, shown_as: &Path) -> Result<Vec<u8>, ReadError> {
     }
     Ok(bytes)
 }
-
-pub use crate::source::leads_out;
 
 /// The text as a `Source`, or an error at the line and column of the first byte that is not UTF-8.
 pub fn source_from_bytes(shown_as: PathBuf, bytes: Vec<u8>) -> Result<Source, SpecError> {

@@ -2,7 +2,7 @@
 //! each kind of departure. The recording's exchanges, changed by the caller, are written as response files for
 //! [`super::raw_server`], one per request in order, each closing its connection.
 
-use langgraph_conformance::fixture::Exchange;
+use langgraph_conformance::outcome::Exchange;
 
 use super::raw_server::{self, RawServer};
 

@@ -14,13 +14,15 @@ pub mod stream;
 /// framing). A `Should` that does not hold is a warning unless the run is strict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Level {
+    /// `level: must` (the default).
     #[default]
     Must,
+    /// `level: should`.
     Should,
 }
 
 impl Level {
-    pub fn parse(s: &str) -> Option<Level> {
+    pub(crate) fn parse(s: &str) -> Option<Level> {
         match s {
             "must" => Some(Level::Must),
             "should" => Some(Level::Should),
@@ -28,6 +30,7 @@ impl Level {
         }
     }
 
+    /// `must` or `should`, as specs write it.
     pub fn name(self) -> &'static str {
         match self {
             Level::Must => "must",

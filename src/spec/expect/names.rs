@@ -201,6 +201,7 @@ impl SeqPattern {
     }
 
     /// Whether every item has exactly-one quantity, so that a line-by-line diff against the actual names is exact.
+    #[cfg(test)]
     pub fn is_plain(&self) -> bool {
         self.items
             .iter()

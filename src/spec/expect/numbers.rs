@@ -330,6 +330,7 @@ pub struct BoundSpec {
 }
 
 impl BoundSpec {
+    #[cfg(test)]
     pub fn exactly(n: u64) -> BoundSpec {
         let n = Operand::Fixed(Num::Int(n.into()));
         BoundSpec {

@@ -55,7 +55,6 @@ impl StreamChecks {
 /// An event that ends the read: its name, and checks its data must pass to count.
 #[derive(Debug, Clone)]
 pub struct Until {
-    pub loc: Loc,
     pub pattern: NamePattern,
     pub data: Vec<JsonCheck>,
 }

@@ -169,7 +169,6 @@ impl Loader<'_> {
     }
 
     fn until(&self, u: Spanned<RawUntil>) -> R<Until> {
-        let at = self.loc(&u);
         let data = u
             .value
             .data
@@ -177,7 +176,6 @@ impl Loader<'_> {
             .map(|c| self.json_check(c))
             .collect::<R<Vec<_>>>()?;
         Ok(Until {
-            loc: at,
             pattern: self.name_pattern(&u.value.event)?,
             data,
         })

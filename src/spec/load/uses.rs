@@ -810,7 +810,8 @@ const MAX_NESTING: usize = 16;
 const MAX_USES: usize = 1000;
 
 /// Checks a file of shared steps on its own: each definition is expanded as a use would, with each parameter that
-/// has no default standing for itself. Gives the names of its definitions (`thread/create`, ...).
+/// has no default standing for itself. Gives the names of its definitions (`thread/create`, ...). A run checks only
+/// the definitions its specs use; this checks them all, for an author's tools.
 pub fn load_shared_file(path: &Path, globals: &HashSet<String>) -> Result<Vec<String>, SpecError> {
     let Some(folder) = shared::folder_for(path) else {
         return Err(SpecError::new(
