@@ -49,8 +49,12 @@ pub enum SettingsError {
     TargetFileInvalid {
         /// The target file.
         path: PathBuf,
-        /// What the YAML reader said.
-        source: Box<serde_saphyr::Error>,
+        /// Where in the file, as line and column, when the YAML reader knows.
+        at: Option<(usize, usize)>,
+        /// What the YAML reader said, without its quote of the file.
+        message: String,
+        /// The YAML reader's error (boxed, so that its type is no part of this crate's API).
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A target file `version` other than 1.
     TargetFileVersion {
@@ -162,12 +166,13 @@ impl fmt::Display for SettingsError {
             SettingsError::TargetFileUnreadable { path, source } => {
                 write!(f, "cannot read {}: {source}", path.display())
             }
-            SettingsError::TargetFileInvalid { path, source } => {
-                let at = source
-                    .location()
-                    .map(|l| format!(":{}:{}", l.line(), l.column()))
+            SettingsError::TargetFileInvalid {
+                path, at, message, ..
+            } => {
+                let at = at
+                    .map(|(line, column)| format!(":{line}:{column}"))
                     .unwrap_or_default();
-                write!(f, "{}{at}: {}", path.display(), source.without_snippet())
+                write!(f, "{}{at}: {message}", path.display())
             }
             SettingsError::TargetFileVersion { path, version } => write!(
                 f,
@@ -438,6 +443,10 @@ fn read_target_file(path: &Path) -> Result<TargetFile, SettingsError> {
     let t: TargetFile = serde_saphyr::from_str_with_options(&text, o).map_err(|source| {
         SettingsError::TargetFileInvalid {
             path: path.to_path_buf(),
+            at: source
+                .location()
+                .map(|l| (l.line() as usize, l.column() as usize)),
+            message: source.without_snippet().to_string(),
             source: Box::new(source),
         }
     })?;

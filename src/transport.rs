@@ -149,11 +149,6 @@ fn lost_on_the_connection(e: &reqwest::Error) -> bool {
 pub enum BuildError {
     /// A method the HTTP client does not take.
     Method {
-        #[expect(
-            dead_code,
-            reason = "the method as written: shown by `Debug`, and no message needs it yet"
-        )]
-        method: String,
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A control character in the path (`target`), which came from a variable.
@@ -237,7 +232,6 @@ impl Prepared {
     ) -> Result<reqwest::Request, BuildError> {
         let method = reqwest::Method::from_bytes(self.method.as_bytes()).map_err(|e| {
             BuildError::Method {
-                method: self.method.clone(),
                 source: Box::new(e),
             }
         })?;

@@ -11,7 +11,7 @@ use super::{Outcome, SpecResult, TargetInfo};
 /// The report could not be written out as XML.
 #[derive(Debug)]
 #[non_exhaustive]
-pub struct JunitError(pub quick_junit::SerializeError);
+pub struct JunitError(quick_junit::SerializeError);
 
 impl std::fmt::Display for JunitError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -16,8 +16,8 @@ pub enum Unreachable {
     NoAnswer {
         /// The target's URL, without its credentials.
         url: String,
-        /// What the HTTP client said.
-        source: reqwest::Error,
+        /// What the HTTP client said (boxed, so that its type is no part of this crate's API).
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Nothing came back in the time it has.
     Timeout {
@@ -35,7 +35,7 @@ impl fmt::Display for Unreachable {
             Unreachable::NoAnswer { url, source } => write!(
                 f,
                 "the target {url} does not answer: {}; is it running, and is the URL right?",
-                crate::transport::error_chain(source)
+                crate::transport::error_chain(source.as_ref())
             ),
             Unreachable::Timeout { url, within } => write!(
                 f,
@@ -50,7 +50,7 @@ impl std::error::Error for Unreachable {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Unreachable::Runtime(e) => Some(e),
-            Unreachable::NoAnswer { source, .. } => Some(source),
+            Unreachable::NoAnswer { source, .. } => Some(source.as_ref()),
             Unreachable::Timeout { .. } => None,
         }
     }
@@ -77,7 +77,7 @@ pub fn check(url: &str, key: Option<&ApiKey>) -> Result<(), Unreachable> {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(source)) => Err(Unreachable::NoAnswer {
                 url: crate::secrets::display_url(url),
-                source,
+                source: Box::new(source),
             }),
             Err(_) => Err(Unreachable::Timeout {
                 url: crate::secrets::display_url(url),
