@@ -148,7 +148,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, CliError
 pub fn help() -> String {
     let mut out = String::from(
         "langgraph-conformance: runs the conformance specs against a LangGraph Platform deployment\n\n\
-         usage: langgraph-conformance [OPTIONS] [FILTER]\n\n\
+         usage: langgraph-conformance [OPTIONS] [FILTER]\n\
+         \x20      langgraph-conformance matrix [OPTIONS] NAME=TARGET_FILE[@URL] ...\n\
+         \x20        (several deployments side by side: `langgraph-conformance matrix --help`)\n\n\
          FILTER selects specs whose name contains it (runs::join); --exact makes it whole.\n\n\
          settings (each also read from its environment variable when the flag is not given):\n",
     );

@@ -5,6 +5,7 @@
 
 mod bundle;
 mod cli;
+mod matrix;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
@@ -13,7 +14,11 @@ use langgraph_conformance::runner::{self, Progress};
 use langgraph_conformance::{Settings, SettingsError};
 
 fn main() -> ExitCode {
-    let command = match cli::parse(std::env::args().skip(1)) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("matrix") {
+        return matrix::main(args[1..].to_vec(), || Ok(bundle::root()?));
+    }
+    let command = match cli::parse(args) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
