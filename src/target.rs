@@ -631,27 +631,9 @@ impl Settings {
         let mut config = lookup("LANGGRAPH_TARGET_CONFIG")
             .map(|p| read_target_file(Path::new(&p)).map(|t| (p, t)))
             .transpose()?;
-        let url = lookup("LANGGRAPH_URL")
-            .or_else(|| config.as_ref().and_then(|(_, t)| t.url.clone()))
-            .map(|u| u.trim_end_matches('/').to_string());
-        if let Some(u) = &url {
-            if !(u.starts_with("http://") || u.starts_with("https://")) {
-                return Err(SettingsError::NotHttp {
-                    setting: "LANGGRAPH_URL",
-                    url: display_url(u),
-                });
-            }
-        }
+        let url = target_url(&lookup, config.as_ref().and_then(|(_, t)| t.url.clone()))?;
         let api_key = api_key(&lookup)?;
-        let record = match lookup("LANGGRAPH_RECORD") {
-            None => RecordMode::Off,
-            Some(v) if v.trim().eq_ignore_ascii_case("force") => RecordMode::Force,
-            Some(v) => match parse_bool("LANGGRAPH_RECORD", &v) {
-                Ok(true) => RecordMode::Passed,
-                Ok(false) => RecordMode::Off,
-                Err(_) => return Err(SettingsError::RecordMode { value: v }),
-            },
-        };
+        let record = record_mode(&lookup)?;
         let flag = |name: &str| lookup(name).map(|v| parse_bool(name, &v)).transpose();
         let strict = flag("LANGGRAPH_STRICT")?.unwrap_or(false);
         if record != RecordMode::Off && url.is_none() {
@@ -673,63 +655,29 @@ impl Settings {
             None => DEFAULT_TIMEOUT,
         };
 
-        let defaults_path = root.join("fixtures").join("target.yaml");
-        let defaults = read_target_file(&defaults_path)?;
+        let defaults = read_target_file(&root.join("fixtures").join("target.yaml"))?;
         let recorded_vars: Vars = defaults.vars.clone().into_iter().collect();
-        let mut vars: Vars = defaults.vars.into_iter().collect();
-        let mut capabilities = expand_capabilities(defaults.capabilities.unwrap_or_default());
-        let mut capabilities_from = "the conformance graph (fixtures/target.yaml)".to_string();
-
-        // The fixture was recorded with the defaults, so overrides only apply to a live target.
-        let mut known_failures = Vec::new();
-        let mut capabilities_fixed = false;
-        let mut parts_declared = HashSet::new();
-        let mut api_version = None;
         let diff_file = match (&url, config.as_mut()) {
             (Some(_), Some((_, t))) => (t.same_graph, std::mem::take(&mut t.tolerated_departures)),
             _ => (None, Vec::new()),
         };
+        let mut graph = Graph::defaults(defaults);
+        // The fixture was recorded with the defaults, so overrides only apply to a live target.
         if url.is_some() {
             if let Some((p, t)) = config {
-                if let Some(v) = &t.api_version {
-                    crate::version::Version::parse(v).map_err(|source| {
-                        SettingsError::ApiVersion {
-                            file: p.clone(),
-                            source,
-                        }
-                    })?;
-                }
-                api_version = t.api_version.clone();
-                // The matrix wants what really passes and fails, baseline or not.
-                if lookup("LANGGRAPH_KNOWN_FAILURES").as_deref() != Some("ignore") {
-                    known_failures = t.known_failures;
-                }
-                vars.extend(t.vars);
-                if let Some(c) = t.capabilities {
-                    capabilities = expand_capabilities(c);
-                    capabilities_from = p.clone();
-                    parts_declared = OPTIONAL_PARTS
-                        .iter()
-                        .filter(|part| capabilities.contains(**part))
-                        .map(|part| part.to_string())
-                        .collect();
-                }
+                graph.take_target_file(&p, t, &lookup)?;
             }
-            if let Some(c) = lookup("LANGGRAPH_CAPABILITIES") {
-                capabilities = expand_capabilities(
-                    c.split(',')
-                        .map(|s| s.trim().to_string())
-                        .filter(|s| !s.is_empty()),
-                );
-                capabilities_from = "LANGGRAPH_CAPABILITIES".into();
-                capabilities_fixed = true;
-            }
-            for name in vars.keys().cloned().collect::<Vec<_>>() {
-                if let Some(v) = lookup(&format!("LANGGRAPH_VAR_{}", name.to_ascii_uppercase())) {
-                    vars.insert(name, env_value(&v));
-                }
-            }
+            graph.take_overrides(&lookup);
         }
+        let Graph {
+            vars,
+            capabilities,
+            capabilities_from,
+            capabilities_fixed,
+            parts_declared,
+            api_version,
+            known_failures,
+        } = graph;
         check_var_overrides(var_names_in_env, &vars)?;
         if let Some(bad) = vars.keys().find(|k| !is_name(k)) {
             return Err(SettingsError::NotAVariableName { name: bad.clone() });
@@ -770,6 +718,114 @@ impl Settings {
             diff,
             secrets_made: std::sync::OnceLock::new(),
         })
+    }
+}
+
+/// `LANGGRAPH_URL`, or the target file's `url`, without a trailing slash; an http(s) URL or none.
+fn target_url(
+    lookup: &impl Fn(&str) -> Option<String>,
+    from_file: Option<String>,
+) -> Result<Option<String>, SettingsError> {
+    let url = lookup("LANGGRAPH_URL")
+        .or(from_file)
+        .map(|u| u.trim_end_matches('/').to_string());
+    match &url {
+        Some(u) if !(u.starts_with("http://") || u.starts_with("https://")) => {
+            Err(SettingsError::NotHttp {
+                setting: "LANGGRAPH_URL",
+                url: display_url(u),
+            })
+        }
+        _ => Ok(url),
+    }
+}
+
+/// `LANGGRAPH_RECORD`: 1 (what passed), force (everything), 0 or unset (nothing).
+fn record_mode(lookup: &impl Fn(&str) -> Option<String>) -> Result<RecordMode, SettingsError> {
+    Ok(match lookup("LANGGRAPH_RECORD") {
+        None => RecordMode::Off,
+        Some(v) if v.trim().eq_ignore_ascii_case("force") => RecordMode::Force,
+        Some(v) => match parse_bool("LANGGRAPH_RECORD", &v) {
+            Ok(true) => RecordMode::Passed,
+            Ok(false) => RecordMode::Off,
+            Err(_) => return Err(SettingsError::RecordMode { value: v }),
+        },
+    })
+}
+
+/// What the settings know of the graph behind the target: the conformance graph's defaults, then what the target
+/// file and the overrides say of a live target.
+struct Graph {
+    vars: Vars,
+    capabilities: HashSet<String>,
+    capabilities_from: String,
+    capabilities_fixed: bool,
+    parts_declared: HashSet<String>,
+    api_version: Option<String>,
+    known_failures: Vec<KnownFailure>,
+}
+
+impl Graph {
+    /// The conformance graph's, from `fixtures/target.yaml`.
+    fn defaults(defaults: TargetFile) -> Graph {
+        Graph {
+            vars: defaults.vars.into_iter().collect(),
+            capabilities: expand_capabilities(defaults.capabilities.unwrap_or_default()),
+            capabilities_from: "the conformance graph (fixtures/target.yaml)".to_string(),
+            capabilities_fixed: false,
+            parts_declared: HashSet::new(),
+            api_version: None,
+            known_failures: Vec::new(),
+        }
+    }
+
+    /// The target file at `path`: its API version, known failures, variables and capabilities.
+    fn take_target_file(
+        &mut self,
+        path: &str,
+        t: TargetFile,
+        lookup: &impl Fn(&str) -> Option<String>,
+    ) -> Result<(), SettingsError> {
+        if let Some(v) = &t.api_version {
+            crate::version::Version::parse(v).map_err(|source| SettingsError::ApiVersion {
+                file: path.to_string(),
+                source,
+            })?;
+        }
+        self.api_version = t.api_version;
+        // The matrix wants what really passes and fails, baseline or not.
+        if lookup("LANGGRAPH_KNOWN_FAILURES").as_deref() != Some("ignore") {
+            self.known_failures = t.known_failures;
+        }
+        self.vars.extend(t.vars);
+        if let Some(c) = t.capabilities {
+            self.capabilities = expand_capabilities(c);
+            self.capabilities_from = path.to_string();
+            self.parts_declared = OPTIONAL_PARTS
+                .iter()
+                .filter(|part| self.capabilities.contains(**part))
+                .map(|part| part.to_string())
+                .collect();
+        }
+        Ok(())
+    }
+
+    /// `LANGGRAPH_CAPABILITIES` (the whole list: nothing found on the target changes it) and `LANGGRAPH_VAR_<NAME>`.
+    fn take_overrides(&mut self, lookup: &impl Fn(&str) -> Option<String>) {
+        if let Some(c) = lookup("LANGGRAPH_CAPABILITIES") {
+            self.capabilities = expand_capabilities(
+                c.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty()),
+            );
+            self.capabilities_from = "LANGGRAPH_CAPABILITIES".into();
+            self.capabilities_fixed = true;
+        }
+        for name in self.vars.keys().cloned().collect::<Vec<_>>() {
+            if let Some(v) = lookup(&format!("LANGGRAPH_VAR_{}", name.to_ascii_uppercase())) {
+                self.vars.insert(name, env_value(&v));
+            }
+        }
     }
 }
 
