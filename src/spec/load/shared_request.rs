@@ -34,12 +34,7 @@ impl Loader<'_> {
         let at = self.loc(&raw);
         let mut raw = raw.value;
         let Some(name) = raw.use_.take() else {
-            if let Some(w) = &raw.with {
-                return Err(self.err(
-                    self.loc(w),
-                    "`with` gives the parameters of a shared request: it goes with `use`",
-                ));
-            }
+            self.no_with(&raw.with, DefKind::Request)?;
             return self.request(at, raw);
         };
         let with = raw.with.take();

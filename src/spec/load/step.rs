@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_saphyr::Spanned;
 
+use super::uses::DefKind;
 use super::{Loader, R};
 use crate::jsonpath::Path;
 use crate::source::Loc;
@@ -121,12 +122,7 @@ impl Loader<'_> {
         let shared = match raw.use_.take() {
             Some(name) => Some(self.shared_checks(name, raw.with.take())?),
             None => {
-                if let Some(w) = &raw.with {
-                    return Err(self.err(
-                        self.loc(w),
-                        "`with` gives the parameters of shared checks: it goes with `use`",
-                    ));
-                }
+                self.no_with(&raw.with, DefKind::Checks)?;
                 None
             }
         };

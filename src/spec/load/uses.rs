@@ -130,14 +130,23 @@ impl Loader<'_> {
         .unwrap_or_default()
     }
 
+    /// `with` where nothing is used: the parameters of nothing, an error at the `with`.
+    pub(super) fn no_with<T>(&self, with: &Option<Spanned<T>>, kind: DefKind) -> R<()> {
+        match with {
+            Some(w) => Err(self.err(
+                self.loc(w),
+                format!(
+                    "`with` gives the parameters of {}: it goes with `use`",
+                    kind.what()
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// A step that does not `use` shared steps has no `with` or `as`.
     pub(super) fn not_a_use(&self, raw: &RawStep) -> R<()> {
-        if let Some(w) = &raw.with {
-            return Err(self.err(
-                self.loc(w),
-                "`with` gives the parameters of shared steps: it goes with `use`",
-            ));
-        }
+        self.no_with(&raw.with, DefKind::Steps)?;
         if let Some(a) = &raw.as_ {
             return Err(self.err(
                 self.loc(a),
