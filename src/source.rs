@@ -63,6 +63,12 @@ pub struct Source {
 }
 
 impl Source {
+    /// Where the file was read from: what the process opened, which messages may show otherwise. Files found beside
+    /// it (shared steps) are looked for from here.
+    pub(crate) fn file(&self) -> &Path {
+        self.read_from.as_deref().unwrap_or(&self.path)
+    }
+
     /// A spec's text, shown in messages as `path` (which is not read).
     pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
         Source {

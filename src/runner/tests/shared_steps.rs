@@ -317,3 +317,18 @@ fn a_shared_request_and_shared_stream_checks_are_the_step_written_out() {
     let at = short.source.at(short.steps[1].request.path_loc);
     assert!(at.contains("specs/_shared/runs.yaml:"), "{at}");
 }
+
+/// Shared steps are found beside the file that was read, whatever path its messages show: a front end may show a
+/// spec by a path that means nothing from the working folder.
+#[test]
+fn shared_steps_are_found_from_the_file_read_not_the_path_shown() {
+    let real = root().join("specs/threads/copy.yaml");
+    assert!(
+        std::fs::read_to_string(&real).unwrap().contains("use: "),
+        "the spec uses shared steps"
+    );
+    let shown = PathBuf::from("elsewhere/threads/copy.yaml");
+    let spec = crate::runner::plan::load_file(&real, shown.clone(), &settings())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(spec.source.path, shown);
+}
