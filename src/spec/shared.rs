@@ -20,6 +20,20 @@ pub fn folder_for(spec_path: &Path) -> Option<PathBuf> {
         .find(|d| d.is_dir())
 }
 
+/// The `_shared` folder for a spec read from `read` and shown as `shown`: the one beside the file read, named by the
+/// path shown when that leads to the same folder (so that messages name shared files as they name the spec).
+pub fn folder_beside(read: &Path, shown: &Path) -> Option<PathBuf> {
+    let real = folder_for(read)?;
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    match folder_for(shown) {
+        Some(s) if s == real || same(&s, &real) => Some(s),
+        _ => Some(real),
+    }
+}
+
 /// A shared step's name split into its file (inside the `_shared` folder, without extension) and its definition:
 /// `thread/create` → (`thread`, `create`). None when the name has no `/`, or a part that is not a plain name.
 pub fn split_name(name: &str) -> Option<(&str, &str)> {

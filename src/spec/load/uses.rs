@@ -456,7 +456,7 @@ impl Loader<'_> {
         };
         let folder = self
             .shared_folder
-            .get_or_insert_with(|| shared::folder_for(self.src.file()))
+            .get_or_insert_with(|| shared::folder_beside(self.src.file(), &self.src.path))
             .clone();
         let Some(folder) = folder else {
             return Err(self.err(
