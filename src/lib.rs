@@ -14,16 +14,23 @@
 //! - [`runner::main`] and [`runner::run`] are the whole test binary: libtest's arguments, the summary, the reports;
 //! - [`sse`] is the event-stream parser the harness reads streams with, usable on its own.
 //!
-//! Every path is given: [`Settings::from_lookup`] takes the folder that holds the specs and fixtures (laid out as this
-//! package: `specs/`, `fixtures/target.yaml`, `fixtures/recordings/`), and its settings and fields name each folder
-//! apart (`LANGGRAPH_SPECS`, `LANGGRAPH_RECORD_DIR`, `LANGGRAPH_REPORT_DIR`, [`Settings::recordings_dir`]). Only
-//! [`runner::main`], the test binary, finds the folder itself.
+//! Every path is given: [`Settings::from_lookup`] takes a root folder laid out as this package: `specs/` (the specs
+//! and their `_shared` steps), `fixtures/recordings/` (what the embedded fixture replays) and `fixtures/target.yaml`
+//! (the conformance graph's defaults; the copy built into the crate when the root has none). Its settings and fields
+//! name each folder apart (`LANGGRAPH_SPECS`, `LANGGRAPH_RECORD_DIR`, `LANGGRAPH_REPORT_DIR`,
+//! [`Settings::recordings_dir`]). So a live deployment and specs of your own need no copy of this repository, while
+//! the suite's own specs and the embedded fixture need a checkout of it, or the folder where the installed
+//! `langgraph-conformance` command writes what it carries (under `$XDG_CACHE_HOME` or `~/.cache`, in
+//! `langgraph-conformance/`). Only [`runner::main`], the test binary, finds the folder itself.
+//!
+//! The suite's own specs on the embedded fixture, with this crate's folder as the root:
 //!
 //! ```
 //! use langgraph_conformance::{run_specs, Settings};
 //!
+//! // This package's folder: a checkout of the repository (a crate of yours names the checkout it uses).
 //! let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-//! // Each setting by its environment variable's name; here none: the embedded fixture and the bundled specs.
+//! // Each setting by its environment variable's name; here none: the embedded fixture and the root's specs.
 //! let settings = Settings::from_lookup(|_name| None, root)?;
 //! for r in run_specs(settings, |name| name == "threads::create")? {
 //!     println!("{}: {} ({} must, {} should not met)", r.name, r.outcome.name(), r.musts_failed, r.shoulds_failed);
@@ -31,13 +38,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! A specs folder of your own against your deployment: the settings a front end names, by their environment
-//! variables' names (see [`setting_names::SETTINGS`]).
+//! A specs folder of your own against your deployment, with no copy of this repository: the settings a front end
+//! names, by their environment variables' names (see [`setting_names::SETTINGS`]). The root is only where relative
+//! defaults would be; the specs' `use:` of shared steps reads the `_shared` folder beside them.
 //!
 //! ```no_run
 //! use langgraph_conformance::{run_specs, Outcome, Settings};
 //!
-//! let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+//! let root = std::path::Path::new(".");
 //! let settings = Settings::from_lookup(
 //!     |name| match name {
 //!         "LANGGRAPH_URL" => Some("http://127.0.0.1:2024".to_string()),

@@ -438,9 +438,31 @@ fn read_target_file(path: &Path) -> Result<TargetFile, SettingsError> {
             path: path.to_path_buf(),
             source,
         })?;
+    parse_target_file(path, &text)
+}
+
+/// The conformance graph's target file as this crate was built with it: the defaults of a root that has none, so
+/// that a front end testing a deployment with specs of its own needs no copy of this repository.
+const BUILT_IN_DEFAULTS: &str = include_str!("../fixtures/target.yaml");
+
+/// The conformance graph's defaults: `<root>/fixtures/target.yaml`, or the built-in copy when the root has no such
+/// file (the recordings, made with these defaults, are then the root's business).
+fn read_defaults(root: &Path) -> Result<TargetFile, SettingsError> {
+    let path = root.join("fixtures").join("target.yaml");
+    match std::fs::metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => parse_target_file(
+            Path::new("fixtures/target.yaml (built in)"),
+            BUILT_IN_DEFAULTS,
+        ),
+        _ => read_target_file(&path),
+    }
+}
+
+/// A target file's text, `path` naming it in messages.
+fn parse_target_file(path: &Path, text: &str) -> Result<TargetFile, SettingsError> {
     let mut o = serde_saphyr::Options::default();
     o.strict_booleans = true;
-    let t: TargetFile = serde_saphyr::from_str_with_options(&text, o).map_err(|source| {
+    let t: TargetFile = serde_saphyr::from_str_with_options(text, o).map_err(|source| {
         SettingsError::TargetFileInvalid {
             path: path.to_path_buf(),
             at: source
@@ -655,7 +677,7 @@ impl Settings {
             None => DEFAULT_TIMEOUT,
         };
 
-        let defaults = read_target_file(&root.join("fixtures").join("target.yaml"))?;
+        let defaults = read_defaults(root)?;
         let recorded_vars: Vars = defaults.vars.clone().into_iter().collect();
         let diff_file = match (&url, config.as_mut()) {
             (Some(_), Some((_, t))) => (t.same_graph, std::mem::take(&mut t.tolerated_departures)),
@@ -1049,6 +1071,24 @@ mod tests {
             |k| env.get(k).cloned(),
             Path::new(env!("CARGO_MANIFEST_DIR")),
         )
+    }
+
+    /// A front end with specs of its own, in a folder that is no copy of this repository, still has the
+    /// conformance graph's defaults; a root's own target file is read when it has one.
+    #[test]
+    fn a_root_without_a_target_file_has_the_built_in_defaults() {
+        let empty = std::env::temp_dir().join(format!("no-target-file-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).unwrap();
+        let lookup = |k: &str| (k == "LANGGRAPH_URL").then(|| "http://127.0.0.1:9".to_string());
+        let s = Settings::from_lookup(lookup, &empty).unwrap();
+        let ours = settings(&[("LANGGRAPH_URL", "http://127.0.0.1:9")]).unwrap();
+        assert_eq!(s.vars, ours.vars);
+        assert_eq!(s.capabilities, ours.capabilities);
+        std::fs::create_dir_all(empty.join("fixtures")).unwrap();
+        std::fs::write(empty.join("fixtures/target.yaml"), "version: 2\n").unwrap();
+        let e = Settings::from_lookup(lookup, &empty).unwrap_err();
+        assert!(matches!(e, SettingsError::TargetFileVersion { .. }), "{e}");
+        let _ = std::fs::remove_dir_all(&empty);
     }
 
     #[test]

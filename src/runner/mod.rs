@@ -210,7 +210,7 @@ fn target_line(settings: &Settings) -> String {
         ),
         Some(u) => format!("target: {}", display_url(u)),
         None => {
-            "target: the embedded fixture (set LANGGRAPH_URL to test a live deployment)".to_string()
+            "target: the embedded fixture (set LANGGRAPH_URL, or --url of the langgraph-conformance command, to test a live deployment)".to_string()
         }
     };
     let line = match (&settings.diff.reference_url, settings.diff.on()) {
