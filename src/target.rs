@@ -301,6 +301,9 @@ pub struct Settings {
     pub recordings_dir: PathBuf,
     /// `LANGGRAPH_SPECS`: the specs folder (by default, `specs/` under the root given).
     pub specs_dir: PathBuf,
+    /// The suite's shared steps (`specs/_shared` under the root given), for specs with no `_shared` folder of their
+    /// own: a folder of one's own specs can use them.
+    pub(crate) suite_shared: PathBuf,
     /// `LANGGRAPH_TIMEOUT`: how long a step may take unless it says (30 s).
     pub default_timeout: Duration,
     /// The capabilities of the target's graph and deployment: a spec that `requires` one it lacks is skipped.
@@ -714,6 +717,7 @@ impl Settings {
             drift_check,
             recordings_dir,
             specs_dir,
+            suite_shared: root.join("specs").join(crate::spec::shared::FOLDER),
             default_timeout,
             capabilities,
             vars,

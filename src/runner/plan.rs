@@ -15,7 +15,7 @@ use crate::outcome::SpecOutcome;
 use crate::results::{FirstFailure, Outcome, SpecResult};
 use crate::source::SpecError;
 use crate::spec::read::{read_source, SourceError};
-use crate::spec::{discover, load_spec, Spec, SpecFile};
+use crate::spec::{discover, Spec, SpecFile};
 use crate::target::{Settings, SettingsError};
 
 /// The specs folder cannot be read.
@@ -596,7 +596,9 @@ pub fn load_file(
     panic_as_error(&shown, || {
         let src = read_source(path, shown_as).map_err(LoadError::Read)?;
         let globals: HashSet<String> = settings.vars.keys().cloned().collect();
-        load_spec(Arc::new(src), &globals).map_err(LoadError::Invalid)
+        let suite_shared = Some(settings.suite_shared.as_path());
+        crate::spec::load::load_spec_beside(Arc::new(src), &globals, suite_shared)
+            .map_err(LoadError::Invalid)
     })
 }
 

@@ -2,7 +2,7 @@
 //!
 //! A spec uses shared steps by name: `use: thread/create` is the definition `create` of the file
 //! `_shared/thread.yaml`, in the nearest folder named `_shared` at or above the spec's own folder (for the suite,
-//! `specs/_shared/`). A name may have folders: `runs/stream/start` is `start` of `_shared/runs/stream.yaml`. Discovery
+//! `specs/_shared/`; a spec with none above it gets the suite's). A name may have folders: `runs/stream/start` is `start` of `_shared/runs/stream.yaml`. Discovery
 //! does not enter `_shared` folders, so their files are never run as specs. Loading a use is the loader's
 //! (`load::uses`).
 

@@ -332,3 +332,21 @@ fn shared_steps_are_found_from_the_file_read_not_the_path_shown() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(spec.source.path, shown);
 }
+
+/// A spec in a folder of one's own, with no `_shared` folder above it, uses the suite's shared steps.
+#[test]
+fn a_spec_of_ones_own_uses_the_suites_shared_steps() {
+    let dir = std::env::temp_dir().join(format!("own-specs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("mine.yaml");
+    std::fs::write(
+        &path,
+        "version: 1\nname: mine\nsteps:\n  - use: thread/create\nfinally:\n  - use: thread/delete\n",
+    )
+    .unwrap();
+    let loaded = crate::runner::plan::load_file(&path, path.clone(), &settings());
+    let _ = std::fs::remove_dir_all(&dir);
+    let spec = loaded.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(spec.steps.len(), 1);
+    assert_eq!(spec.finally.len(), 1);
+}

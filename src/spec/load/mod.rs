@@ -35,7 +35,7 @@ mod uses;
 mod values;
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_saphyr::Spanned;
@@ -98,9 +98,21 @@ fn parse_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, (Loc, Str
 /// Parses and checks one spec. `globals` are the variables the target defines (defaults and overrides). Shared steps
 /// it uses are read from the nearest `_shared` folder at or above the spec's folder (`spec::shared`).
 pub fn load_spec(src: Arc<Source>, globals: &HashSet<String>) -> Result<Spec, SpecError> {
+    load_spec_beside(src, globals, None)
+}
+
+/// [`load_spec`], with the `_shared` folder its shared steps are read from when none is above the spec's file: the
+/// suite's, for specs of a folder of one's own.
+pub(crate) fn load_spec_beside(
+    src: Arc<Source>,
+    globals: &HashSet<String>,
+    suite_shared: Option<&Path>,
+) -> Result<Spec, SpecError> {
     let raw: RawSpec =
         parse_yaml(&src.text).map_err(|(loc, msg)| SpecError::new(&src, loc, msg))?;
-    Loader::new(&src, globals).spec(raw, src.clone())
+    let mut loader = Loader::new(&src, globals);
+    loader.suite_shared = suite_shared.map(Path::to_path_buf);
+    loader.spec(raw, src.clone())
 }
 
 struct Loader<'a> {
@@ -118,6 +130,8 @@ struct Loader<'a> {
     origin: u32,
     /// The `_shared` folder, once looked for; and the shared files read, by path.
     shared_folder: Option<Option<PathBuf>>,
+    /// The suite's `_shared` folder, for a spec with none above it.
+    suite_shared: Option<PathBuf>,
     shared_files: HashMap<PathBuf, Arc<Source>>,
     /// The shared steps being expanded, outermost first: a name met again is a cycle.
     expanding: Vec<String>,
@@ -137,6 +151,7 @@ impl<'a> Loader<'a> {
             origins: Vec::new(),
             origin: 0,
             shared_folder: None,
+            suite_shared: None,
             shared_files: HashMap::new(),
             expanding: Vec::new(),
         }

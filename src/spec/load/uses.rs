@@ -456,13 +456,16 @@ impl Loader<'_> {
         };
         let folder = self
             .shared_folder
-            .get_or_insert_with(|| shared::folder_beside(self.src.file(), &self.src.path))
+            .get_or_insert_with(|| {
+                shared::folder_beside(self.src.file(), &self.src.path)
+                    .or_else(|| self.suite_shared.clone().filter(|d| d.is_dir()))
+            })
             .clone();
         let Some(folder) = folder else {
             return Err(self.err(
                 u.name_at,
                 format!(
-                    "no `{0}` folder for `{1}`: shared steps are read from the `{0}` folder in the spec's folder or the nearest one above it",
+                    "no `{0}` folder for `{1}`: shared steps are read from the `{0}` folder in the spec's folder or the nearest one above it, else from the suite's (`specs/{0}`)",
                     shared::FOLDER,
                     u.name
                 ),
