@@ -8,6 +8,7 @@
 //! (`cost.rs`), and a query that would visit more than [`cost::MAX_VISITS`] nodes is an error, not minutes of work.
 
 mod cost;
+mod hint;
 mod scan;
 
 pub use cost::MAX_VISITS;
@@ -60,7 +61,13 @@ impl fmt::Display for PathError {
                 f,
                 "brackets and parentheses nest {depth} deep in JSONPath `{path}`; the limit is {MAX_NESTING}"
             ),
-            PathError::Invalid { path, source } => write!(f, "invalid JSONPath `{path}`: {source}"),
+            PathError::Invalid { path, source } => {
+                write!(f, "invalid JSONPath `{path}`: {source}")?;
+                match hint::hint(path, source.position(), source.message()) {
+                    Some(hint) => write!(f, "; {hint}"),
+                    None => Ok(()),
+                }
+            }
             PathError::InvalidRegex {
                 path,
                 function,

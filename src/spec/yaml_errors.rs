@@ -68,24 +68,38 @@ pub fn message(e: &Error) -> String {
     plain_number_types(&msg)
 }
 
-/// A flow collection left open (`{method: GET, path: /ok` and a new line): the parser notices only where it gives up,
-/// a line or more later. For its "did not find expected ',' or '}'" the place and message of the bracket that was
-/// not closed, found by reading the text up to where the parser stopped; None for any other error.
+/// A flow collection left open (`{method: GET, path: /ok` or `tags: [threads` and a new line): the parser notices
+/// only where it gives up, a line or more later. For the errors that an open `{...}` or `[...]` leads to (no `,` or
+/// closing bracket where one was expected; a `key:` or a `- ` on a later line read as still inside it) the place and
+/// message of the bracket that was not closed, found by reading the text up to where the parser stopped; None for
+/// any other error, or when no bracket is left open there.
 pub fn unclosed_bracket(text: &str, at: Loc, message: &str) -> Option<(Loc, String)> {
-    if !message.contains("did not find expected ',' or") {
+    let stopped_on = if message.contains("did not find expected ',' or")
+        || message.contains("flow sequence, expected ',' or")
+    {
+        None
+    } else if message == "illegal placement of ':' indicator" {
+        Some(':')
+    } else if message == "\"-\" is only valid inside a block" {
+        Some('-')
+    } else {
         return None;
-    }
+    };
     let (line, col, open) = innermost_open(text, at)?;
     let (close, kind) = if open == '{' {
         ('}', "mapping")
     } else {
         (']', "list")
     };
+    let why = match stopped_on {
+        None => format!("looking for a `,` or the `{close}`"),
+        Some(c) => format!("at a `{c}` it read as still inside the {kind}"),
+    };
     Some((
         Loc::new(line, col),
         format!(
             "this `{open}` opens a {kind} that is not closed: end it with `{close}` (the YAML parser gave up at line \
-             {}, column {}, looking for a `,` or the `{close}`)",
+             {}, column {}, {why})",
             at.line, at.col
         ),
     ))
@@ -262,6 +276,33 @@ mod tests {
             "{m}"
         );
         assert!(unclosed_bracket(text, Loc::new(5, 11), "expected a list here").is_none());
+        // A `[` left open mid-file: the parser gives up on the next line's `key:` or `- `.
+        let tags = "version: 1\nname: x\ntags: [threads\nsteps:\n  - a\n";
+        let (at, m) =
+            unclosed_bracket(tags, Loc::new(4, 6), "illegal placement of ':' indicator").unwrap();
+        assert_eq!(at, Loc::new(3, 7));
+        assert!(
+            m.starts_with("this `[` opens a list that is not closed: end it with `]`"),
+            "{m}"
+        );
+        assert!(
+            m.contains("at a `:` it read as still inside the list"),
+            "{m}"
+        );
+        let comma = "tags: [threads,\nsteps:\n  - a\n";
+        let (at, m) =
+            unclosed_bracket(comma, Loc::new(3, 3), "\"-\" is only valid inside a block").unwrap();
+        assert_eq!(at, Loc::new(1, 7));
+        assert!(
+            m.contains("at a `-` it read as still inside the list"),
+            "{m}"
+        );
+        // A key spread over lines inside a list that is closed is something else.
+        let closed = "a: [b\nc: d]\n";
+        assert!(
+            unclosed_bracket(closed, Loc::new(2, 2), "illegal placement of ':' indicator")
+                .is_none()
+        );
         // An unquoted `[` inside braces that are closed is not an unclosed bracket.
         let unquoted = "steps:\n  - {path: $.messages[0].type, equals: human}\n";
         assert!(unclosed_bracket(
