@@ -57,7 +57,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { flag: "--run-concurrency", var: "LANGGRAPH_RUN_CONCURRENCY", value: Some("N"), help: "of them, specs that start runs (8)" },
     Setting { flag: "--strict", var: "LANGGRAPH_STRICT", value: None, help: "a `should` that does not hold fails its spec; a blocked spec fails" },
     Setting { flag: "--known-failures", var: "LANGGRAPH_KNOWN_FAILURES", value: Some("ignore"), help: "ignore the target file's known_failures" },
-    Setting { flag: "--record", var: "LANGGRAPH_RECORD", value: Some("1|force"), help: "record what the live server answers as the fixture" },
+    Setting { flag: "--record", var: "LANGGRAPH_RECORD", value: Some("1|force"), help: "record what the live server answers as the fixture (into --record-dir; by default the recordings this command carries, in its cache folder)" },
     Setting { flag: "--record-dir", var: "LANGGRAPH_RECORD_DIR", value: Some("DIR"), help: "where recordings go" },
     Setting { flag: "--drift-check", var: "LANGGRAPH_DRIFT_CHECK", value: None, help: "also fail a spec when the server answers otherwise than its recording" },
     Setting { flag: "--diff", var: "LANGGRAPH_DIFF", value: None, help: "differential mode: also compare each answer with the reference's, and report where it departs (--diff=fail: a departure fails its spec)" },
@@ -85,6 +85,26 @@ pub struct Command {
     pub libtest: Vec<String>,
     pub help: bool,
     pub version: bool,
+}
+
+/// A message of the library, which names settings by their environment variables, in this command's words: a
+/// setting given as a flag, or not given at all, by its flag (`--url must start with ...`, `--record needs --url`);
+/// one set in the environment by its variable, where the user will look for it.
+pub fn as_given(message: &str, command: &Command) -> String {
+    let mut out = message.to_string();
+    for s in SETTINGS {
+        let flagged = command.settings.iter().any(|(k, _)| k == s.var);
+        if flagged || std::env::var_os(s.var).is_none_or(|v| v.is_empty()) {
+            let var = regex::Regex::new(&format!(r"\b{}\b", s.var))
+                .expect("a setting's name is a pattern");
+            out = var.replace_all(&out, s.flag).into_owned();
+            out = out.replace(
+                &format!("unset {}", s.flag),
+                &format!("leave out {}", s.flag),
+            );
+        }
+    }
+    out
 }
 
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, CliError> {
@@ -185,6 +205,21 @@ mod tests {
 
     fn parse_words(words: &str) -> Result<Command, CliError> {
         parse(words.split_whitespace().map(str::to_string))
+    }
+
+    #[test]
+    fn messages_name_a_flag_given_as_a_flag() {
+        let c = parse_words("--record-dir out --target-config t.yaml").unwrap();
+        let m = "LANGGRAPH_RECORD_DIR is set; LANGGRAPH_TARGET_CONFIG means nothing here: unset LANGGRAPH_TARGET_CONFIG";
+        assert_eq!(
+            as_given(m, &c),
+            "--record-dir is set; --target-config means nothing here: leave out --target-config"
+        );
+        // A name inside a longer one is not taken for it.
+        let c = parse_words("--record 1").unwrap();
+        let m = as_given("LANGGRAPH_RECORD, LANGGRAPH_RECORD_DIR", &c);
+        assert!(m.starts_with("--record, "), "{m}");
+        assert!(!m.contains("--record_DIR"), "{m}");
     }
 
     #[test]

@@ -43,7 +43,7 @@ fn main() -> ExitCode {
     let settings = match settings(&command, &root) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", cli::as_given(&e.to_string(), &command));
             return ExitCode::from(2);
         }
     };
