@@ -34,6 +34,9 @@ pub struct Discovery {
     /// Which server answered `/info`, as it says (`python 0.16.7`, `js 1.5.1`), for the run's first lines.
     pub server: Option<String>,
     pub findings: Vec<Finding>,
+    /// The graph the specs run (`graph_id`) is one the target has no assistant of: why, as `POST /assistants/search`
+    /// answered. Every spec that runs the graph would fail on it, each with the server's message.
+    pub unknown_graph: Option<String>,
 }
 
 /// A probe of one optional part: the request, and how to read its answer.
@@ -109,8 +112,9 @@ fn mentions_a_flag(body: &str) -> bool {
     b.contains("ff_") || b.contains("feature flag") || b.contains("only available")
 }
 
-/// Asks the target. A question that gets no answer leaves that part undecided (not in `findings`).
-pub fn discover(url: &str, key: Option<&ApiKey>) -> Discovery {
+/// Asks the target, and whether it has `graph_id` (the graph the specs run). A question that gets no answer leaves
+/// that part undecided (not in `findings`).
+pub fn discover(url: &str, key: Option<&ApiKey>, graph_id: Option<&str>) -> Discovery {
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -152,8 +156,28 @@ pub fn discover(url: &str, key: Option<&ApiKey>) -> Discovery {
                 });
             }
         }
+        if let Some(g) = graph_id {
+            d.unknown_graph = unknown_graph(&client, url, key, g).await;
+        }
         d
     })
+}
+
+/// Why `graph_id` is not a graph of the target, if so: a server makes an assistant of each of its graphs when it
+/// starts, so a search by graph that finds none means the graph is not there (or the id has a typo).
+async fn unknown_graph(
+    client: &reqwest::Client,
+    url: &str,
+    key: Option<&ApiKey>,
+    graph_id: &str,
+) -> Option<String> {
+    let body = serde_json::json!({"graph_id": graph_id, "limit": 1}).to_string();
+    let (status, answer) = ask(client, url, key, "POST", "/assistants/search", Some(&body)).await?;
+    let said = no_such_graph(status, &answer)?;
+    Some(format!(
+        "the target has no graph `{graph_id}` (POST /assistants/search by graph_id: {said}): the specs that run it \
+         will fail; check `graph_id` and `assistant_id` in the target file"
+    ))
 }
 
 /// Reads `/info`: the server and its release; the flags, for the caller.
@@ -181,6 +205,20 @@ fn read_info(d: &mut Discovery, body: &str) -> Value {
         d.api_version = version;
     }
     info.get("flags").cloned().unwrap_or(Value::Null)
+}
+
+/// The answer to a search by graph, when it says there is no such graph: the JS server finds no assistant (`[]`),
+/// the Python server refuses the search (404 `Graph '...' not found`).
+fn no_such_graph(status: u16, answer: &str) -> Option<String> {
+    match status {
+        200 if serde_json::from_str::<Value>(answer).ok()? == Value::Array(vec![]) => {
+            Some("[]".into())
+        }
+        404 if answer.to_ascii_lowercase().contains("graph") => {
+            Some(format!("404 {}", crate::text::preview(answer.trim(), 120)))
+        }
+        _ => None,
+    }
 }
 
 /// One request; its status and (the start of) its body, or `None` when nothing answered in time. A stream is not
@@ -227,6 +265,22 @@ mod tests {
 
     fn probe(capability: &str) -> &'static Probe {
         PROBES.iter().find(|p| p.capability == capability).unwrap()
+    }
+
+    #[test]
+    fn an_unknown_graph_as_each_server_says_it() {
+        // The reference server (0.16.7) and the JS server (1.5.1), searched for a graph they do not have.
+        let py = no_such_graph(
+            404,
+            r#"{"detail":"Graph 'support_bot' not found. Expected one of: ['agent']"}"#,
+        );
+        assert!(py.unwrap().contains("Graph 'support_bot' not found"));
+        assert_eq!(no_such_graph(200, "[]").as_deref(), Some("[]"));
+        // A graph that is there, an answer cut short, a search refused for another reason: nothing said.
+        assert_eq!(no_such_graph(200, r#"[{"graph_id":"agent"}]"#), None);
+        assert_eq!(no_such_graph(200, r#"[{"graph_id":"#), None);
+        assert_eq!(no_such_graph(404, "404 Not Found"), None);
+        assert_eq!(no_such_graph(403, r#"{"detail":"graph"}"#), None);
     }
 
     #[test]

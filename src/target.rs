@@ -614,7 +614,15 @@ impl Settings {
         if !missing.is_empty() {
             lines.push(format!("capabilities missing: {}", missing.join(", ")));
         }
+        if let Some(why) = &d.unknown_graph {
+            lines.push(format!("warning: {why}"));
+        }
         lines
+    }
+
+    /// The graph the specs run, as the variables say.
+    pub(crate) fn graph_id(&self) -> Option<&str> {
+        self.vars.get("graph_id").and_then(Value::as_str)
     }
 
     /// Why a spec that needs `capability` is skipped here.

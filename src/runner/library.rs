@@ -141,7 +141,8 @@ pub fn run_specs(
 ) -> Result<Vec<SpecResult>, Error> {
     if let Some(url) = settings.url.clone() {
         super::reachable::check(&url, settings.api_key.as_ref())?;
-        let found = crate::discovery::discover(&url, settings.api_key.as_ref());
+        let found =
+            crate::discovery::discover(&url, settings.api_key.as_ref(), settings.graph_id());
         settings.apply(&found);
     }
     let workers = settings.concurrency;

@@ -147,7 +147,8 @@ fn know_the_target(settings: &mut Settings, listing: bool) -> Result<(), Unreach
         }
     }
     if let Some(url) = settings.url.clone() {
-        let found = crate::discovery::discover(&url, settings.api_key.as_ref());
+        let found =
+            crate::discovery::discover(&url, settings.api_key.as_ref(), settings.graph_id());
         let lines = settings.apply(&found);
         if !listing {
             for line in lines {
