@@ -65,7 +65,28 @@ pub fn message(e: &Error) -> String {
         }
         m
     });
-    plain_number_types(&msg)
+    did_you_mean(plain_number_types(&msg))
+}
+
+/// The library's "unknown field \`stauts\`, expected one of status, headers, ..." with the likely key added: "; did
+/// you mean \`status\`?".
+fn did_you_mean(msg: String) -> String {
+    static UNKNOWN: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        Regex::new(r"^unknown (?:field|variant) `([^`]+)`, expected (?:one of )?(.+)$")
+            .expect("static regex")
+    });
+    let Some(c) = UNKNOWN.captures(&msg) else {
+        return msg;
+    };
+    let known: Vec<&str> = c[2]
+        .split([',', ' '])
+        .map(|w| w.trim_matches('`'))
+        .filter(|w| !w.is_empty() && *w != "or")
+        .collect();
+    match crate::spelling::closest(&c[1], known) {
+        Some(near) => format!("{msg}; did you mean `{near}`?"),
+        None => msg,
+    }
 }
 
 /// A flow collection left open (`{method: GET, path: /ok` or `tags: [threads` and a new line): the parser notices
@@ -197,6 +218,20 @@ fn plain_number_types(msg: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_key_or_value_gets_the_likely_one() {
+        assert_eq!(
+            did_you_mean("unknown field `stauts`, expected one of status, headers".into()),
+            "unknown field `stauts`, expected one of status, headers; did you mean `status`?"
+        );
+        assert_eq!(
+            did_you_mean("unknown variant `Force`, expected `force` or `passed`".into()),
+            "unknown variant `Force`, expected `force` or `passed`; did you mean `force`?"
+        );
+        let far = "unknown field `zzz`, expected one of status, headers";
+        assert_eq!(did_you_mean(far.into()), far);
+    }
 
     #[derive(Debug, serde::Deserialize)]
     #[allow(dead_code)]
