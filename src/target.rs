@@ -552,7 +552,12 @@ impl Settings {
             return Err(e);
         }
         let names: Vec<String> = std::env::vars_os()
-            .filter_map(|(k, v)| k.into_string().ok().filter(|_| !v.is_empty()))
+            // Set but empty is unset, but for the capabilities, where empty means "none".
+            .filter_map(|(k, v)| {
+                k.into_string()
+                    .ok()
+                    .filter(|k| !v.is_empty() || k == "LANGGRAPH_CAPABILITIES")
+            })
             .filter(|k| k.starts_with("LANGGRAPH_"))
             .collect();
         let overrides: Vec<String> = names

@@ -94,7 +94,7 @@ pub fn as_given(message: &str, command: &Command) -> String {
     let mut out = message.to_string();
     for s in SETTINGS {
         let flagged = command.settings.iter().any(|(k, _)| k == s.var);
-        if flagged || std::env::var_os(s.var).is_none_or(|v| v.is_empty()) {
+        if flagged || std::env::var_os(s.var).is_none() {
             let var = regex::Regex::new(&format!(r"\b{}\b", s.var))
                 .expect("a setting's name is a pattern");
             out = var.replace_all(&out, s.flag).into_owned();

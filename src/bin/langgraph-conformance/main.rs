@@ -101,7 +101,12 @@ fn settings(command: &cli::Command, root: &std::path::Path) -> Result<Settings, 
         &overrides,
     )?;
     let env: Vec<String> = std::env::vars_os()
-        .filter_map(|(k, v)| k.into_string().ok().filter(|_| !v.is_empty()))
+        // Set but empty is unset, but for the capabilities, where empty means "none".
+        .filter_map(|(k, v)| {
+            k.into_string()
+                .ok()
+                .filter(|k| !v.is_empty() || k == "LANGGRAPH_CAPABILITIES")
+        })
         .filter(|k| k.starts_with("LANGGRAPH_"))
         .collect();
     let given = env.iter().chain(command.settings.iter().map(|(k, _)| k));
