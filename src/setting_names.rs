@@ -242,7 +242,27 @@ const SERVERS_OWN: &[&str] = &[
     "LANGGRAPH_WEBHOOKS",
 ];
 
-/// The setting of that name, if it is one.
+/// A setting's value in the environment. A variable set but empty counts as unset, but for the capabilities, where
+/// empty means "none".
+pub fn env_value(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty() || name == "LANGGRAPH_CAPABILITIES")
+}
+
+/// The `LANGGRAPH_` names the environment gives a value, as [`env_value`] reads them.
+pub fn given_in_env() -> Vec<String> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| {
+            k.into_string()
+                .ok()
+                .filter(|k| !v.is_empty() || k == "LANGGRAPH_CAPABILITIES")
+        })
+        .filter(|k| k.starts_with("LANGGRAPH_"))
+        .collect()
+}
+
+/// The setting named `name`, if it is one.
 pub fn setting(name: &str) -> Option<&'static Setting> {
     SETTINGS.iter().find(|s| s.name == name)
 }

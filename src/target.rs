@@ -551,27 +551,14 @@ impl Settings {
         if let Some(e) = unreadable_setting(std::env::vars_os()) {
             return Err(e);
         }
-        let names: Vec<String> = std::env::vars_os()
-            // Set but empty is unset, but for the capabilities, where empty means "none".
-            .filter_map(|(k, v)| {
-                k.into_string()
-                    .ok()
-                    .filter(|k| !v.is_empty() || k == "LANGGRAPH_CAPABILITIES")
-            })
-            .filter(|k| k.starts_with("LANGGRAPH_"))
-            .collect();
+        let names = crate::setting_names::given_in_env();
         let overrides: Vec<String> = names
             .iter()
             .filter(|k| k.starts_with("LANGGRAPH_VAR_"))
             .cloned()
             .collect();
         let s = Self::from_lookup_and_names(
-            // An empty variable counts as unset, but for the capabilities, where empty means "none".
-            |k| {
-                std::env::var(k)
-                    .ok()
-                    .filter(|v| !v.is_empty() || k == "LANGGRAPH_CAPABILITIES")
-            },
+            crate::setting_names::env_value,
             &project_root(),
             &overrides,
         )?;

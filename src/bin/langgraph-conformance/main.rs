@@ -11,6 +11,7 @@ use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use langgraph_conformance::runner::{self, Progress};
+use langgraph_conformance::setting_names;
 use langgraph_conformance::{Settings, SettingsError};
 
 fn main() -> ExitCode {
@@ -90,25 +91,11 @@ fn settings(command: &cli::Command, root: &std::path::Path) -> Result<Settings, 
     overrides.sort();
     overrides.dedup();
     let s = Settings::from_lookup_and_names(
-        |k| {
-            flag(k).or_else(|| {
-                std::env::var(k)
-                    .ok()
-                    .filter(|v| !v.is_empty() || k == "LANGGRAPH_CAPABILITIES")
-            })
-        },
+        |k| flag(k).or_else(|| setting_names::env_value(k)),
         root,
         &overrides,
     )?;
-    let env: Vec<String> = std::env::vars_os()
-        // Set but empty is unset, but for the capabilities, where empty means "none".
-        .filter_map(|(k, v)| {
-            k.into_string()
-                .ok()
-                .filter(|k| !v.is_empty() || k == "LANGGRAPH_CAPABILITIES")
-        })
-        .filter(|k| k.starts_with("LANGGRAPH_"))
-        .collect();
+    let env = setting_names::given_in_env();
     let given = env.iter().chain(command.settings.iter().map(|(k, _)| k));
     s.check_names(given.map(String::as_str))?;
     Ok(s)
